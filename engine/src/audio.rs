@@ -1,0 +1,250 @@
+//! Audio input: decode a file to mono `f32` and resample it to the frontend's rate.
+//!
+//! Decoding uses symphonia (WAV, FLAC, MP3, Ogg Vorbis, ADPCM); resampling uses rubato's FFT
+//! resampler with its delay removed, so output sample `n` is input time `n / to_rate` and a whole
+//! file yields `ceil(len * to / from)` samples. Every error names the file and the cause.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Resampler};
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::MetadataOptions;
+
+use crate::error::AudioError;
+use crate::frontend::FrontendConfig;
+
+/// A decoded file, downmixed to mono by averaging its channels.
+#[derive(Clone, Debug)]
+pub struct DecodedAudio {
+    pub samples: Vec<f32>,
+    pub sample_rate: u32,
+    /// Channel count of the file before the downmix.
+    pub channels: usize,
+}
+
+impl DecodedAudio {
+    pub fn duration_seconds(&self) -> f64 {
+        self.samples.len() as f64 / f64::from(self.sample_rate)
+    }
+}
+
+/// Decodes any file symphonia can read to mono `f32` at the file's own rate.
+///
+/// A truncated file keeps what was decoded before the cut; a packet that fails to decode is
+/// skipped. A file that yields no samples at all is an error.
+pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
+    let file = File::open(path).map_err(|source| AudioError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let stream = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let unsupported = |reason: String| AudioError::Unsupported {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let decode_err = |reason: String| AudioError::Decode {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut format = symphonia::default::get_probe()
+        .probe(
+            &hint,
+            stream,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| unsupported(e.to_string()))?;
+    let (mut track_id, mut sample_rate, mut decoder) =
+        open_decoder(format.as_ref()).map_err(unsupported)?;
+
+    let mut mono = Vec::new();
+    let mut interleaved: Vec<f32> = Vec::new();
+    let mut channels = 0;
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(packet)) => packet,
+            Ok(None) => break,
+            // A truncated file: keep what came before the cut.
+            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                break;
+            }
+            // A chained Ogg stream starts a new logical stream: reopen its decoder.
+            Err(SymphoniaError::ResetRequired) => {
+                let (id, rate, dec) = open_decoder(format.as_ref()).map_err(unsupported)?;
+                track_id = id;
+                decoder = dec;
+                sample_rate = sample_rate.or(rate);
+                continue;
+            }
+            Err(e) => return Err(decode_err(e.to_string())),
+        };
+        if packet.track_id != track_id {
+            continue;
+        }
+        match decoder.decode(&packet) {
+            Ok(buffer) => {
+                let n_channels = buffer.num_planes();
+                if n_channels == 0 || buffer.frames() == 0 {
+                    continue;
+                }
+                sample_rate = sample_rate.or(Some(buffer.spec().rate()));
+                channels = channels.max(n_channels);
+                buffer.copy_to_vec_interleaved(&mut interleaved);
+                let scale = 1.0 / n_channels as f32;
+                mono.extend(
+                    interleaved
+                        .chunks_exact(n_channels)
+                        .map(|frame| frame.iter().sum::<f32>() * scale),
+                );
+            }
+            // A damaged packet: skip it, as players do.
+            Err(SymphoniaError::DecodeError(_)) | Err(SymphoniaError::IoError(_)) => continue,
+            Err(e) => return Err(decode_err(e.to_string())),
+        }
+    }
+    if mono.is_empty() {
+        return Err(AudioError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let sample_rate = sample_rate
+        .filter(|&r| r > 0)
+        .ok_or_else(|| decode_err("the file does not state its sample rate".to_string()))?;
+    Ok(DecodedAudio {
+        samples: mono,
+        sample_rate,
+        channels,
+    })
+}
+
+fn open_decoder(
+    format: &dyn FormatReader,
+) -> Result<(u32, Option<u32>, Box<dyn AudioDecoder>), String> {
+    let track = format
+        .default_track(TrackType::Audio)
+        .ok_or("the file has no audio track")?;
+    let params = track
+        .codec_params
+        .as_ref()
+        .and_then(|p| p.audio())
+        .ok_or("the audio track has no codec parameters")?;
+    let decoder = symphonia::default::get_codecs()
+        .make_audio_decoder(params, &AudioDecoderOptions::default())
+        .map_err(|e| format!("no decoder for this codec: {e}"))?;
+    Ok((track.id, params.sample_rate, decoder))
+}
+
+/// Resamples a whole mono signal. The output is aligned with the input (the resampler's delay is
+/// removed) and has `ceil(len * to / from)` samples. Same rate: a copy.
+pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError> {
+    if from == to || samples.is_empty() {
+        return Ok(samples.to_vec());
+    }
+    let err = |reason: String| AudioError::Resample { from, to, reason };
+    let (i, o) = (from as usize, to as usize);
+    let mut resampler = Fft::<f32>::new(i, o, even_block_chunk(i, o, 4096), 1, FixedSync::Both)
+        .map_err(|e| err(e.to_string()))?;
+    let input = InterleavedSlice::new(samples, 1, samples.len()).map_err(|e| err(e.to_string()))?;
+    Ok(resampler
+        .process_all(&input, samples.len(), None)
+        .map_err(|e| err(e.to_string()))?
+        .take_data())
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// A chunk size that is an even number of the resampler's smallest blocks: both FFT sizes are then
+/// even and the reported delay is exact (no half-sample lag).
+pub(crate) fn even_block_chunk(from: usize, to: usize, target: usize) -> usize {
+    let min_in = from / gcd(from, to);
+    target.div_ceil(min_in).next_multiple_of(2) * min_in
+}
+
+/// Decodes a file and resamples it to the frontend's rate: the samples the frontend expects.
+pub fn load_for_frontend(path: &Path, config: &FrontendConfig) -> Result<DecodedAudio, AudioError> {
+    let decoded = decode_file(path)?;
+    if decoded.sample_rate == config.sample_rate {
+        return Ok(decoded);
+    }
+    let samples = resample(&decoded.samples, decoded.sample_rate, config.sample_rate)?;
+    Ok(DecodedAudio {
+        samples,
+        sample_rate: config.sample_rate,
+        channels: decoded.channels,
+    })
+}
+
+/// Writes a mono or interleaved 32-bit float WAV file. Used for demo files and tests; the trainer's
+/// data makers write their audio through it too.
+pub fn write_wav_f32(
+    path: &Path,
+    interleaved: &[f32],
+    channels: u16,
+    sample_rate: u32,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let data_len = (interleaved.len() * 4) as u32;
+    let mut out = Vec::with_capacity(44 + interleaved.len() * 4);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
+    out.extend_from_slice(&channels.to_le_bytes());
+    out.extend_from_slice(&sample_rate.to_le_bytes());
+    out.extend_from_slice(&(sample_rate * 4 * u32::from(channels)).to_le_bytes());
+    out.extend_from_slice(&(4 * channels).to_le_bytes());
+    out.extend_from_slice(&32u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for s in interleaved {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    let tmp = temp_path(path);
+    let mut file = File::create(&tmp)?;
+    file.write_all(&out)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// `path` with `.tmp` appended: outputs are written there and renamed, so a kill never leaves a
+/// half-written file under the real name.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".tmp");
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resampled_length_is_the_ceiling_of_the_ratio() {
+        let input = vec![0.0f32; 48_000];
+        assert_eq!(resample(&input, 48_000, 22_050).unwrap().len(), 22_050);
+        assert_eq!(resample(&input[..1001], 48_000, 22_050).unwrap().len(), 460);
+    }
+
+    #[test]
+    fn even_block_chunk_is_an_even_multiple_of_the_minimal_block() {
+        let c = even_block_chunk(48_000, 22_050, 4096);
+        assert_eq!(c % 320, 0);
+        assert_eq!((c / 320) % 2, 0);
+    }
+}

@@ -1,0 +1,373 @@
+//! The model file contract (DESIGN.md, "Model file contract"): what an mcclstm ONNX file holds,
+//! checked before anything runs.
+//!
+//! Stateful models (R1, R4, MCCLSTM) take `mel` `[B,1,M,N]`, `h0` and `c0` `[1,B,H]` and give
+//! `probs` `[B,C]`, `h1` and `c1` `[1,B,H]`; stateless ones take `mel` and give `probs`. The
+//! `metadata_props` under [`keys`] describe the task, labels, architecture, frontend and training.
+//! A file that breaks any of it is refused with a [`ContractError`] that names what is wrong.
+
+use std::collections::{HashMap, HashSet};
+
+use prost::Message;
+use serde::{Deserialize, Serialize};
+use tract_onnx::pb;
+use tract_onnx::pb::tensor_shape_proto::dimension::Value as DimValue;
+use tract_onnx::pb::type_proto::Value as TypeValue;
+
+use crate::architecture::Architecture;
+use crate::error::ContractError;
+use crate::frontend::FrontendConfig;
+
+/// The `metadata_props` keys of the contract.
+pub mod keys {
+    pub const FORMAT: &str = "mcclstm.format";
+    pub const TASK: &str = "mcclstm.task";
+    pub const LABELS: &str = "mcclstm.labels";
+    pub const ARCHITECTURE: &str = "mcclstm.architecture";
+    pub const FRONTEND: &str = "mcclstm.frontend";
+    pub const TRAINED_ON: &str = "mcclstm.trained_on";
+    pub const METRICS: &str = "mcclstm.metrics";
+    pub const CREATED: &str = "mcclstm.created";
+    /// Every key a model file must have.
+    pub const ALL: [&str; 8] = [
+        FORMAT,
+        TASK,
+        LABELS,
+        ARCHITECTURE,
+        FRONTEND,
+        TRAINED_ON,
+        METRICS,
+        CREATED,
+    ];
+}
+
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: &str = "1";
+
+/// Tensor names of the contract.
+pub mod names {
+    pub const MEL: &str = "mel";
+    pub const H0: &str = "h0";
+    pub const C0: &str = "c0";
+    pub const PROBS: &str = "probs";
+    pub const H1: &str = "h1";
+    pub const C1: &str = "c1";
+}
+
+/// Whether the model carries an LSTM state between chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ModelKind {
+    /// One call is one LSTM step; `hidden` is H of `h0`/`c0`.
+    Stateful { hidden: usize },
+    /// Chunk probabilities are averaged over the track.
+    Stateless,
+}
+
+/// Everything a model file says about itself, checked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelDescription {
+    /// What the labels describe: `genre`, `mood`, `dance` or a user's own name.
+    pub task: String,
+    pub labels: Vec<String>,
+    /// The paper's name of the architecture, or a user's own for a foreign model.
+    pub architecture: String,
+    pub frontend: FrontendConfig,
+    /// The data set the model was trained on (free JSON: name, tracks, classes, ...).
+    pub trained_on: serde_json::Value,
+    /// Evaluation figures (free JSON, e.g. 10-fold accuracy mean and std).
+    pub metrics: serde_json::Value,
+    /// When the file was written (RFC 3339).
+    pub created: String,
+    pub kind: ModelKind,
+}
+
+impl ModelDescription {
+    /// A one-line summary for people: "genre · MCCLSTM · 10 classes · trained on GTZAN".
+    pub fn summary(&self) -> String {
+        let data = self
+            .trained_on
+            .get("dataset")
+            .and_then(|d| d.as_str())
+            .unwrap_or("unknown data");
+        format!(
+            "{} · {} · {} classes · trained on {}",
+            self.task,
+            self.architecture,
+            self.labels.len(),
+            data
+        )
+    }
+}
+
+/// A checked model file: its description and its ONNX graph, ready for tract.
+pub struct CheckedModel {
+    pub description: ModelDescription,
+    pub proto: pb::ModelProto,
+    /// Positions of `mel`, `h0`, `c0` among the graph's (non-initializer) inputs.
+    pub input_order: Vec<&'static str>,
+    /// Positions of `probs`, `h1`, `c1` among the graph's outputs.
+    pub output_order: Vec<&'static str>,
+}
+
+/// Reads and checks a model file's bytes against the contract, without building an inference plan
+/// (see [`crate::runner::Model`] for that, which also checks the output shapes tract infers).
+pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
+    if bytes.is_empty() {
+        return Err(ContractError::Empty);
+    }
+    let proto = pb::ModelProto::decode(bytes)
+        .map_err(|e| ContractError::NotOnnx(format!("protobuf decoding failed: {e}")))?;
+    let graph = proto
+        .graph
+        .as_ref()
+        .ok_or_else(|| ContractError::NotOnnx("the file has no graph".to_string()))?;
+    if graph.node.is_empty() {
+        return Err(ContractError::NotOnnx("the graph has no nodes".to_string()));
+    }
+
+    let meta: HashMap<&str, &str> = proto
+        .metadata_props
+        .iter()
+        .map(|kv| (kv.key.as_str(), kv.value.as_str()))
+        .collect();
+    let get = |key: &'static str| meta.get(key).copied().ok_or(ContractError::MissingMetadata(key));
+    let json = |key: &'static str| -> Result<serde_json::Value, ContractError> {
+        serde_json::from_str(get(key)?).map_err(|e| ContractError::BadMetadata {
+            key,
+            reason: format!("not JSON: {e}"),
+        })
+    };
+
+    let format = get(keys::FORMAT)?;
+    if format != FORMAT_VERSION {
+        return Err(ContractError::UnsupportedFormat(format.to_string()));
+    }
+    let task = get(keys::TASK)?.trim().to_string();
+    if task.is_empty() {
+        return Err(ContractError::BadMetadata {
+            key: keys::TASK,
+            reason: "empty".to_string(),
+        });
+    }
+    let labels = parse_labels(get(keys::LABELS)?)?;
+    let architecture = get(keys::ARCHITECTURE)?.trim().to_string();
+    if architecture.is_empty() {
+        return Err(ContractError::BadMetadata {
+            key: keys::ARCHITECTURE,
+            reason: "empty".to_string(),
+        });
+    }
+    let frontend: FrontendConfig =
+        serde_json::from_str(get(keys::FRONTEND)?).map_err(|e| ContractError::BadMetadata {
+            key: keys::FRONTEND,
+            reason: e.to_string(),
+        })?;
+    frontend
+        .validate()
+        .map_err(|e| ContractError::BadMetadata {
+            key: keys::FRONTEND,
+            reason: e.to_string(),
+        })?;
+    let trained_on = json(keys::TRAINED_ON)?;
+    let metrics = json(keys::METRICS)?;
+    let created = get(keys::CREATED)?.to_string();
+
+    // Inputs: graph inputs that are not initializers (weights may be listed as inputs too).
+    let initializers: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
+    let inputs: Vec<&pb::ValueInfoProto> = graph
+        .input
+        .iter()
+        .filter(|v| !initializers.contains(v.name.as_str()))
+        .collect();
+    let mut input_order = Vec::new();
+    for input in &inputs {
+        let name = match input.name.as_str() {
+            names::MEL => names::MEL,
+            names::H0 => names::H0,
+            names::C0 => names::C0,
+            other => return Err(ContractError::UnexpectedInput(other.to_string())),
+        };
+        input_order.push(name);
+    }
+    let find_input = |name: &'static str| inputs.iter().copied().find(|v| v.name == name);
+    let find_output = |name: &'static str| graph.output.iter().find(|v| v.name == name);
+
+    let mel = find_input(names::MEL).ok_or(ContractError::MissingInput(names::MEL))?;
+    check_dims(
+        mel,
+        &[
+            Dim::Batch,
+            Dim::Fixed(1),
+            Dim::Fixed(frontend.n_mels),
+            Dim::Fixed(frontend.chunk_frames),
+        ],
+    )?;
+    find_output(names::PROBS).ok_or(ContractError::MissingOutput(names::PROBS))?;
+
+    let has_state = find_input(names::H0).is_some() || find_input(names::C0).is_some();
+    let kind = if has_state {
+        let h0 = find_input(names::H0).ok_or(ContractError::MissingInput(names::H0))?;
+        let c0 = find_input(names::C0).ok_or(ContractError::MissingInput(names::C0))?;
+        let hidden = state_width(h0)?;
+        check_dims(c0, &[Dim::Fixed(1), Dim::Batch, Dim::Fixed(hidden)])?;
+        find_output(names::H1).ok_or(ContractError::MissingOutput(names::H1))?;
+        find_output(names::C1).ok_or(ContractError::MissingOutput(names::C1))?;
+        ModelKind::Stateful { hidden }
+    } else {
+        ModelKind::Stateless
+    };
+    if let Ok(known) = architecture.parse::<Architecture>()
+        && known.is_stateful() != has_state
+    {
+        return Err(ContractError::BadMetadata {
+            key: keys::ARCHITECTURE,
+            reason: format!(
+                "{known} is {} but the graph {} h0/c0",
+                if known.is_stateful() { "stateful" } else { "stateless" },
+                if has_state { "has" } else { "has no" }
+            ),
+        });
+    }
+    let output_order = graph
+        .output
+        .iter()
+        .map(|o| match o.name.as_str() {
+            names::PROBS => names::PROBS,
+            names::H1 => names::H1,
+            names::C1 => names::C1,
+            _ => "",
+        })
+        .collect();
+
+    Ok(CheckedModel {
+        description: ModelDescription {
+            task,
+            labels,
+            architecture,
+            frontend,
+            trained_on,
+            metrics,
+            created,
+            kind,
+        },
+        proto,
+        input_order,
+        output_order,
+    })
+}
+
+fn parse_labels(raw: &str) -> Result<Vec<String>, ContractError> {
+    let bad = |reason: String| ContractError::BadMetadata {
+        key: keys::LABELS,
+        reason,
+    };
+    let labels: Vec<String> =
+        serde_json::from_str(raw).map_err(|e| bad(format!("not a JSON array of strings: {e}")))?;
+    if labels.len() < 2 {
+        return Err(bad(format!("{} label(s); a classifier needs at least 2", labels.len())));
+    }
+    let mut seen = HashSet::new();
+    for label in &labels {
+        if label.trim().is_empty() {
+            return Err(bad("a label is empty".to_string()));
+        }
+        if !seen.insert(label) {
+            return Err(bad(format!("label `{label}` appears twice")));
+        }
+    }
+    Ok(labels)
+}
+
+/// One expected dimension of a declared input shape.
+enum Dim {
+    /// The batch axis: a symbol, or any fixed size (the runner uses 1).
+    Batch,
+    Fixed(usize),
+}
+
+fn declared_dims(info: &pb::ValueInfoProto) -> Result<Vec<Option<i64>>, ContractError> {
+    let Some(pb::TypeProto {
+        value: Some(TypeValue::TensorType(tensor)),
+        ..
+    }) = &info.r#type
+    else {
+        return Err(ContractError::BadShape {
+            tensor: info.name.clone(),
+            expected: "a float32 tensor".to_string(),
+            found: "no tensor type".to_string(),
+        });
+    };
+    if tensor.elem_type != pb::tensor_proto::DataType::Float as i32 {
+        return Err(ContractError::BadType {
+            tensor: info.name.clone(),
+            found: tensor.elem_type,
+        });
+    }
+    let shape = tensor.shape.as_ref().ok_or_else(|| ContractError::BadShape {
+        tensor: info.name.clone(),
+        expected: "a declared shape".to_string(),
+        found: "none".to_string(),
+    })?;
+    Ok(shape
+        .dim
+        .iter()
+        .map(|d| match d.value {
+            Some(DimValue::DimValue(v)) => Some(v),
+            _ => None,
+        })
+        .collect())
+}
+
+fn show_dims(dims: &[Option<i64>]) -> String {
+    let parts: Vec<String> = dims
+        .iter()
+        .map(|d| d.map_or("?".to_string(), |v| v.to_string()))
+        .collect();
+    format!("[{}]", parts.join(","))
+}
+
+fn check_dims(info: &pb::ValueInfoProto, expected: &[Dim]) -> Result<(), ContractError> {
+    let dims = declared_dims(info)?;
+    let expected_text = format!(
+        "[{}]",
+        expected
+            .iter()
+            .map(|d| match d {
+                Dim::Batch => "B".to_string(),
+                Dim::Fixed(v) => v.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let fits = dims.len() == expected.len()
+        && dims.iter().zip(expected).all(|(d, e)| match e {
+            Dim::Batch => d.is_none_or(|v| v >= 1),
+            Dim::Fixed(v) => *d == Some(*v as i64),
+        });
+    if fits {
+        Ok(())
+    } else {
+        Err(ContractError::BadShape {
+            tensor: info.name.clone(),
+            expected: expected_text,
+            found: show_dims(&dims),
+        })
+    }
+}
+
+/// H of a state input `[1, B, H]`.
+fn state_width(info: &pb::ValueInfoProto) -> Result<usize, ContractError> {
+    let dims = declared_dims(info)?;
+    match dims.as_slice() {
+        [Some(1), _, Some(h)] if *h >= 1 => {
+            check_dims(info, &[Dim::Fixed(1), Dim::Batch, Dim::Fixed(*h as usize)])?;
+            Ok(*h as usize)
+        }
+        _ => Err(ContractError::BadShape {
+            tensor: info.name.clone(),
+            expected: "[1,B,H]".to_string(),
+            found: show_dims(&dims),
+        }),
+    }
+}

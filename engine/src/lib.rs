@@ -1,0 +1,23 @@
+//! mcclstm-engine: the one place where audio becomes features and features become predictions.
+//!
+//! The plugin, the trainer and the tests all call this crate, so training and live use cannot
+//! disagree. Stages, in the order data flows through them:
+//!
+//! - [`audio`]: decode WAV, FLAC, MP3 and Ogg Vorbis to mono `f32`; resample to the model's rate.
+//! - [`frontend`]: the log-mel frontend (whole-signal and streaming, one implementation) and the
+//!   chunk assembler.
+//! - [`contract`]: the model file contract of DESIGN.md: load an ONNX file, check it, describe it.
+//! - [`runner`]: run a model one chunk at a time, carrying the LSTM state or a running mean.
+
+pub mod architecture;
+pub mod audio;
+pub mod contract;
+pub mod error;
+pub mod frontend;
+pub mod runner;
+
+pub use contract::{ModelDescription, ModelKind};
+pub use error::{AudioError, ContractError, FrontendError, RunError};
+pub use frontend::{ChunkAssembler, FrontendConfig, InputStats, MelFrames, MelFrontend, Preset};
+pub use runner::{Model, StepOutput, StreamingRunner, TrackAnalysis, analyze_signal};
+pub use architecture::Architecture;

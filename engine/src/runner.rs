@@ -1,0 +1,346 @@
+//! Running a model one chunk at a time, as tract's pipeline: load, check the contract, fix the
+//! input facts, optimise into a typed plan (once), then step.
+//!
+//! A [`StreamingRunner`] carries what a track needs between chunks: the LSTM state `(h, c)` of a
+//! stateful model, or the running mean of chunk probabilities of a stateless one. The plugin's
+//! analysis thread and `mcclstm analyze` use the same runner, so live and offline results agree.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tract_onnx::prelude::*;
+
+use crate::contract::{self, ModelDescription, ModelKind, names};
+use crate::error::{ContractError, RunError};
+use crate::frontend::{MelFrontend, chunks_of};
+
+/// A loaded, checked and optimised model. Cheap to clone; share one between runners.
+#[derive(Clone)]
+pub struct Model {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    description: ModelDescription,
+    /// Optimised once at load time; every step runs this plan.
+    plan: Arc<TypedRunnableModel>,
+    /// The contract name of each plan input, in plan order.
+    input_order: Vec<&'static str>,
+    /// Where `probs`, `h1` and `c1` are among the plan's outputs.
+    probs_at: usize,
+    h1_at: Option<usize>,
+    c1_at: Option<usize>,
+}
+
+impl Model {
+    /// Reads a model file and checks it. Errors name the file and what is wrong.
+    pub fn from_file(path: &Path) -> Result<Self, ContractError> {
+        let bytes = std::fs::read(path).map_err(|source| ContractError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Checks the bytes against the contract, builds the optimised plan for one chunk at a time
+    /// (batch 1), and checks the output shapes tract infers.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ContractError> {
+        let checked = contract::check(bytes)?;
+        let description = checked.description;
+        let fe = &description.frontend;
+        let mel_shape = [1usize, 1, fe.n_mels, fe.chunk_frames];
+        let hidden = match description.kind {
+            ModelKind::Stateful { hidden } => Some(hidden),
+            ModelKind::Stateless => None,
+        };
+        let model_err = |e: TractError| ContractError::Model(format!("{e:#}"));
+
+        let mut model = tract_onnx::onnx()
+            .model_for_proto_model(&checked.proto)
+            .map_err(model_err)?;
+        for (i, name) in checked.input_order.iter().enumerate() {
+            let fact = match *name {
+                names::MEL => f32::fact(mel_shape),
+                _ => f32::fact([1usize, 1, hidden.unwrap_or(0)]),
+            };
+            model.set_input_fact(i, fact.into()).map_err(model_err)?;
+        }
+        let typed = model.into_optimized().map_err(model_err)?;
+
+        // The declared outputs may omit shapes; the ones tract infers are what will run.
+        let output_at = |name: &str| checked.output_order.iter().position(|n| *n == name);
+        let probs_at = output_at(names::PROBS).ok_or(ContractError::MissingOutput(names::PROBS))?;
+        let n_classes = description.labels.len();
+        let expect_shape = |at: usize, tensor: &str, expected: &[usize]| {
+            let outlet = typed.output_outlets().map_err(model_err)?[at];
+            let fact = typed.outlet_fact(outlet).map_err(model_err)?;
+            let found = fact.shape.as_concrete().map(|s| s.to_vec());
+            if fact.datum_type != f32::datum_type() || found.as_deref() != Some(expected) {
+                return Err(ContractError::BadShape {
+                    tensor: tensor.to_string(),
+                    expected: format!("{expected:?} float32"),
+                    found: format!("{:?} {:?}", fact.shape, fact.datum_type),
+                });
+            }
+            Ok(())
+        };
+        expect_shape(probs_at, names::PROBS, &[1, n_classes])?;
+        let (h1_at, c1_at) = match hidden {
+            Some(h) => {
+                let h1 = output_at(names::H1).ok_or(ContractError::MissingOutput(names::H1))?;
+                let c1 = output_at(names::C1).ok_or(ContractError::MissingOutput(names::C1))?;
+                expect_shape(h1, names::H1, &[1, 1, h])?;
+                expect_shape(c1, names::C1, &[1, 1, h])?;
+                (Some(h1), Some(c1))
+            }
+            None => (None, None),
+        };
+        let plan = typed.into_runnable().map_err(model_err)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                description,
+                plan,
+                input_order: checked.input_order,
+                probs_at,
+                h1_at,
+                c1_at,
+            }),
+        })
+    }
+
+    pub fn description(&self) -> &ModelDescription {
+        &self.inner.description
+    }
+
+    /// A fresh runner at the start of a track.
+    pub fn runner(&self) -> StreamingRunner {
+        StreamingRunner::new(self.clone())
+    }
+
+    /// Values in one chunk: mels x frames.
+    pub fn chunk_len(&self) -> usize {
+        let fe = &self.inner.description.frontend;
+        fe.n_mels * fe.chunk_frames
+    }
+}
+
+/// What one step gives.
+#[derive(Clone, Copy, Debug)]
+pub struct StepOutput<'a> {
+    /// Zero-based chunk index since the last reset.
+    pub chunk_index: u64,
+    /// The model's output for this chunk. For a stateful model this already reflects every chunk
+    /// since the reset; for a stateless one it is this chunk alone.
+    pub chunk: &'a [f32],
+    /// The running estimate for the track so far: the stateful model's latest output, or the mean
+    /// of the stateless model's chunk outputs.
+    pub track: &'a [f32],
+}
+
+/// Runs a model chunk by chunk over one track, carrying its state.
+pub struct StreamingRunner {
+    model: Model,
+    h: Vec<f32>,
+    c: Vec<f32>,
+    sum: Vec<f64>,
+    chunks: u64,
+    chunk_probs: Vec<f32>,
+    track_probs: Vec<f32>,
+}
+
+impl StreamingRunner {
+    pub fn new(model: Model) -> Self {
+        let hidden = match model.description().kind {
+            ModelKind::Stateful { hidden } => hidden,
+            ModelKind::Stateless => 0,
+        };
+        let classes = model.description().labels.len();
+        Self {
+            h: vec![0.0; hidden],
+            c: vec![0.0; hidden],
+            sum: vec![0.0; classes],
+            chunks: 0,
+            chunk_probs: vec![0.0; classes],
+            track_probs: vec![0.0; classes],
+            model,
+        }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Chunks run since the last reset.
+    pub fn chunks(&self) -> u64 {
+        self.chunks
+    }
+
+    /// Back to the start of a track: zero LSTM state, empty mean.
+    pub fn reset(&mut self) {
+        self.h.fill(0.0);
+        self.c.fill(0.0);
+        self.sum.fill(0.0);
+        self.chunks = 0;
+        self.chunk_probs.fill(0.0);
+        self.track_probs.fill(0.0);
+    }
+
+    /// Runs one chunk laid out `[n_mels, chunk_frames]` (see [`crate::ChunkAssembler`]).
+    ///
+    /// On an error the state is left as it was before the call, so a failed chunk is discarded,
+    /// not half-applied.
+    pub fn step(&mut self, chunk: &[f32]) -> Result<StepOutput<'_>, RunError> {
+        let inner = &self.model.inner;
+        let expected = self.model.chunk_len();
+        if chunk.len() != expected {
+            return Err(RunError::ChunkSize {
+                expected,
+                found: chunk.len(),
+            });
+        }
+        let fe = &inner.description.frontend;
+        let run_err = |e: TractError| RunError::Inference(format!("{e:#}"));
+        let mut inputs: TVec<TValue> = TVec::new();
+        for name in &inner.input_order {
+            let tensor = match *name {
+                names::MEL => Tensor::from_shape(&[1, 1, fe.n_mels, fe.chunk_frames], chunk),
+                names::H0 => Tensor::from_shape(&[1, 1, self.h.len()], &self.h),
+                _ => Tensor::from_shape(&[1, 1, self.c.len()], &self.c),
+            }
+            .map_err(run_err)?;
+            inputs.push(tensor.into_tvalue());
+        }
+        // `run` spawns a fresh state each call: all carried state is in our h and c, never hidden
+        // inside tract's op states.
+        let outputs = inner.plan.run(inputs).map_err(run_err)?;
+        let read = |at: usize| -> Result<&[f32], RunError> {
+            outputs[at]
+                .try_as_plain_ram()
+                .and_then(|v| v.as_slice::<f32>())
+                .map_err(run_err)
+        };
+        let probs = read(inner.probs_at)?;
+        if probs.len() != self.chunk_probs.len() || probs.iter().any(|p| !p.is_finite()) {
+            return Err(RunError::BadOutput(format!(
+                "non-finite or mis-sized probabilities ({} values)",
+                probs.len()
+            )));
+        }
+        if let (Some(h1), Some(c1)) = (inner.h1_at, inner.c1_at) {
+            let (h1, c1) = (read(h1)?, read(c1)?);
+            if h1.iter().chain(c1).any(|v| !v.is_finite()) {
+                return Err(RunError::BadOutput("a non-finite LSTM state".to_string()));
+            }
+            self.h.copy_from_slice(h1);
+            self.c.copy_from_slice(c1);
+        }
+        self.chunk_probs.copy_from_slice(probs);
+        self.chunks += 1;
+        match inner.description.kind {
+            ModelKind::Stateful { .. } => self.track_probs.copy_from_slice(probs),
+            ModelKind::Stateless => {
+                for (s, &p) in self.sum.iter_mut().zip(probs) {
+                    *s += f64::from(p);
+                }
+                let n = self.chunks as f64;
+                for (t, s) in self.track_probs.iter_mut().zip(&self.sum) {
+                    *t = (s / n) as f32;
+                }
+            }
+        }
+        Ok(StepOutput {
+            chunk_index: self.chunks - 1,
+            chunk: &self.chunk_probs,
+            track: &self.track_probs,
+        })
+    }
+}
+
+/// One chunk of a track's timeline.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ChunkResult {
+    pub index: u64,
+    /// Start and end of the chunk in seconds from the start of the track.
+    pub start_s: f64,
+    pub end_s: f64,
+    /// The model's output for this chunk (see [`StepOutput::chunk`]).
+    pub probs: Vec<f32>,
+    /// The running track estimate after this chunk.
+    pub track: Vec<f32>,
+}
+
+/// A whole track through one model.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TrackAnalysis {
+    pub chunks: Vec<ChunkResult>,
+    /// The track's prediction: the last running estimate.
+    pub summary: Vec<f32>,
+}
+
+impl TrackAnalysis {
+    /// Index of the most probable class of the summary.
+    pub fn top(&self) -> usize {
+        argmax(&self.summary)
+    }
+}
+
+/// Index of the largest value (the first one on ties); 0 for an empty slice.
+pub fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .fold((0, f32::MIN), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
+        .0
+}
+
+/// Analyses a whole signal already at the model's frontend rate: frontend, chunking, one step per
+/// chunk. Exactly what the plugin computes live over the same samples.
+pub fn analyze_signal(model: &Model, samples: &[f32]) -> Result<TrackAnalysis, AnalysisError> {
+    let fe_config = &model.description().frontend;
+    let mut frontend = MelFrontend::new(fe_config.clone())
+        .map_err(|e| AnalysisError::Frontend(e.to_string()))?;
+    let frames = frontend.process_signal(samples);
+    let chunks = chunks_of(&frames, fe_config.chunk_frames);
+    if chunks.is_empty() {
+        return Err(AnalysisError::TooShort {
+            seconds: samples.len() as f64 / f64::from(fe_config.sample_rate),
+            needed: needed_seconds(fe_config),
+        });
+    }
+    let mut runner = model.runner();
+    let hop_s = fe_config.hop as f64 / f64::from(fe_config.sample_rate);
+    let mut results = Vec::with_capacity(chunks.len());
+    for chunk in &chunks {
+        let out = runner.step(chunk)?;
+        let first_frame = out.chunk_index as f64 * fe_config.chunk_frames as f64;
+        results.push(ChunkResult {
+            index: out.chunk_index,
+            start_s: first_frame * hop_s,
+            end_s: (first_frame + fe_config.chunk_frames as f64 - 1.0) * hop_s
+                + fe_config.n_fft as f64 / f64::from(fe_config.sample_rate),
+            probs: out.chunk.to_vec(),
+            track: out.track.to_vec(),
+        });
+    }
+    let summary = results.last().map(|r| r.track.clone()).unwrap_or_default();
+    Ok(TrackAnalysis {
+        chunks: results,
+        summary,
+    })
+}
+
+/// Shortest signal that yields one chunk: `(N - 1) * hop + n_fft` samples.
+pub fn needed_seconds(config: &crate::FrontendConfig) -> f64 {
+    ((config.chunk_frames - 1) * config.hop + config.n_fft) as f64 / f64::from(config.sample_rate)
+}
+
+/// Why a whole-signal analysis produced nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error("the audio is {seconds:.2} s long; one chunk needs {needed:.3} s")]
+    TooShort { seconds: f64, needed: f64 },
+    #[error("frontend: {0}")]
+    Frontend(String),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
