@@ -175,6 +175,11 @@ impl StreamingRunner {
         self.chunks
     }
 
+    /// The LSTM state `(h, c)` after the last step; empty for a stateless model.
+    pub fn state(&self) -> (&[f32], &[f32]) {
+        (&self.h, &self.c)
+    }
+
     /// Back to the start of a track: zero LSTM state, empty mean.
     pub fn reset(&mut self) {
         self.h.fill(0.0);

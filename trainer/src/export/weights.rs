@@ -161,7 +161,7 @@ impl Weights {
         config.validate(n_mels, frames)?;
         let f = config.filters;
         let glorot = |fan_in: usize, fan_out: usize| (6.0 / (fan_in + fan_out) as f32).sqrt();
-        let mut conv = |inputs: usize, [kh, kw]: [usize; 2], rng: &mut _| Conv {
+        let conv = |inputs: usize, [kh, kw]: [usize; 2], rng: &mut _| Conv {
             weight: Tensor::uniform(
                 vec![f, inputs, kh, kw],
                 glorot(inputs * kh * kw, f * kh * kw),
