@@ -1,1 +1,71 @@
-fn main(){}
+//! Frontend and input benchmarks (DESIGN.md budgets): a 30 s clip through the frontend, the
+//! streaming push cost per sample, and decode + resample + frontend of a 30 s WAV.
+//!
+//! Run: `cargo bench -p mcclstm-engine --bench engine`
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use mcclstm_engine::audio::{load_for_frontend, write_wav_f32};
+use mcclstm_engine::{MelFrontend, Preset};
+
+fn clip(rate: u32, seconds: f64) -> Vec<f32> {
+    let n = (f64::from(rate) * seconds) as usize;
+    let mut state: u32 = 1;
+    (0..n)
+        .map(|i| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let noise = (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+            0.3 * (i as f32 * 0.0627).sin() + 0.05 * noise
+        })
+        .collect()
+}
+
+fn frontend(c: &mut Criterion) {
+    for preset in Preset::ALL {
+        let config = preset.config();
+        let samples = clip(config.sample_rate, 30.0);
+        let mut fe = MelFrontend::from_preset(preset);
+        c.bench_function(&format!("frontend/30s_clip/{preset}"), |b| {
+            b.iter(|| black_box(fe.process_signal(black_box(&samples))))
+        });
+    }
+}
+
+fn streaming_push(c: &mut Criterion) {
+    let samples = clip(22_050, 10.0);
+    let mut fe = MelFrontend::from_preset(Preset::Paper);
+    let mut group = c.benchmark_group("frontend/streaming_push");
+    group.throughput(Throughput::Elements(samples.len() as u64));
+    for block in [64usize, 512, 4096] {
+        group.bench_function(format!("block_{block}"), |b| {
+            b.iter(|| {
+                fe.reset();
+                let mut acc = 0.0f32;
+                for chunk in samples.chunks(block) {
+                    fe.push(chunk, |frame| acc += frame[0]);
+                }
+                black_box(acc)
+            })
+        });
+    }
+    group.finish();
+}
+
+fn decode_resample_frontend(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.wav");
+    let stereo: Vec<f32> = clip(44_100, 30.0).iter().flat_map(|&s| [s, s]).collect();
+    write_wav_f32(&path, &stereo, 2, 44_100).unwrap();
+    let config = Preset::Paper.config();
+    let mut fe = MelFrontend::from_preset(Preset::Paper);
+    c.bench_function("input/30s_wav_44k_stereo/decode_resample_frontend", |b| {
+        b.iter(|| {
+            let audio = load_for_frontend(&path, &config).unwrap();
+            black_box(fe.process_signal(&audio.samples))
+        })
+    });
+}
+
+criterion_group!(benches, frontend, streaming_push, decode_resample_frontend);
+criterion_main!(benches);

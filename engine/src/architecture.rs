@@ -105,7 +105,10 @@ mod tests {
             assert_eq!(a.name().parse::<Architecture>().unwrap(), a);
             assert_eq!(a.name().to_lowercase().parse::<Architecture>().unwrap(), a);
         }
-        assert_eq!("cnns3".parse::<Architecture>().unwrap(), Architecture::Cnns3);
+        assert_eq!(
+            "cnns3".parse::<Architecture>().unwrap(),
+            Architecture::Cnns3
+        );
         assert!("R5".parse::<Architecture>().is_err());
     }
 }

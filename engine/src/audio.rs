@@ -64,8 +64,11 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
             MetadataOptions::default(),
         )
         .map_err(|e| unsupported(e.to_string()))?;
-    let (mut track_id, mut sample_rate, mut decoder) =
-        open_decoder(format.as_ref()).map_err(unsupported)?;
+    let OpenTrack {
+        id: mut track_id,
+        mut sample_rate,
+        mut decoder,
+    } = open_decoder(format.as_ref()).map_err(unsupported)?;
 
     let mut mono = Vec::new();
     let mut interleaved: Vec<f32> = Vec::new();
@@ -80,10 +83,10 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
             }
             // A chained Ogg stream starts a new logical stream: reopen its decoder.
             Err(SymphoniaError::ResetRequired) => {
-                let (id, rate, dec) = open_decoder(format.as_ref()).map_err(unsupported)?;
-                track_id = id;
-                decoder = dec;
-                sample_rate = sample_rate.or(rate);
+                let track = open_decoder(format.as_ref()).map_err(unsupported)?;
+                track_id = track.id;
+                decoder = track.decoder;
+                sample_rate = sample_rate.or(track.sample_rate);
                 continue;
             }
             Err(e) => return Err(decode_err(e.to_string())),
@@ -127,9 +130,14 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
     })
 }
 
-fn open_decoder(
-    format: &dyn FormatReader,
-) -> Result<(u32, Option<u32>, Box<dyn AudioDecoder>), String> {
+/// The default audio track's id, its stated sample rate (if any) and a decoder for it.
+struct OpenTrack {
+    id: u32,
+    sample_rate: Option<u32>,
+    decoder: Box<dyn AudioDecoder>,
+}
+
+fn open_decoder(format: &dyn FormatReader) -> Result<OpenTrack, String> {
     let track = format
         .default_track(TrackType::Audio)
         .ok_or("the file has no audio track")?;
@@ -141,7 +149,11 @@ fn open_decoder(
     let decoder = symphonia::default::get_codecs()
         .make_audio_decoder(params, &AudioDecoderOptions::default())
         .map_err(|e| format!("no decoder for this codec: {e}"))?;
-    Ok((track.id, params.sample_rate, decoder))
+    Ok(OpenTrack {
+        id: track.id,
+        sample_rate: params.sample_rate,
+        decoder,
+    })
 }
 
 /// Resamples a whole mono signal. The output is aligned with the input (the resampler's delay is

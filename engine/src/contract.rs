@@ -131,7 +131,11 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
         .iter()
         .map(|kv| (kv.key.as_str(), kv.value.as_str()))
         .collect();
-    let get = |key: &'static str| meta.get(key).copied().ok_or(ContractError::MissingMetadata(key));
+    let get = |key: &'static str| {
+        meta.get(key)
+            .copied()
+            .ok_or(ContractError::MissingMetadata(key))
+    };
     let json = |key: &'static str| -> Result<serde_json::Value, ContractError> {
         serde_json::from_str(get(key)?).map_err(|e| ContractError::BadMetadata {
             key,
@@ -224,7 +228,11 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
             key: keys::ARCHITECTURE,
             reason: format!(
                 "{known} is {} but the graph {} h0/c0",
-                if known.is_stateful() { "stateful" } else { "stateless" },
+                if known.is_stateful() {
+                    "stateful"
+                } else {
+                    "stateless"
+                },
                 if has_state { "has" } else { "has no" }
             ),
         });
@@ -265,7 +273,10 @@ fn parse_labels(raw: &str) -> Result<Vec<String>, ContractError> {
     let labels: Vec<String> =
         serde_json::from_str(raw).map_err(|e| bad(format!("not a JSON array of strings: {e}")))?;
     if labels.len() < 2 {
-        return Err(bad(format!("{} label(s); a classifier needs at least 2", labels.len())));
+        return Err(bad(format!(
+            "{} label(s); a classifier needs at least 2",
+            labels.len()
+        )));
     }
     let mut seen = HashSet::new();
     for label in &labels {
@@ -304,11 +315,14 @@ fn declared_dims(info: &pb::ValueInfoProto) -> Result<Vec<Option<i64>>, Contract
             found: tensor.elem_type,
         });
     }
-    let shape = tensor.shape.as_ref().ok_or_else(|| ContractError::BadShape {
-        tensor: info.name.clone(),
-        expected: "a declared shape".to_string(),
-        found: "none".to_string(),
-    })?;
+    let shape = tensor
+        .shape
+        .as_ref()
+        .ok_or_else(|| ContractError::BadShape {
+            tensor: info.name.clone(),
+            expected: "a declared shape".to_string(),
+            found: "none".to_string(),
+        })?;
     Ok(shape
         .dim
         .iter()

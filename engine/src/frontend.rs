@@ -120,15 +120,22 @@ impl std::fmt::Display for Preset {
 impl FrontendConfig {
     /// Checks that the parameters describe a frontend we can build, naming the first bad one.
     pub fn validate(&self) -> Result<(), FrontendError> {
-        let bad = |field: &'static str, reason: String| Err(FrontendError::Invalid { field, reason });
+        let bad =
+            |field: &'static str, reason: String| Err(FrontendError::Invalid { field, reason });
         if !(1_000..=400_000).contains(&self.sample_rate) {
-            return bad("sample_rate", format!("{} Hz is outside 1 kHz..400 kHz", self.sample_rate));
+            return bad(
+                "sample_rate",
+                format!("{} Hz is outside 1 kHz..400 kHz", self.sample_rate),
+            );
         }
         if self.n_fft < 16 || self.n_fft > 1 << 16 {
             return bad("n_fft", format!("{} is outside 16..65536", self.n_fft));
         }
         if self.hop == 0 || self.hop > self.n_fft {
-            return bad("hop", format!("{} must be in 1..=n_fft ({})", self.hop, self.n_fft));
+            return bad(
+                "hop",
+                format!("{} must be in 1..=n_fft ({})", self.hop, self.n_fft),
+            );
         }
         if self.n_mels == 0 || self.n_mels > self.n_fft / 2 {
             return bad("n_mels", format!("{} must be in 1..=n_fft/2", self.n_mels));
@@ -137,7 +144,10 @@ impl FrontendConfig {
         if !(self.fmin >= 0.0 && self.fmin < self.fmax && self.fmax <= nyquist) {
             return bad(
                 "fmin/fmax",
-                format!("need 0 <= fmin ({}) < fmax ({}) <= {nyquist}", self.fmin, self.fmax),
+                format!(
+                    "need 0 <= fmin ({}) < fmax ({}) <= {nyquist}",
+                    self.fmin, self.fmax
+                ),
             );
         }
         if self.chunk_frames == 0 {
@@ -287,7 +297,10 @@ impl MelFrontend {
         while !rest.is_empty() {
             let take = (n_fft - self.fill).min(rest.len());
             let (now, later) = rest.split_at(take);
-            for (slot, &x) in self.pending[self.fill..self.fill + take].iter_mut().zip(now) {
+            for (slot, &x) in self.pending[self.fill..self.fill + take]
+                .iter_mut()
+                .zip(now)
+            {
                 *slot = if x.is_finite() {
                     if x.is_subnormal() {
                         self.stats.subnormal += 1;
@@ -325,7 +338,12 @@ impl MelFrontend {
     }
 
     fn compute_frame(&mut self) {
-        for ((dst, &x), &w) in self.fft_input.iter_mut().zip(&self.pending).zip(&self.window) {
+        for ((dst, &x), &w) in self
+            .fft_input
+            .iter_mut()
+            .zip(&self.pending)
+            .zip(&self.window)
+        {
             *dst = f64::from(x) * w;
         }
         // The buffers were made by this plan, so their lengths always match and this cannot fail;
@@ -422,7 +440,10 @@ fn mel_filters(config: &FrontendConfig) -> Vec<MelFilter> {
                 })
                 .collect();
             let first = dense.iter().position(|&w| w > 0.0).unwrap_or(0);
-            let last = dense.iter().rposition(|&w| w > 0.0).map_or(first, |i| i + 1);
+            let last = dense
+                .iter()
+                .rposition(|&w| w > 0.0)
+                .map_or(first, |i| i + 1);
             MelFilter {
                 first_bin: first,
                 weights: dense[first..last].to_vec(),
@@ -555,7 +576,10 @@ mod tests {
         assert_eq!(frames.len(), 7);
         assert!(frames.data.iter().all(|v| v.is_finite()));
         let stats = fe.stats();
-        assert_eq!((stats.non_finite, stats.subnormal, stats.total), (3, 1, 8192));
+        assert_eq!(
+            (stats.non_finite, stats.subnormal, stats.total),
+            (3, 1, 8192)
+        );
     }
 
     #[test]

@@ -16,8 +16,8 @@ pub mod error;
 pub mod frontend;
 pub mod runner;
 
+pub use architecture::Architecture;
 pub use contract::{ModelDescription, ModelKind};
 pub use error::{AudioError, ContractError, FrontendError, RunError};
 pub use frontend::{ChunkAssembler, FrontendConfig, InputStats, MelFrames, MelFrontend, Preset};
 pub use runner::{Model, StepOutput, StreamingRunner, TrackAnalysis, analyze_signal};
-pub use architecture::Architecture;

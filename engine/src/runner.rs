@@ -294,7 +294,10 @@ pub fn argmax(values: &[f32]) -> usize {
     values
         .iter()
         .enumerate()
-        .fold((0, f32::MIN), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
+        .fold(
+            (0, f32::MIN),
+            |best, (i, &v)| if v > best.1 { (i, v) } else { best },
+        )
         .0
 }
 
@@ -302,8 +305,8 @@ pub fn argmax(values: &[f32]) -> usize {
 /// chunk. Exactly what the plugin computes live over the same samples.
 pub fn analyze_signal(model: &Model, samples: &[f32]) -> Result<TrackAnalysis, AnalysisError> {
     let fe_config = &model.description().frontend;
-    let mut frontend = MelFrontend::new(fe_config.clone())
-        .map_err(|e| AnalysisError::Frontend(e.to_string()))?;
+    let mut frontend =
+        MelFrontend::new(fe_config.clone()).map_err(|e| AnalysisError::Frontend(e.to_string()))?;
     let frames = frontend.process_signal(samples);
     let chunks = chunks_of(&frames, fe_config.chunk_frames);
     if chunks.is_empty() {

@@ -12,7 +12,9 @@ use mcclstm_engine::frontend::{MelFrontend, Preset};
 /// same continuous function sampled at any rate, so every rate sees the same music.
 fn music_like(rate: u32, seconds: f64) -> Vec<f32> {
     let n = (seconds * f64::from(rate)) as usize;
-    let partials = [110.0, 220.0, 330.0, 587.0, 1175.0, 2349.0, 3520.0, 4699.0, 7040.0];
+    let partials = [
+        110.0, 220.0, 330.0, 587.0, 1175.0, 2349.0, 3520.0, 4699.0, 7040.0,
+    ];
     (0..n)
         .map(|i| {
             let t = i as f64 / f64::from(rate);
@@ -37,8 +39,8 @@ fn resampled_48k_and_96k_input_gives_the_frames_of_the_22k_path() {
     let dir = dir.path();
     let preset = Preset::Paper;
     let config = preset.config();
-    let reference = MelFrontend::from_preset(preset)
-        .process_signal(&music_like(config.sample_rate, 6.0));
+    let reference =
+        MelFrontend::from_preset(preset).process_signal(&music_like(config.sample_rate, 6.0));
     for rate in [48_000u32, 96_000, 44_100] {
         let path = dir.join(format!("music-{rate}.wav"));
         write_stereo(&path, &music_like(rate, 6.0), rate);
@@ -60,12 +62,18 @@ fn resampled_48k_and_96k_input_gives_the_frames_of_the_22k_path() {
                 if *b > peak - 40.0 {
                     worst = worst.max((a - b).abs());
                 } else {
-                    assert!(*a < peak - 30.0, "{rate} Hz: a quiet band came up to {a} dB");
+                    assert!(
+                        *a < peak - 30.0,
+                        "{rate} Hz: a quiet band came up to {a} dB"
+                    );
                 }
             }
         }
         eprintln!("{rate} Hz: worst music-band difference {worst:.2e} dB");
-        assert!(worst < 1e-3, "{rate} Hz: worst music band differs by {worst} dB");
+        assert!(
+            worst < 1e-3,
+            "{rate} Hz: worst music band differs by {worst} dB"
+        );
     }
 }
 
@@ -78,7 +86,10 @@ fn decoding_downmixes_any_channel_count_by_averaging() {
     let interleaved: Vec<f32> = (0..4000).flat_map(|_| [0.1, 0.2, 0.3, 0.4]).collect();
     write_wav_f32(&path, &interleaved, 4, 8_000).unwrap();
     let audio = decode_file(&path).unwrap();
-    assert_eq!((audio.channels, audio.sample_rate, audio.samples.len()), (4, 8_000, 4000));
+    assert_eq!(
+        (audio.channels, audio.sample_rate, audio.samples.len()),
+        (4, 8_000, 4000)
+    );
     assert!(audio.samples.iter().all(|s| (s - 0.25).abs() < 1e-6));
 }
 
@@ -96,7 +107,13 @@ fn non_audio_file_is_unsupported_and_named() {
     let path = dir.join("notes.wav");
     std::fs::write(&path, b"these are my notes, not audio at all. ".repeat(100)).unwrap();
     let err = decode_file(&path).unwrap_err();
-    assert!(matches!(err, AudioError::Unsupported { .. } | AudioError::Decode { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            AudioError::Unsupported { .. } | AudioError::Decode { .. }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("notes.wav"), "{err}");
 }
 

@@ -36,9 +36,15 @@ fn check_preset(preset: Preset) {
         .zip(&expected)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    eprintln!("{preset}: max abs difference to librosa {max_diff:.2e} dB over {} values", expected.len());
+    eprintln!(
+        "{preset}: max abs difference to librosa {max_diff:.2e} dB over {} values",
+        expected.len()
+    );
     // DESIGN.md's parity target: below 1e-3 dB on every band of every frame.
-    assert!(max_diff < 1e-3, "{preset}: max |ours - librosa| = {max_diff} dB");
+    assert!(
+        max_diff < 1e-3,
+        "{preset}: max |ours - librosa| = {max_diff} dB"
+    );
 }
 
 #[test]

@@ -3,9 +3,10 @@
 //! A file that cannot be analysed is reported and skipped; the others are still analysed.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::path::{Path, PathBuf};
 
-use mcclstm_engine::audio::{self, DecodedAudio};
+use mcclstm_engine::audio;
 use mcclstm_engine::runner::{AnalysisError, TrackAnalysis, analyze_signal, argmax};
 use mcclstm_engine::{AudioError, Model};
 use serde::Serialize;
@@ -84,19 +85,19 @@ fn analyze_file_inner(
     for named in models {
         let description = named.model.description();
         let rate = description.frontend.sample_rate;
-        if !at_rate.contains_key(&rate) {
-            let DecodedAudio {
-                samples,
-                sample_rate,
-                ..
-            } = &decoded;
-            at_rate.insert(rate, audio::resample(samples, *sample_rate, rate)?);
-        }
-        let samples = &at_rate[&rate];
-        let analysis = analyze_signal(&named.model, samples).map_err(|source| FileError::Analysis {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let samples = match at_rate.entry(rate) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(audio::resample(
+                &decoded.samples,
+                decoded.sample_rate,
+                rate,
+            )?),
+        };
+        let analysis =
+            analyze_signal(&named.model, samples).map_err(|source| FileError::Analysis {
+                path: path.to_path_buf(),
+                source,
+            })?;
         result.models.push(ModelResult {
             model: named.path.display().to_string(),
             task: description.task.clone(),
@@ -124,7 +125,13 @@ pub fn render_text(result: &FileResult) -> String {
     }
     for m in &result.models {
         let _ = writeln!(out, "  {} · {} · {}", m.task, m.architecture, m.model);
-        let label_width = m.labels.iter().map(|l| l.chars().count()).max().unwrap_or(5).max(5);
+        let label_width = m
+            .labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5);
         let _ = writeln!(
             out,
             "    {:>15}  {:<label_width$}  {:>5}  runner-up",
@@ -161,6 +168,9 @@ fn runner_up(probs: &[f32], top: usize) -> usize {
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != top)
-        .fold((top, f32::MIN), |best, (i, &p)| if p > best.1 { (i, p) } else { best })
+        .fold(
+            (top, f32::MIN),
+            |best, (i, &p)| if p > best.1 { (i, p) } else { best },
+        )
         .0
 }

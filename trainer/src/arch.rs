@@ -170,7 +170,11 @@ impl ArchConfig {
             return Err(format!(
                 "{} {} an LSTM (lstm = {})",
                 self.architecture,
-                if self.architecture.is_stateful() { "needs" } else { "has no" },
+                if self.architecture.is_stateful() {
+                    "needs"
+                } else {
+                    "has no"
+                },
                 self.lstm
             ));
         }
@@ -187,7 +191,9 @@ fn conv_pool(hw: [usize; 2], kernel: [usize; 2], pool: [usize; 2]) -> Result<[us
         }
         let conv = hw[d] - kernel[d] + 1;
         if conv < pool[d] {
-            return Err(format!("convolution output {conv} is smaller than pooling {pool:?}"));
+            return Err(format!(
+                "convolution output {conv} is smaller than pooling {pool:?}"
+            ));
         }
         out[d] = conv / pool[d];
     }

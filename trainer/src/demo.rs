@@ -13,7 +13,16 @@ use crate::export::{self, ExportMeta, Weights};
 
 /// GTZAN's ten genres (paper, Section 3.2): the development model's labels.
 pub const GTZAN_GENRES: [&str; 10] = [
-    "blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock",
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
 ];
 
 /// A deterministic, music-like stereo track at 44.1 kHz: a four-chord progression with bass, a
@@ -21,7 +30,12 @@ pub const GTZAN_GENRES: [&str; 10] = [
 pub fn demo_track(seconds: f64) -> Vec<f32> {
     let rate = 44_100.0;
     let n = (seconds * rate) as usize;
-    let chords = [[220.0, 277.18, 329.63], [196.0, 246.94, 293.66], [174.61, 220.0, 261.63], [196.0, 246.94, 329.63]];
+    let chords = [
+        [220.0, 277.18, 329.63],
+        [196.0, 246.94, 293.66],
+        [174.61, 220.0, 261.63],
+        [196.0, 246.94, 329.63],
+    ];
     let mut noise_state: u32 = 0x1234_5678;
     let mut out = Vec::with_capacity(2 * n);
     for i in 0..n {
@@ -34,7 +48,9 @@ pub fn demo_track(seconds: f64) -> Vec<f32> {
         let kick = (2.0 * PI * (50.0 + 80.0 * (-since_beat * 30.0).exp()) * since_beat).sin()
             * (-since_beat * 12.0).exp()
             * 0.5;
-        noise_state = noise_state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        noise_state = noise_state
+            .wrapping_mul(1_664_525)
+            .wrapping_add(1_013_904_223);
         let noise = (f64::from(noise_state >> 8) / f64::from(1u32 << 24) - 0.5) * 2.0;
         let hat = noise * (-((beat * 2.0).fract() / 4.0) * 80.0).exp() * 0.1;
         let left = (pad + bass + kick + hat * 0.8) as f32;
@@ -54,8 +70,14 @@ pub fn write_development_model(path: &Path) -> Result<(), export::ExportError> {
     let config = ArchConfig::paper(Architecture::Mcclstm);
     let frontend = Preset::Paper.config();
     let mut rng = StdRng::seed_from_u64(2017);
-    let weights = Weights::random(&config, frontend.n_mels, frontend.chunk_frames, GTZAN_GENRES.len(), &mut rng)
-        .map_err(export::ExportError::Invalid)?;
+    let weights = Weights::random(
+        &config,
+        frontend.n_mels,
+        frontend.chunk_frames,
+        GTZAN_GENRES.len(),
+        &mut rng,
+    )
+    .map_err(export::ExportError::Invalid)?;
     let meta = ExportMeta {
         task: "genre".to_string(),
         labels: GTZAN_GENRES.iter().map(|s| s.to_string()).collect(),

@@ -20,7 +20,8 @@ pub fn write_npy(path: &Path, frames: &MelFrames) -> anyhow::Result<()> {
     let array = Array2::from_shape_vec((frames.len(), frames.n_mels), frames.data.clone())
         .context("frames do not fill a frames x mels array")?;
     let tmp = audio::temp_path(path);
-    let file = std::fs::File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+    let file =
+        std::fs::File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
     ndarray_npy::WriteNpyExt::write_npy(&array, std::io::BufWriter::new(file))
         .with_context(|| format!("{}: cannot write .npy", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;

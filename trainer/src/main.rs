@@ -197,8 +197,14 @@ fn run_export_random(
 ) -> anyhow::Result<ExitCode> {
     let frontend = preset.config();
     let mut rng = StdRng::seed_from_u64(seed);
-    let weights = Weights::random(config, frontend.n_mels, frontend.chunk_frames, labels.len(), &mut rng)
-        .map_err(anyhow::Error::msg)?;
+    let weights = Weights::random(
+        config,
+        frontend.n_mels,
+        frontend.chunk_frames,
+        labels.len(),
+        &mut rng,
+    )
+    .map_err(anyhow::Error::msg)?;
     let meta = ExportMeta {
         task,
         labels,

@@ -53,7 +53,10 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     if a.len() != b.len() {
         return f32::INFINITY;
     }
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Random chunks at log-mel levels (dB), so the in-graph standardisation sees realistic input.
@@ -103,7 +106,9 @@ pub fn check_export(
         let mut diff = max_diff(&tract_probs, &out[0].1);
         if hidden > 0 {
             let (th, tc) = runner.state();
-            diff = diff.max(max_diff(th, &out[1].1)).max(max_diff(tc, &out[2].1));
+            diff = diff
+                .max(max_diff(th, &out[1].1))
+                .max(max_diff(tc, &out[2].1));
             h.clone_from(&out[1].1);
             c.clone_from(&out[2].1);
         }
@@ -120,7 +125,11 @@ pub fn check_export(
     // A batch of the first two chunks from a zero state equals them one at a time (stateless), or
     // the first chunk's result (stateful: only row 0 starts where the sequence did).
     let batch: Vec<f32> = chunks[..2].concat();
-    let mut inputs = vec![("mel", vec![2, 1, fe.n_mels, fe.chunk_frames], batch.as_slice())];
+    let mut inputs = vec![(
+        "mel",
+        vec![2, 1, fe.n_mels, fe.chunk_frames],
+        batch.as_slice(),
+    )];
     let zeros = vec![0.0f32; 2 * hidden];
     if hidden > 0 {
         inputs.push(("h0", vec![1, 2, hidden], &zeros));
@@ -130,7 +139,9 @@ pub fn check_export(
     let classes = meta.labels.len();
     report.batch_max_diff = max_diff(&batched[..classes], &single[0]);
     if hidden == 0 {
-        report.batch_max_diff = report.batch_max_diff.max(max_diff(&batched[classes..], &single[1]));
+        report.batch_max_diff = report
+            .batch_max_diff
+            .max(max_diff(&batched[classes..], &single[1]));
     }
     if report.batch_max_diff > TOLERANCE {
         return Err(ParityError::Disagree {
@@ -146,7 +157,11 @@ pub fn check_export(
         let zeros = vec![0.0f32; hidden];
         let out = ort_rollout.run(
             &[
-                ("mels", vec![1, ROLLOUT_CHUNKS, 1, fe.n_mels, fe.chunk_frames], &mels),
+                (
+                    "mels",
+                    vec![1, ROLLOUT_CHUNKS, 1, fe.n_mels, fe.chunk_frames],
+                    &mels,
+                ),
                 ("h0", state_shape.clone(), &zeros),
                 ("c0", state_shape.clone(), &zeros),
             ],

@@ -79,6 +79,9 @@ pub struct OrtModel {
     session: Session,
 }
 
+/// An output: shape and values.
+pub type Output = (Vec<usize>, Vec<f32>);
+
 /// A named input: name, shape, values.
 pub type Input<'a> = (&'a str, Vec<usize>, &'a [f32]);
 
@@ -94,7 +97,7 @@ impl OrtModel {
         &mut self,
         inputs: &[Input<'_>],
         outputs: &[&str],
-    ) -> Result<Vec<(Vec<usize>, Vec<f32>)>, ReferenceError> {
+    ) -> Result<Vec<Output>, ReferenceError> {
         let mut values = Vec::with_capacity(inputs.len());
         for (name, shape, data) in inputs {
             let tensor = TensorRef::from_array_view((shape.clone(), *data))?;

@@ -37,7 +37,11 @@ fn fixture() -> Fixture {
     let short = dir.path().join("short.wav");
     write_wav_f32(&short, &demo::demo_track(0.5), 2, 44_100).unwrap();
     let not_audio = dir.path().join("readme.mp3");
-    std::fs::write(&not_audio, "This is not an MP3 file, just text.\n".repeat(50)).unwrap();
+    std::fs::write(
+        &not_audio,
+        "This is not an MP3 file, just text.\n".repeat(50),
+    )
+    .unwrap();
     Fixture {
         model,
         song,
@@ -73,7 +77,12 @@ fn analyze_json_holds_every_chunk_and_probabilities_that_sum_to_one() {
     let chunks = model["chunks"].as_array().unwrap();
     assert_eq!(chunks.len(), 3);
     for chunk in chunks {
-        let sum: f64 = chunk["probs"].as_array().unwrap().iter().map(|p| p.as_f64().unwrap()).sum();
+        let sum: f64 = chunk["probs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_f64().unwrap())
+            .sum();
         assert!((sum - 1.0).abs() < 1e-4, "softmax sums to {sum}");
     }
     assert_eq!(model["labels"].as_array().unwrap().len(), 10);
@@ -96,9 +105,18 @@ fn bad_files_are_reported_and_skipped_and_the_exit_code_says_so() {
     let (stdout, stderr) = text(&out);
     assert!(!out.status.success());
     assert!(stderr.contains("missing.flac: cannot open"), "{stderr}");
-    assert!(stderr.contains("readme.mp3: not a supported audio file"), "{stderr}");
-    assert!(stderr.contains("short.wav: the audio is 0.50 s long; one chunk needs 3.762 s"), "{stderr}");
-    assert!(stderr.contains("3 of 4 file(s) could not be analysed"), "{stderr}");
+    assert!(
+        stderr.contains("readme.mp3: not a supported audio file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("short.wav: the audio is 0.50 s long; one chunk needs 3.762 s"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 of 4 file(s) could not be analysed"),
+        "{stderr}"
+    );
     // The good file after the bad ones is still analysed.
     assert!(stdout.contains("song.wav"), "{stdout}");
     assert!(stdout.contains("track:"), "{stdout}");
@@ -109,7 +127,11 @@ fn analyze_without_a_model_says_how_to_get_one() {
     let f = fixture();
     let out = mcclstm(&["analyze", s(&f.song)]);
     assert!(!out.status.success());
-    assert!(text(&out).1.contains("no model given: pass --model"), "{}", text(&out).1);
+    assert!(
+        text(&out).1.contains("no model given: pass --model"),
+        "{}",
+        text(&out).1
+    );
 }
 
 #[test]
@@ -118,14 +140,24 @@ fn analyze_with_a_broken_model_names_it() {
     let out = mcclstm(&["analyze", s(&f.song), "--model", s(&f.not_audio)]);
     assert!(!out.status.success());
     let stderr = text(&out).1;
-    assert!(stderr.contains("readme.mp3") && stderr.contains("not an ONNX model"), "{stderr}");
+    assert!(
+        stderr.contains("readme.mp3") && stderr.contains("not an ONNX model"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn features_writes_frames_by_mels_npy() {
     let f = fixture();
     let npy = f.song.with_extension("npy");
-    let out = mcclstm(&["features", s(&f.song), "--preset", "paper-44k", "--out", s(&npy)]);
+    let out = mcclstm(&[
+        "features",
+        s(&f.song),
+        "--preset",
+        "paper-44k",
+        "--out",
+        s(&npy),
+    ]);
     assert!(out.status.success(), "{}", text(&out).1);
     let bytes = std::fs::read(&npy).unwrap();
     assert_eq!(&bytes[..6], b"\x93NUMPY");

@@ -15,7 +15,9 @@ fn valid_proto(arch: Architecture) -> pb::ModelProto {
     config.filters = 4;
     let meta = ExportMeta {
         task: "mood".to_string(),
-        labels: ["anger", "fear", "sadness", "happiness", "tenderness"].map(String::from).to_vec(),
+        labels: ["anger", "fear", "sadness", "happiness", "tenderness"]
+            .map(String::from)
+            .to_vec(),
         frontend: Preset::Paper.config(),
         trained_on: serde_json::json!({"dataset": "test"}),
         metrics: serde_json::json!({}),
@@ -31,13 +33,19 @@ fn load(proto: &pb::ModelProto) -> Result<Model, ContractError> {
 }
 
 fn set_meta(proto: &mut pb::ModelProto, key: &str, value: &str) {
-    proto.metadata_props.iter_mut().find(|kv| kv.key == key).unwrap().value = value.to_string();
+    proto
+        .metadata_props
+        .iter_mut()
+        .find(|kv| kv.key == key)
+        .unwrap()
+        .value = value.to_string();
 }
 
 fn set_dim(proto: &mut pb::ModelProto, input: &str, axis: usize, value: i64) {
     let graph = proto.graph.as_mut().unwrap();
     let info = graph.input.iter_mut().find(|v| v.name == input).unwrap();
-    let Some(pb::type_proto::Value::TensorType(t)) = &mut info.r#type.as_mut().unwrap().value else {
+    let Some(pb::type_proto::Value::TensorType(t)) = &mut info.r#type.as_mut().unwrap().value
+    else {
         panic!("tensor type")
     };
     t.shape.as_mut().unwrap().dim[axis].value = Some(DimValue::DimValue(value));
@@ -58,8 +66,12 @@ fn empty_file() {
 
 #[test]
 fn garbage_bytes() {
-    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    let err = Model::from_bytes(&garbage).err().expect("garbage must be refused");
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let err = Model::from_bytes(&garbage)
+        .err()
+        .expect("garbage must be refused");
     assert!(matches!(err, ContractError::NotOnnx(_)), "{err}");
 }
 
@@ -113,7 +125,10 @@ fn label_count_that_differs_from_the_output_width() {
     let mut proto = valid_proto(Architecture::Mcclstm);
     set_meta(&mut proto, keys::LABELS, r#"["a","b","c"]"#);
     let err = load(&proto).err().unwrap();
-    assert!(matches!(&err, ContractError::BadShape { tensor, .. } if tensor == names::PROBS), "{err}");
+    assert!(
+        matches!(&err, ContractError::BadShape { tensor, .. } if tensor == names::PROBS),
+        "{err}"
+    );
 }
 
 #[test]
@@ -121,12 +136,19 @@ fn bad_frontend() {
     let mut proto = valid_proto(Architecture::R2);
     set_meta(&mut proto, keys::FRONTEND, r#"{"sample_rate": 22050}"#);
     let err = load(&proto).err().unwrap();
-    assert!(matches!(&err, ContractError::BadMetadata { key, .. } if *key == keys::FRONTEND), "{err}");
+    assert!(
+        matches!(&err, ContractError::BadMetadata { key, .. } if *key == keys::FRONTEND),
+        "{err}"
+    );
 
     let mut proto = valid_proto(Architecture::R2);
     let mut fe = Preset::Paper.config();
     fe.fmax = 30_000.0; // above Nyquist
-    set_meta(&mut proto, keys::FRONTEND, &serde_json::to_string(&fe).unwrap());
+    set_meta(
+        &mut proto,
+        keys::FRONTEND,
+        &serde_json::to_string(&fe).unwrap(),
+    );
     let err = load(&proto).err().unwrap();
     assert!(err.to_string().contains("fmax"), "{err}");
 }
@@ -136,7 +158,10 @@ fn mel_input_of_the_wrong_shape() {
     let mut proto = valid_proto(Architecture::R2);
     set_dim(&mut proto, names::MEL, 2, 64);
     let err = load(&proto).err().unwrap();
-    assert!(matches!(&err, ContractError::BadShape { tensor, .. } if tensor == names::MEL), "{err}");
+    assert!(
+        matches!(&err, ContractError::BadShape { tensor, .. } if tensor == names::MEL),
+        "{err}"
+    );
     assert!(err.to_string().contains("[B,1,40,80]"), "{err}");
 }
 
@@ -145,21 +170,40 @@ fn state_input_of_the_wrong_width() {
     let mut proto = valid_proto(Architecture::Mcclstm);
     set_dim(&mut proto, names::C0, 2, 7);
     let err = load(&proto).err().unwrap();
-    assert!(matches!(&err, ContractError::BadShape { tensor, .. } if tensor == names::C0), "{err}");
+    assert!(
+        matches!(&err, ContractError::BadShape { tensor, .. } if tensor == names::C0),
+        "{err}"
+    );
 }
 
 #[test]
 fn missing_state_input() {
     let mut proto = valid_proto(Architecture::Mcclstm);
-    proto.graph.as_mut().unwrap().input.retain(|v| v.name != names::C0);
-    assert!(matches!(load(&proto), Err(ContractError::MissingInput("c0"))));
+    proto
+        .graph
+        .as_mut()
+        .unwrap()
+        .input
+        .retain(|v| v.name != names::C0);
+    assert!(matches!(
+        load(&proto),
+        Err(ContractError::MissingInput("c0"))
+    ));
 }
 
 #[test]
 fn missing_output() {
     let mut proto = valid_proto(Architecture::Mcclstm);
-    proto.graph.as_mut().unwrap().output.retain(|v| v.name != names::H1);
-    assert!(matches!(load(&proto), Err(ContractError::MissingOutput("h1"))));
+    proto
+        .graph
+        .as_mut()
+        .unwrap()
+        .output
+        .retain(|v| v.name != names::H1);
+    assert!(matches!(
+        load(&proto),
+        Err(ContractError::MissingOutput("h1"))
+    ));
 }
 
 #[test]
@@ -170,7 +214,10 @@ fn unexpected_input() {
     extra.name = "tempo_hint".to_string();
     graph.input.push(extra);
     let err = load(&proto).err().unwrap();
-    assert!(matches!(&err, ContractError::UnexpectedInput(n) if n == "tempo_hint"), "{err}");
+    assert!(
+        matches!(&err, ContractError::UnexpectedInput(n) if n == "tempo_hint"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -178,12 +225,17 @@ fn architecture_that_contradicts_the_graph() {
     let mut proto = valid_proto(Architecture::R3);
     set_meta(&mut proto, keys::ARCHITECTURE, "MCCLSTM");
     let err = load(&proto).err().unwrap();
-    assert!(matches!(&err, ContractError::BadMetadata { key, .. } if *key == keys::ARCHITECTURE), "{err}");
+    assert!(
+        matches!(&err, ContractError::BadMetadata { key, .. } if *key == keys::ARCHITECTURE),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_missing_file_is_named() {
-    let err = Model::from_file(std::path::Path::new("/no/such/genre.onnx")).err().unwrap();
+    let err = Model::from_file(std::path::Path::new("/no/such/genre.onnx"))
+        .err()
+        .unwrap();
     assert!(matches!(err, ContractError::Io { .. }));
     assert!(err.to_string().contains("/no/such/genre.onnx"), "{err}");
 }

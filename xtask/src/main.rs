@@ -1,1 +1,136 @@
-fn main() {}
+//! `cargo xtask`: project tasks.
+//!
+//! - `cargo xtask test [-- CARGO TEST ARGS]`: the project's whole check, as CI runs it: formatting,
+//!   clippy with warnings as errors, and every test. Installs ONNX Runtime (the `onnxruntime` wheel,
+//!   pinned) under `target/onnxruntime` when it is missing, for the export parity tests.
+//! - `cargo xtask bundle <package> [--release]`: CLAP and VST3 bundles (nice-plug-xtask).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// Must match `mcclstm_trainer::reference::ONNXRUNTIME_VERSION`.
+const ONNXRUNTIME_VERSION: &str = "1.31.1";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("test") => test(&args[1..]),
+        Some("onnxruntime") => {
+            install_onnxruntime(&workspace_root()?).map(|p| println!("{}", p.display()))
+        }
+        _ => nice_plug_xtask::main_with_args("cargo xtask", args),
+    }
+}
+
+fn workspace_root() -> anyhow::Result<PathBuf> {
+    // xtask/ is one level below the workspace root.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    Ok(manifest
+        .parent()
+        .context("xtask has no parent directory")?
+        .to_path_buf())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn run(step: &str, command: &mut Command) -> anyhow::Result<()> {
+    eprintln!("==> {step}");
+    let started = std::time::Instant::now();
+    let status = command
+        .status()
+        .with_context(|| format!("{step}: cannot start {command:?}"))?;
+    if !status.success() {
+        bail!("{step} failed ({status})");
+    }
+    eprintln!("==> {step}: ok in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn test(extra: &[String]) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    run(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--check"]),
+    )?;
+    let ort = install_onnxruntime(&root)?;
+    run(
+        "cargo clippy -D warnings",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run(
+        "cargo test",
+        cargo()
+            .args(["test", "--workspace"])
+            .args(extra)
+            .env("ORT_DYLIB_PATH", &ort),
+    )?;
+    eprintln!("==> all checks passed");
+    Ok(())
+}
+
+/// Installs the pinned `onnxruntime` wheel under `target/onnxruntime` (pip, from the Python
+/// package index) unless it is there; returns the path of its shared library.
+fn install_onnxruntime(root: &Path) -> anyhow::Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let dir = target.join("onnxruntime");
+    let library = || -> Option<PathBuf> {
+        std::fs::read_dir(dir.join("onnxruntime/capi"))
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.starts_with(&format!("libonnxruntime.so.{ONNXRUNTIME_VERSION}"))
+                })
+            })
+    };
+    if let Some(path) = library() {
+        return Ok(path);
+    }
+    let python = ["python3", "python"]
+        .into_iter()
+        .find(|p| {
+            Command::new(p)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .context("ONNX Runtime comes from the `onnxruntime` wheel, which needs python3 with pip")?;
+    run(
+        &format!(
+            "pip install onnxruntime=={ONNXRUNTIME_VERSION} into {}",
+            dir.display()
+        ),
+        Command::new(python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+            ])
+            .arg("--target")
+            .arg(&dir)
+            .arg(format!("onnxruntime=={ONNXRUNTIME_VERSION}")),
+    )?;
+    library().with_context(|| {
+        format!(
+            "the onnxruntime wheel installed, but {} holds no libonnxruntime.so",
+            dir.join("onnxruntime/capi").display()
+        )
+    })
+}

@@ -52,7 +52,12 @@ impl GraphBuilder {
     }
 
     /// Adds a node with one output named after the op; returns the output's name.
-    pub fn op(&mut self, op_type: &str, inputs: &[&str], attributes: Vec<pb::AttributeProto>) -> String {
+    pub fn op(
+        &mut self,
+        op_type: &str,
+        inputs: &[&str],
+        attributes: Vec<pb::AttributeProto>,
+    ) -> String {
         self.counter += 1;
         let output = format!("{}_{}", op_type.to_lowercase(), self.counter);
         self.op_into(op_type, inputs, &[&output], attributes);

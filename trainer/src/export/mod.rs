@@ -70,7 +70,12 @@ pub fn model_bytes(
     let mut outputs = Vec::new();
     if let Some(lstm) = &weights.lstm {
         let hidden = config.lstm;
-        let state = |name| tensor_value(name, &[Dim::Fixed(1), Dim::Named("batch"), Dim::Fixed(hidden)]);
+        let state = |name| {
+            tensor_value(
+                name,
+                &[Dim::Fixed(1), Dim::Named("batch"), Dim::Fixed(hidden)],
+            )
+        };
         inputs.push(state(names::H0));
         inputs.push(state(names::C0));
         features = lstm_step(&mut g, lstm, hidden, &features);
@@ -103,14 +108,21 @@ pub fn rollout_bytes(
     let fe = &meta.frontend;
     let hidden = config.lstm;
     let mut g = GraphBuilder::default();
-    let flat_shape = g.int64s("flat_shape", &[-1, 1, fe.n_mels as i64, fe.chunk_frames as i64]);
+    let flat_shape = g.int64s(
+        "flat_shape",
+        &[-1, 1, fe.n_mels as i64, fe.chunk_frames as i64],
+    );
     let flat = g.op("Reshape", &["mels", &flat_shape], vec![]);
     let x = standardise(&mut g, &flat, weights, fe.n_mels);
     let features = features(&mut g, config, weights, &x);
     let width = lstm.w.shape[1];
     let seq_shape = g.int64s("seq_shape", &[-1, chunks as i64, width as i64]);
     let batch_major = g.op("Reshape", &[&features, &seq_shape], vec![]);
-    let time_major = g.op("Transpose", &[&batch_major], vec![attr_ints("perm", &[1, 0, 2])]);
+    let time_major = g.op(
+        "Transpose",
+        &[&batch_major],
+        vec![attr_ints("perm", &[1, 0, 2])],
+    );
     let w = g.weight("lstm_W", &[1, 4 * hidden, width], &lstm.w.data);
     let r = g.weight("lstm_R", &[1, 4 * hidden, hidden], &lstm.r.data);
     let b = g.weight("lstm_B", &[1, 8 * hidden], &lstm.b.data);
@@ -123,7 +135,12 @@ pub fn rollout_bytes(
     let axes = g.int64s("axis0", &[0]);
     let last = g.op("Squeeze", &[names::H1, &axes], vec![]);
     classifier(&mut g, weights, &last);
-    let state = |name| tensor_value(name, &[Dim::Fixed(1), Dim::Named("batch"), Dim::Fixed(hidden)]);
+    let state = |name| {
+        tensor_value(
+            name,
+            &[Dim::Fixed(1), Dim::Named("batch"), Dim::Fixed(hidden)],
+        )
+    };
     let inputs = vec![
         tensor_value(
             "mels",
@@ -167,7 +184,9 @@ fn check(config: &ArchConfig, weights: &Weights, meta: &ExportMeta) -> Result<()
         .validate()
         .map_err(|e| ExportError::Invalid(e.to_string()))?;
     if meta.labels.len() < 2 {
-        return Err(ExportError::Invalid("a classifier needs at least 2 labels".to_string()));
+        return Err(ExportError::Invalid(
+            "a classifier needs at least 2 labels".to_string(),
+        ));
     }
     weights
         .validate(
@@ -202,17 +221,28 @@ fn conv_act_pool(
     let w = g.weight(&format!("{name}_W"), &conv.weight.shape, &conv.weight.data);
     let b = g.weight(&format!("{name}_B"), &conv.bias.shape, &conv.bias.data);
     let kernel = [conv.weight.shape[2], conv.weight.shape[3]];
-    let y = g.op("Conv", &[x, &w, &b], vec![attr_ints("kernel_shape", &kernel)]);
+    let y = g.op(
+        "Conv",
+        &[x, &w, &b],
+        vec![attr_ints("kernel_shape", &kernel)],
+    );
     let y = activation(g, config, &y);
     g.op(
         "MaxPool",
         &[&y],
-        vec![attr_ints("kernel_shape", &pool), attr_ints("strides", &pool)],
+        vec![
+            attr_ints("kernel_shape", &pool),
+            attr_ints("strides", &pool),
+        ],
     )
 }
 
 fn linear(g: &mut GraphBuilder, name: &str, x: &str, layer: &Linear) -> String {
-    let w = g.weight(&format!("{name}_W"), &layer.weight.shape, &layer.weight.data);
+    let w = g.weight(
+        &format!("{name}_W"),
+        &layer.weight.shape,
+        &layer.weight.data,
+    );
     let b = g.weight(&format!("{name}_B"), &layer.bias.shape, &layer.bias.data);
     g.op("Gemm", &[x, &w, &b], vec![attr_int("transB", 1)])
 }
@@ -235,7 +265,14 @@ fn features(g: &mut GraphBuilder, config: &ArchConfig, w: &Weights, x: &str) -> 
                 .iter()
                 .zip(&w.channels)
                 .map(|(ch, conv)| {
-                    let y = conv_act_pool(g, config, &format!("{}_conv", ch.name()), x, conv, ch.pool());
+                    let y = conv_act_pool(
+                        g,
+                        config,
+                        &format!("{}_conv", ch.name()),
+                        x,
+                        conv,
+                        ch.pool(),
+                    );
                     g.op("Flatten", &[&y], vec![attr_int("axis", 1)])
                 })
                 .collect();
@@ -275,7 +312,12 @@ fn lstm_step(g: &mut GraphBuilder, lstm: &Lstm, hidden: usize, x: &str) -> Strin
     let gates = g.op("Add", &[&from_x, &from_h], vec![]);
     let split = g.int64s("gate_sizes", &[hidden as i64; 4]);
     let gate_names = ["gate_i", "gate_o", "gate_f", "gate_c"];
-    g.op_into("Split", &[&gates, &split], &gate_names, vec![attr_int("axis", 1)]);
+    g.op_into(
+        "Split",
+        &[&gates, &split],
+        &gate_names,
+        vec![attr_int("axis", 1)],
+    );
     let i = g.op("Sigmoid", &["gate_i"], vec![]);
     let o = g.op("Sigmoid", &["gate_o"], vec![]);
     let f = g.op("Sigmoid", &["gate_f"], vec![]);
@@ -293,7 +335,12 @@ fn lstm_step(g: &mut GraphBuilder, lstm: &Lstm, hidden: usize, x: &str) -> Strin
 /// Output layer and softmax into `probs`.
 fn classifier(g: &mut GraphBuilder, w: &Weights, x: &str) {
     let logits = linear(g, "output", x, &w.output);
-    g.op_into("Softmax", &[&logits], &[names::PROBS], vec![attr_int("axis", 1)]);
+    g.op_into(
+        "Softmax",
+        &[&logits],
+        &[names::PROBS],
+        vec![attr_int("axis", 1)],
+    );
 }
 
 fn encode(graph: pb::GraphProto, config: &ArchConfig, meta: &ExportMeta) -> Vec<u8> {
@@ -305,7 +352,10 @@ fn encode(graph: pb::GraphProto, config: &ArchConfig, meta: &ExportMeta) -> Vec<
         (keys::FRONTEND, to_json(&meta.frontend)),
         (keys::TRAINED_ON, meta.trained_on.to_string()),
         (keys::METRICS, meta.metrics.to_string()),
-        (keys::CREATED, humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()),
+        (
+            keys::CREATED,
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        ),
         (ARCH_CONFIG_KEY, to_json(config)),
     ];
     pb::ModelProto {

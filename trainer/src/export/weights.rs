@@ -31,10 +31,16 @@ impl Tensor {
 
     fn check(&self, name: &str, shape: &[usize]) -> Result<(), String> {
         if self.shape != shape {
-            return Err(format!("`{name}` has shape {:?}, expected {shape:?}", self.shape));
+            return Err(format!(
+                "`{name}` has shape {:?}, expected {shape:?}",
+                self.shape
+            ));
         }
         if self.data.len() != shape.iter().product::<usize>() {
-            return Err(format!("`{name}` holds {} values for shape {shape:?}", self.data.len()));
+            return Err(format!(
+                "`{name}` holds {} values for shape {shape:?}",
+                self.data.len()
+            ));
         }
         if self.data.iter().any(|v| !v.is_finite()) {
             return Err(format!("`{name}` holds non-finite values"));
@@ -111,7 +117,8 @@ impl Weights {
         }
         for (ch, conv) in channels.iter().zip(&self.channels) {
             let [kh, kw] = ch.kernel();
-            conv.weight.check(&format!("{}.conv.weight", ch.name()), &[f, 1, kh, kw])?;
+            conv.weight
+                .check(&format!("{}.conv.weight", ch.name()), &[f, 1, kh, kw])?;
             conv.bias.check(&format!("{}.conv.bias", ch.name()), &[f])?;
         }
         let cnn3_expected = usize::from(config.architecture == Architecture::Cnns3) * 2;
@@ -120,7 +127,8 @@ impl Weights {
         }
         for (i, (conv, [kh, kw])) in self.cnn3.iter().zip(CNN3_KERNELS).enumerate() {
             let inputs = if i == 0 { 1 } else { f };
-            conv.weight.check(&format!("cnn3.conv{i}.weight"), &[f, inputs, kh, kw])?;
+            conv.weight
+                .check(&format!("cnn3.conv{i}.weight"), &[f, inputs, kh, kw])?;
             conv.bias.check(&format!("cnn3.conv{i}.bias"), &[f])?;
         }
         let mut width = config.feature_width(n_mels, frames)?;
@@ -143,7 +151,9 @@ impl Weights {
             }
             _ => return Err(format!("LSTM of {} units expected", config.lstm)),
         }
-        self.output.weight.check("output.weight", &[classes, width])?;
+        self.output
+            .weight
+            .check("output.weight", &[classes, width])?;
         self.output.bias.check("output.bias", &[classes])?;
         Ok(())
     }
@@ -201,7 +211,9 @@ impl Weights {
         });
         let output = linear(width, classes, rng);
         Ok(Self {
-            mel_mean: (0..n_mels).map(|_| rng.random_range(-50.0..-20.0)).collect(),
+            mel_mean: (0..n_mels)
+                .map(|_| rng.random_range(-50.0..-20.0))
+                .collect(),
             mel_std: (0..n_mels).map(|_| rng.random_range(10.0..25.0)).collect(),
             channels,
             cnn3,

@@ -1,0 +1,52 @@
+//! One chunk through each architecture at the paper's sizes, in the engine's runner (tract), as
+//! the plugin runs it. Also: model load time (DESIGN.md budget: under 100 ms).
+//!
+//! Run: `cargo bench -p mcclstm-trainer --bench chunk`
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use mcclstm_engine::{Architecture, Model, Preset};
+use mcclstm_trainer::arch::ArchConfig;
+use mcclstm_trainer::export::{self, ExportMeta, Weights};
+use mcclstm_trainer::parity::random_chunks;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+fn model_bytes(arch: Architecture) -> Vec<u8> {
+    let config = ArchConfig::paper(arch);
+    let meta = ExportMeta {
+        task: "genre".to_string(),
+        labels: (0..10).map(|i| format!("c{i}")).collect(),
+        frontend: Preset::Paper.config(),
+        trained_on: serde_json::json!({"dataset": "bench"}),
+        metrics: serde_json::json!({}),
+    };
+    let weights = Weights::random(&config, 40, 80, 10, &mut StdRng::seed_from_u64(0)).unwrap();
+    export::model_bytes(&config, &weights, &meta).unwrap()
+}
+
+fn one_chunk(c: &mut Criterion) {
+    let chunk = random_chunks(1, 40 * 80, 5).remove(0);
+    for arch in Architecture::ALL {
+        let model = Model::from_bytes(&model_bytes(arch)).unwrap();
+        let mut runner = model.runner();
+        c.bench_function(&format!("chunk/{}", arch.name()), |b| {
+            b.iter(|| black_box(runner.step(black_box(&chunk)).unwrap().track[0]))
+        });
+    }
+}
+
+fn model_load(c: &mut Criterion) {
+    let bytes = model_bytes(Architecture::Mcclstm);
+    c.bench_function("load/MCCLSTM", |b| {
+        b.iter(|| black_box(Model::from_bytes(black_box(&bytes)).unwrap()))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30);
+    targets = one_chunk, model_load
+}
+criterion_main!(benches);
