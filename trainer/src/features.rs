@@ -22,7 +22,14 @@ pub fn write_npy(path: &Path, frames: &MelFrames) -> anyhow::Result<()> {
     let tmp = audio::temp_path(path);
     let file =
         std::fs::File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-    ndarray_npy::WriteNpyExt::write_npy(&array, std::io::BufWriter::new(file))
+    let mut writer = std::io::BufWriter::new(file);
+    ndarray_npy::WriteNpyExt::write_npy(&array, &mut writer)
+        .with_context(|| format!("{}: cannot write .npy", tmp.display()))?;
+    // Flush explicitly: a BufWriter dropped with a full disk would lose the error.
+    writer
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
         .with_context(|| format!("{}: cannot write .npy", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(())
