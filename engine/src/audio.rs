@@ -1,14 +1,12 @@
 //! Audio input: decode a file to mono `f32` and resample it to the frontend's rate.
 //!
-//! Decoding uses symphonia (WAV, FLAC, MP3, Ogg Vorbis, ADPCM); resampling uses rubato's FFT
-//! resampler with its delay removed, so output sample `n` is input time `n / to_rate` and a whole
-//! file yields `ceil(len * to / from)` samples. Every error names the file and the cause.
+//! Decoding uses symphonia (WAV, FLAC, MP3, Ogg Vorbis, ADPCM); resampling is
+//! [`crate::resample`], the same streaming resampler the plugin uses. Every error names the file
+//! and the cause.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use rubato::audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Fft, FixedSync, Resampler};
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
@@ -18,6 +16,7 @@ use symphonia::core::meta::MetadataOptions;
 
 use crate::error::AudioError;
 use crate::frontend::FrontendConfig;
+pub use crate::resample::resample;
 
 /// A decoded file, downmixed to mono by averaging its channels.
 #[derive(Clone, Debug)]
@@ -156,37 +155,6 @@ fn open_decoder(format: &dyn FormatReader) -> Result<OpenTrack, String> {
     })
 }
 
-/// Resamples a whole mono signal. The output is aligned with the input (the resampler's delay is
-/// removed) and has `ceil(len * to / from)` samples. Same rate: a copy.
-pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError> {
-    if from == to || samples.is_empty() {
-        return Ok(samples.to_vec());
-    }
-    let err = |reason: String| AudioError::Resample { from, to, reason };
-    let (i, o) = (from as usize, to as usize);
-    let mut resampler = Fft::<f32>::new(i, o, even_block_chunk(i, o, 4096), 1, FixedSync::Both)
-        .map_err(|e| err(e.to_string()))?;
-    let input = InterleavedSlice::new(samples, 1, samples.len()).map_err(|e| err(e.to_string()))?;
-    Ok(resampler
-        .process_all(&input, samples.len(), None)
-        .map_err(|e| err(e.to_string()))?
-        .take_data())
-}
-
-fn gcd(mut a: usize, mut b: usize) -> usize {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-/// A chunk size that is an even number of the resampler's smallest blocks: both FFT sizes are then
-/// even and the reported delay is exact (no half-sample lag).
-pub(crate) fn even_block_chunk(from: usize, to: usize, target: usize) -> usize {
-    let min_in = from / gcd(from, to);
-    target.div_ceil(min_in).next_multiple_of(2) * min_in
-}
-
 /// Decodes a file and resamples it to the frontend's rate: the samples the frontend expects.
 pub fn load_for_frontend(path: &Path, config: &FrontendConfig) -> Result<DecodedAudio, AudioError> {
     let decoded = decode_file(path)?;
@@ -240,23 +208,4 @@ pub fn temp_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".tmp");
     PathBuf::from(name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resampled_length_is_the_ceiling_of_the_ratio() {
-        let input = vec![0.0f32; 48_000];
-        assert_eq!(resample(&input, 48_000, 22_050).unwrap().len(), 22_050);
-        assert_eq!(resample(&input[..1001], 48_000, 22_050).unwrap().len(), 460);
-    }
-
-    #[test]
-    fn even_block_chunk_is_an_even_multiple_of_the_minimal_block() {
-        let c = even_block_chunk(48_000, 22_050, 4096);
-        assert_eq!(c % 320, 0);
-        assert_eq!((c / 320) % 2, 0);
-    }
 }

@@ -4,6 +4,7 @@
 //! disagree. Stages, in the order data flows through them:
 //!
 //! - [`audio`]: decode WAV, FLAC, MP3 and Ogg Vorbis to mono `f32`; resample to the model's rate.
+//! - [`resample`]: the streaming resampler, for whole files and for live blocks alike.
 //! - [`frontend`]: the log-mel frontend (whole-signal and streaming, one implementation) and the
 //!   chunk assembler.
 //! - [`contract`]: the model file contract of DESIGN.md: load an ONNX file, check it, describe it.
@@ -14,6 +15,7 @@ pub mod audio;
 pub mod contract;
 pub mod error;
 pub mod frontend;
+pub mod resample;
 pub mod runner;
 
 pub use architecture::Architecture;

@@ -72,3 +72,22 @@ fn push_and_reset_never_allocate() {
         assert_eq!(after - before, 0, "{preset}: allocations while streaming");
     }
 }
+
+#[test]
+fn streaming_resampler_push_never_allocates() {
+    use mcclstm_engine::resample::StreamResampler;
+    let signal: Vec<f32> = (0..96_000).map(|i| (i as f32 * 0.02).sin()).collect();
+    for rate in [8_000u32, 44_100, 48_000, 96_000, 384_000] {
+        let mut resampler = StreamResampler::new(rate, 22_050).unwrap();
+        let mut produced = 0usize;
+        let before = allocations();
+        for block in [1usize, 64, 480, 4096] {
+            for piece in signal.chunks(block) {
+                resampler.push(piece, |out| produced += out.len());
+            }
+            resampler.reset();
+        }
+        assert_eq!(allocations() - before, 0, "{rate} Hz: allocations while resampling");
+        assert!(produced > 0);
+    }
+}

@@ -66,6 +66,12 @@ enum Command {
         filters: usize,
         #[arg(long, default_value = "relu")]
         activation: Activation,
+        /// Dense units (default: the paper's size for the architecture).
+        #[arg(long)]
+        dense: Option<usize>,
+        /// LSTM units (default: the paper's size for the architecture).
+        #[arg(long)]
+        lstm: Option<usize>,
         #[arg(long, default_value_t = 0)]
         seed: u64,
         #[arg(long)]
@@ -96,12 +102,16 @@ fn main() -> ExitCode {
             preset,
             filters,
             activation,
+            dense,
+            lstm,
             seed,
             out,
         } => {
             let mut config = ArchConfig::paper(arch);
             config.filters = filters;
             config.activation = activation;
+            config.dense = dense.unwrap_or(config.dense);
+            config.lstm = lstm.unwrap_or(config.lstm);
             run_export_random(&config, task, labels, preset, seed, &out)
         }
         Command::Demo { out } => run_demo(&out),
