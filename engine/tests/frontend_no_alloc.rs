@@ -87,7 +87,11 @@ fn streaming_resampler_push_never_allocates() {
             }
             resampler.reset();
         }
-        assert_eq!(allocations() - before, 0, "{rate} Hz: allocations while resampling");
+        assert_eq!(
+            allocations() - before,
+            0,
+            "{rate} Hz: allocations while resampling"
+        );
         assert!(produced > 0);
     }
 }

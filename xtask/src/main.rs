@@ -10,6 +10,9 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+/// Plugin features of the bundle the host tests load.
+const TEST_FEATURES: &str = "assert_process_allocs";
+
 /// Must match `mcclstm_trainer::reference::ONNXRUNTIME_VERSION`.
 const ONNXRUNTIME_VERSION: &str = "1.31.1";
 
@@ -31,6 +34,13 @@ fn workspace_root() -> anyhow::Result<PathBuf> {
         .parent()
         .context("xtask has no parent directory")?
         .to_path_buf())
+}
+
+/// Cargo's target directory (`CARGO_TARGET_DIR` or `target/`).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
 }
 
 fn cargo() -> Command {
@@ -69,12 +79,33 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
             "warnings",
         ]),
     )?;
+    // The host tests load the real bundle: a debug build whose process() aborts on any
+    // allocation. The tests use the same features, so the plugin is compiled once.
+    run(
+        "bundle the test plugin (debug, assert_process_allocs)",
+        cargo().args([
+            "xtask",
+            "bundle",
+            "mcclstm-plugin",
+            "--features",
+            TEST_FEATURES,
+        ]),
+    )?;
     run(
         "cargo test",
         cargo()
-            .args(["test", "--workspace"])
+            .args([
+                "test",
+                "--workspace",
+                "--features",
+                &format!("mcclstm-plugin/{TEST_FEATURES}"),
+            ])
             .args(extra)
-            .env("ORT_DYLIB_PATH", &ort),
+            .env("ORT_DYLIB_PATH", &ort)
+            .env(
+                "MCCLSTM_CLAP_BUNDLE",
+                target_dir(&root).join("bundled/MCCLSTM.clap"),
+            ),
     )?;
     eprintln!("==> all checks passed");
     Ok(())
@@ -83,10 +114,7 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
 /// Installs the pinned `onnxruntime` wheel under `target/onnxruntime` (pip, from the Python
 /// package index) unless it is there; returns the path of its shared library.
 fn install_onnxruntime(root: &Path) -> anyhow::Result<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let dir = target.join("onnxruntime");
+    let dir = target_dir(root).join("onnxruntime");
     let library = || -> Option<PathBuf> {
         std::fs::read_dir(dir.join("onnxruntime/capi"))
             .ok()?

@@ -1,0 +1,378 @@
+//! The analysis: host-rate mono samples in, published chunk results out.
+//!
+//! An [`Analyzer`] runs on the analysis thread in real-time mode ([`AnalysisThread`] drains the ring
+//! into it) and inline in `process()` when the host renders offline, so an offline bounce gives the
+//! same result as `mcclstm analyze`. Per model slot it runs the engine's resampler, frontend, chunk
+//! assembler and streaming runner: the same code as the command line.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use mcclstm_engine::resample::StreamResampler;
+use mcclstm_engine::runner::argmax;
+use mcclstm_engine::{ChunkAssembler, MelFrontend, Model, StreamingRunner};
+
+use nice_plug_egui::RepaintNotifier;
+
+use crate::models;
+use crate::params::McclstmParams;
+use crate::published::{History, HistoryEntry, MAX_CLASSES, MAX_SLOTS, Published};
+
+/// Most samples the analysis thread takes from the ring at once.
+const READ_BLOCK: usize = 4096;
+
+/// Samples quieter than this (about -80 dBFS) count as silence.
+pub const SILENCE_LEVEL: f32 = 1e-4;
+
+/// Requests from the editor (or the plugin) to the analysis.
+#[derive(Debug)]
+pub enum Command {
+    /// Load a model file into a slot; on failure the slot keeps its model and shows the error.
+    LoadModel { slot: usize, path: String },
+    /// Go back to the slot's embedded model.
+    UseEmbedded { slot: usize },
+}
+
+/// One slot's pipeline from host samples to chunk results.
+struct Slot {
+    model: Model,
+    resampler: StreamResampler,
+    frontend: MelFrontend,
+    assembler: ChunkAssembler,
+    runner: StreamingRunner,
+}
+
+impl Slot {
+    fn new(model: Model, host_rate: u32) -> Result<Self, String> {
+        let fe = model.description().frontend.clone();
+        Ok(Self {
+            resampler: StreamResampler::new(host_rate, fe.sample_rate)
+                .map_err(|e| e.to_string())?,
+            frontend: MelFrontend::new(fe.clone()).map_err(|e| e.to_string())?,
+            assembler: ChunkAssembler::for_config(&fe),
+            runner: model.runner(),
+            model,
+        })
+    }
+
+    fn reset(&mut self) {
+        self.resampler.reset();
+        self.frontend.reset();
+        self.assembler.reset();
+        self.runner.reset();
+    }
+
+    /// Forgets the partial chunk after a gap in the input, keeping the LSTM's memory of the
+    /// complete chunks before it.
+    fn discard_partial_chunk(&mut self) {
+        self.resampler.reset();
+        self.frontend.reset();
+        self.assembler.reset();
+    }
+}
+
+/// Host samples in, published results out. See the module documentation.
+pub struct Analyzer {
+    host_rate: u32,
+    slots: [Option<Slot>; MAX_SLOTS],
+    published: Arc<Published>,
+    history: Arc<Mutex<History>>,
+    /// The silence threshold parameter (read atomically, any thread).
+    params: Arc<McclstmParams>,
+    /// Tells an open editor to repaint when a result changes.
+    repaint: RepaintNotifier,
+    /// Host samples since the input was last above [`SILENCE_LEVEL`].
+    silent_run: u64,
+    reset_seen: u64,
+    dropped_seen: u64,
+    segment: u64,
+    /// Sanitised copy of the current block (NaN and infinities replaced by zero).
+    clean: Vec<f32>,
+}
+
+impl Analyzer {
+    /// Builds the pipelines for the slots' models. Allocates; call off the audio thread.
+    pub fn new(
+        host_rate: u32,
+        max_block: usize,
+        models: [Option<Model>; MAX_SLOTS],
+        published: Arc<Published>,
+        params: Arc<McclstmParams>,
+        repaint: RepaintNotifier,
+    ) -> Self {
+        let mut analyzer = Self {
+            host_rate,
+            slots: [None, None, None],
+            reset_seen: published.reset_requests.load(Ordering::Acquire),
+            dropped_seen: published.dropped.load(Ordering::Acquire),
+            published,
+            history: params.history.clone(),
+            params,
+            repaint,
+            silent_run: 0,
+            segment: 0,
+            // The analysis thread hands over at most READ_BLOCK samples, the host at most max_block.
+            clean: Vec::with_capacity(max_block.max(READ_BLOCK)),
+        };
+        for (slot, model) in models.into_iter().enumerate() {
+            if let Some(model) = model {
+                analyzer.install(slot, model, "embedded".to_string());
+            }
+        }
+        analyzer
+    }
+
+    /// Puts a model into a slot (fresh state) and publishes its description.
+    fn install(&mut self, slot: usize, model: Model, source: String) {
+        let results = &self.published.slots[slot];
+        match Slot::new(model, self.host_rate) {
+            Ok(pipeline) => {
+                let d = pipeline.model.description();
+                if let Ok(mut info) = results.info.lock() {
+                    info.task = d.task.clone();
+                    info.labels = d.labels.iter().take(MAX_CLASSES).cloned().collect();
+                    info.model = d.summary();
+                    info.source = source;
+                    info.error = None;
+                }
+                for p in &results.probs {
+                    p.store(0.0, Ordering::Relaxed);
+                }
+                results.chunks_since_reset.store(0, Ordering::Relaxed);
+                results.active.store(true, Ordering::Release);
+                self.slots[slot] = Some(pipeline);
+            }
+            Err(e) => self.report_error(slot, e),
+        }
+    }
+
+    fn report_error(&self, slot: usize, error: String) {
+        if let Ok(mut info) = self.published.slots[slot].info.lock() {
+            info.error = Some(error);
+        }
+    }
+
+    /// Carries out an editor request. Model files are read here, never on the audio thread.
+    pub fn handle(&mut self, command: Command) {
+        match command {
+            Command::LoadModel { slot, path } if slot < MAX_SLOTS => {
+                match Model::from_file(std::path::Path::new(&path)) {
+                    Ok(model) => self.install(slot, model, path),
+                    Err(e) => self.report_error(slot, e.to_string()),
+                }
+            }
+            Command::UseEmbedded { slot } if slot < MAX_SLOTS => match models::embedded(slot) {
+                Some(Ok(model)) => self.install(slot, model, "embedded".to_string()),
+                Some(Err(e)) => self.report_error(slot, e.to_string()),
+                None => {
+                    self.slots[slot] = None;
+                    self.published.slots[slot]
+                        .active
+                        .store(false, Ordering::Release);
+                }
+            },
+            Command::LoadModel { .. } | Command::UseEmbedded { .. } => {}
+        }
+    }
+
+    /// Resets every slot's state and starts a new history segment.
+    pub fn reset(&mut self) {
+        for slot in self.slots.iter_mut().flatten() {
+            slot.reset();
+        }
+        for results in &self.published.slots {
+            results.chunks_since_reset.store(0, Ordering::Relaxed);
+            results.progress.store(0.0, Ordering::Relaxed);
+        }
+        self.silent_run = 0;
+        self.segment += 1;
+    }
+
+    /// Analyses a block of mono host-rate samples.
+    pub fn push(&mut self, samples: &[f32]) {
+        let requests = self.published.reset_requests.load(Ordering::Acquire);
+        if requests != self.reset_seen {
+            self.reset_seen = requests;
+            self.reset();
+        }
+        let dropped = self.published.dropped.load(Ordering::Acquire);
+        if dropped != self.dropped_seen {
+            // Samples went missing between the last block and this one: the partial chunk would
+            // straddle the gap, so it is discarded rather than corrupted.
+            self.dropped_seen = dropped;
+            for slot in self.slots.iter_mut().flatten() {
+                slot.discard_partial_chunk();
+            }
+        }
+
+        self.clean.clear();
+        let mut invalid = 0u64;
+        let mut loud = false;
+        for &x in samples {
+            let x = if x.is_finite() {
+                x
+            } else {
+                invalid += 1;
+                0.0
+            };
+            loud |= x.abs() >= SILENCE_LEVEL;
+            self.clean.push(x);
+        }
+        if invalid > 0 {
+            self.published.invalid.fetch_add(invalid, Ordering::Relaxed);
+        }
+
+        let threshold =
+            (self.params.silence_seconds.value().max(0.0) * self.host_rate as f32) as u64;
+        if loud {
+            self.silent_run = 0;
+            self.published.silence.store(false, Ordering::Relaxed);
+        } else {
+            let was = self.silent_run;
+            self.silent_run += samples.len() as u64;
+            if was <= threshold && self.silent_run > threshold {
+                // A long silence ends the track: forget it and show "silence".
+                self.reset();
+                self.silent_run = threshold + 1;
+                self.published.silence.store(true, Ordering::Relaxed);
+            }
+            if self.silent_run > threshold {
+                return;
+            }
+        }
+
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            let Some(slot) = slot else { continue };
+            let results = &self.published.slots[index];
+            let history = &self.history;
+            let segment = self.segment;
+            let Slot {
+                model,
+                resampler,
+                frontend,
+                assembler,
+                runner,
+            } = slot;
+            let description = model.description();
+            let chunk_frames = assembler.chunk_frames();
+            resampler.push(&self.clean, |resampled| {
+                frontend.push(resampled, |frame| {
+                    let Some(chunk) = assembler.push_frame(frame) else {
+                        return;
+                    };
+                    let started = Instant::now();
+                    match runner.step(chunk) {
+                        Ok(out) => {
+                            let elapsed = started.elapsed().as_secs_f32() * 1e3;
+                            for (slot, &p) in results.probs.iter().zip(out.track) {
+                                slot.store(p, Ordering::Relaxed);
+                            }
+                            results.step_ms.store(elapsed, Ordering::Relaxed);
+                            results
+                                .chunks_since_reset
+                                .store(out.chunk_index + 1, Ordering::Relaxed);
+                            results.sequence.fetch_add(1, Ordering::Release);
+                            let fe = &description.frontend;
+                            let end_s = ((out.chunk_index + 1) as f64
+                                * chunk_frames as f64
+                                * fe.hop as f64)
+                                / f64::from(fe.sample_rate);
+                            let top = argmax(out.track);
+                            let entry = HistoryEntry {
+                                task: description.task.clone(),
+                                segment,
+                                chunk: out.chunk_index,
+                                end_s,
+                                probs: out.track.to_vec(),
+                                top: description.labels[top].clone(),
+                            };
+                            if let Ok(mut h) = history.lock() {
+                                h.push(index, entry);
+                            }
+                        }
+                        Err(e) => {
+                            if let Ok(mut info) = results.info.lock() {
+                                info.error = Some(e.to_string());
+                            }
+                        }
+                    }
+                });
+            });
+            results.progress.store(
+                assembler.filled() as f32 / chunk_frames as f32,
+                Ordering::Relaxed,
+            );
+        }
+        self.repaint.request_repaint();
+    }
+}
+
+/// The analysis thread: drains the ring, runs the [`Analyzer`], handles editor commands.
+/// Started when the plugin activates and joined when it deactivates.
+pub struct AnalysisThread {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl AnalysisThread {
+    pub fn spawn(
+        mut analyzer: Analyzer,
+        mut consumer: rtrb::Consumer<f32>,
+        commands: Receiver<Command>,
+    ) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("mcclstm-analysis".to_string())
+            .spawn(move || {
+                let mut block = vec![0.0f32; READ_BLOCK];
+                loop {
+                    while let Ok(command) = commands.try_recv() {
+                        analyzer.handle(command);
+                    }
+                    let available = consumer.slots().min(block.len());
+                    if available > 0 {
+                        if let Ok(chunk) = consumer.read_chunk(available) {
+                            let (a, b) = chunk.as_slices();
+                            block[..a.len()].copy_from_slice(a);
+                            block[a.len()..a.len() + b.len()].copy_from_slice(b);
+                            chunk.commit_all();
+                            analyzer.push(&block[..available]);
+                        }
+                        continue;
+                    }
+                    if stop_flag.load(Ordering::Acquire) {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            })?;
+        Ok(Self {
+            stop,
+            handle: Some(handle),
+        })
+    }
+
+    /// Stops the thread after it has analysed what is in the ring, and waits for it.
+    pub fn join(mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for AnalysisThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// The editor's side of the command channel.
+pub type CommandSender = Sender<Command>;

@@ -1,0 +1,290 @@
+//! The editor: current genre and mood with confidence bars, their history over the session, chunk
+//! progress, the models and what they were trained on, and the counters. Large type, so it reads
+//! from across a room. It only reads what the analysis published, and sends model requests down.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use egui::{Color32, FontId, RichText, Stroke, StrokeKind};
+use nice_plug::prelude::*;
+use nice_plug_egui::resizable_window::ResizableWindow;
+use nice_plug_egui::{
+    EguiEditor, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier, create_egui_editor,
+};
+
+use crate::analysis::{Command, CommandSender};
+use crate::models::SLOTS;
+use crate::params::McclstmParams;
+use crate::published::{MAX_SLOTS, Published};
+
+/// One colour per class, in label order (cycled past twelve).
+const PALETTE: [Color32; 12] = [
+    Color32::from_rgb(0x4e, 0x79, 0xa7),
+    Color32::from_rgb(0xf2, 0x8e, 0x2b),
+    Color32::from_rgb(0xe1, 0x57, 0x59),
+    Color32::from_rgb(0x76, 0xb7, 0xb2),
+    Color32::from_rgb(0x59, 0xa1, 0x4f),
+    Color32::from_rgb(0xed, 0xc9, 0x48),
+    Color32::from_rgb(0xb0, 0x7a, 0xa1),
+    Color32::from_rgb(0xff, 0x9d, 0xa7),
+    Color32::from_rgb(0x9c, 0x75, 0x5f),
+    Color32::from_rgb(0xba, 0xb0, 0xac),
+    Color32::from_rgb(0x17, 0xbe, 0xcf),
+    Color32::from_rgb(0xbc, 0xbd, 0x22),
+];
+
+fn class_colour(index: usize) -> Color32 {
+    PALETTE[index % PALETTE.len()]
+}
+
+pub struct McclstmEditor {
+    params: Arc<McclstmParams>,
+    published: Arc<Published>,
+    commands: CommandSender,
+    /// The model path being typed, per slot.
+    path_input: [String; MAX_SLOTS],
+}
+
+pub fn create(
+    params: Arc<McclstmParams>,
+    published: Arc<Published>,
+    commands: CommandSender,
+    repaint: RepaintNotifier,
+) -> Option<EguiEditor<McclstmEditor>> {
+    let paths = params
+        .model_paths
+        .lock()
+        .map(|p| p.clone())
+        .unwrap_or_default();
+    let path_input = std::array::from_fn(|i| paths.get(i).cloned().flatten().unwrap_or_default());
+    create_egui_editor(
+        params.editor_state.clone(),
+        repaint,
+        EguiNiceSettings {
+            title: "MCCLSTM".to_string(),
+            resize_hint: ResizeHint::resizable()
+                .with_min_logical_size(nice_plug::editor::dpi::LogicalSize::new(480.0, 360.0)),
+            ..Default::default()
+        },
+        McclstmEditor {
+            params,
+            published,
+            commands,
+            path_input,
+        },
+    )
+}
+
+impl NiceEguiApp for McclstmEditor {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
+        ResizableWindow::new("mcclstm-editor")
+            .min_size(egui::vec2(480.0, 360.0))
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.draw(ui));
+            });
+    }
+}
+
+impl McclstmEditor {
+    fn draw(&mut self, ui: &mut egui::Ui) {
+        let p = self.published.clone();
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new("MCCLSTM")
+                    .font(FontId::proportional(22.0))
+                    .strong(),
+            );
+            let status = if p.offline.load(Ordering::Relaxed) {
+                ("offline render", Color32::LIGHT_BLUE)
+            } else if p.silence.load(Ordering::Relaxed) {
+                ("silence", Color32::GRAY)
+            } else {
+                ("listening", Color32::LIGHT_GREEN)
+            };
+            ui.label(
+                RichText::new(status.0)
+                    .color(status.1)
+                    .font(FontId::proportional(16.0)),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(format!(
+                    "dropped {} · invalid {}",
+                    p.dropped.load(Ordering::Relaxed),
+                    p.invalid.load(Ordering::Relaxed)
+                ));
+            });
+        });
+        ui.separator();
+        for (slot, results) in p.slots.iter().enumerate() {
+            if results.active.load(Ordering::Acquire) {
+                self.draw_slot(ui, slot);
+            } else {
+                // A slot without a model (dance, off by default): only a way to load one.
+                ui.label(
+                    RichText::new(format!("{} · off", SLOTS[slot].name.to_uppercase()))
+                        .font(FontId::proportional(16.0))
+                        .weak(),
+                );
+                let error = results.info.lock().ok().and_then(|i| i.error.clone());
+                self.draw_model_loader(ui, slot, error.as_deref());
+            }
+            ui.separator();
+        }
+    }
+
+    fn draw_slot(&mut self, ui: &mut egui::Ui, slot: usize) {
+        let results = &self.published.slots[slot];
+        let info = results.info.lock().map(|i| i.clone()).unwrap_or_default();
+        let probs = results.snapshot(info.labels.len());
+        let chunks = results.chunks_since_reset.load(Ordering::Relaxed);
+        let silence = self.published.silence.load(Ordering::Relaxed);
+        let task = if info.task.is_empty() {
+            SLOTS[slot].name
+        } else {
+            &info.task
+        };
+
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(task.to_uppercase())
+                    .font(FontId::proportional(16.0))
+                    .weak(),
+            );
+            let (text, colour) = if silence {
+                ("silence".to_string(), Color32::GRAY)
+            } else if chunks == 0 || probs.is_empty() {
+                ("listening…".to_string(), Color32::GRAY)
+            } else {
+                let top = mcclstm_engine::runner::argmax(&probs);
+                (
+                    format!("{}  {:.0}%", info.labels[top], probs[top] * 100.0),
+                    class_colour(top),
+                )
+            };
+            ui.label(
+                RichText::new(text)
+                    .font(FontId::proportional(40.0))
+                    .color(colour)
+                    .strong(),
+            );
+        });
+
+        // Confidence bars, one per class, in label order and colour.
+        if !silence && chunks > 0 {
+            for (i, (label, &prob)) in info.labels.iter().zip(&probs).enumerate() {
+                ui.horizontal(|ui| {
+                    ui.add_sized([110.0, 16.0], egui::Label::new(label.as_str()));
+                    let width = (ui.available_width() - 60.0).max(40.0);
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(width, 14.0), egui::Sense::hover());
+                    let painter = ui.painter();
+                    painter.rect_filled(rect, 2.0, Color32::from_gray(40));
+                    let mut bar = rect;
+                    bar.set_width(rect.width() * prob.clamp(0.0, 1.0));
+                    painter.rect_filled(bar, 2.0, class_colour(i));
+                    ui.label(format!("{:>3.0}%", prob * 100.0));
+                });
+            }
+        }
+
+        // Progress of the chunk being collected.
+        let progress = results.progress.load(Ordering::Relaxed);
+        ui.add(egui::ProgressBar::new(progress).text(format!(
+            "chunk {} · {:.0}% · model step {:.2} ms",
+            chunks + 1,
+            progress * 100.0,
+            results.step_ms.load(Ordering::Relaxed)
+        )));
+
+        // History strip: one cell per chunk, coloured by its top class; a gap marks a reset.
+        let entries: Vec<(u64, usize)> = self
+            .params
+            .history
+            .lock()
+            .map(|h| {
+                h.slots
+                    .get(slot)
+                    .map(|q| {
+                        q.iter()
+                            .map(|e| {
+                                let top = info.labels.iter().position(|l| *l == e.top).unwrap_or(0);
+                                (e.segment, top)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        let (rect, _) =
+            ui.allocate_exact_size(egui::vec2(ui.available_width(), 22.0), egui::Sense::hover());
+        let painter = ui.painter();
+        painter.rect_stroke(
+            rect,
+            2.0,
+            Stroke::new(1.0, Color32::from_gray(70)),
+            StrokeKind::Inside,
+        );
+        if !entries.is_empty() {
+            let cell = (rect.width() / entries.len().max(60) as f32).max(1.0);
+            let shown = ((rect.width() / cell) as usize).min(entries.len());
+            let start = entries.len() - shown;
+            for (k, &(segment, top)) in entries[start..].iter().enumerate() {
+                let x = rect.left() + k as f32 * cell;
+                let mut r = egui::Rect::from_min_size(
+                    egui::pos2(x, rect.top()),
+                    egui::vec2(cell, rect.height()),
+                );
+                if k > 0 && entries[start + k - 1].0 != segment {
+                    r.min.x += 1.0;
+                }
+                painter.rect_filled(r.shrink2(egui::vec2(0.0, 2.0)), 0.0, class_colour(top));
+            }
+        }
+        ui.horizontal_wrapped(|ui| {
+            for (i, label) in info.labels.iter().enumerate() {
+                ui.label(RichText::new("■").color(class_colour(i)));
+                ui.label(label.as_str());
+            }
+        });
+
+        // The model, what it learned from, and a way to load another.
+        ui.label(RichText::new(format!("{} · {}", info.model, info.source)).weak());
+        if info.model.contains("random weights") {
+            ui.label(
+                RichText::new("untrained development model: classes are not meaningful yet")
+                    .color(Color32::YELLOW),
+            );
+        }
+        self.draw_model_loader(ui, slot, info.error.as_deref());
+    }
+
+    /// A model file field with Load and Embedded buttons; a refused file shows its error and the
+    /// slot keeps its model.
+    fn draw_model_loader(&mut self, ui: &mut egui::Ui, slot: usize, error: Option<&str>) {
+        ui.horizontal(|ui| {
+            ui.label("model file");
+            ui.add(egui::TextEdit::singleline(&mut self.path_input[slot]).desired_width(260.0));
+            if ui.button("Load").clicked() && !self.path_input[slot].trim().is_empty() {
+                let path = self.path_input[slot].trim().to_string();
+                if let Ok(mut paths) = self.params.model_paths.lock() {
+                    if paths.len() < MAX_SLOTS {
+                        paths.resize(MAX_SLOTS, None);
+                    }
+                    paths[slot] = Some(path.clone());
+                }
+                let _ = self.commands.try_send(Command::LoadModel { slot, path });
+            }
+            if ui.button("Embedded").clicked() {
+                if let Ok(mut paths) = self.params.model_paths.lock()
+                    && let Some(p) = paths.get_mut(slot)
+                {
+                    *p = None;
+                }
+                let _ = self.commands.try_send(Command::UseEmbedded { slot });
+            }
+        });
+        if let Some(error) = error {
+            ui.label(RichText::new(format!("refused: {error}")).color(Color32::LIGHT_RED));
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! mcclstm-plugin: MCCLSTM as a VST3 and CLAP plugin that shows the live genre and mood of the
+//! audio passing through it.
+//!
+//! The live path (DESIGN.md): the audio thread passes audio through untouched, downmixes it to mono
+//! and writes it into an SPSC ring ([`rtrb`]); nothing else. The analysis thread drains the ring and
+//! runs the engine per model slot ([`analysis`]); results are published lock-free ([`published`])
+//! for the editor ([`editor`]) and saved with the project. When the host renders offline, the
+//! analysis runs inline in `process()` instead, so a bounce is deterministic and equals
+//! `mcclstm analyze` on the same audio.
+
+pub mod analysis;
+pub mod editor;
+pub mod models;
+pub mod params;
+pub mod published;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crossbeam_channel::{Receiver, Sender};
+use mcclstm_engine::Model;
+use nice_plug::prelude::*;
+use nice_plug_egui::RepaintNotifier;
+
+use analysis::{AnalysisThread, Analyzer, Command};
+use params::McclstmParams;
+use published::{MAX_SLOTS, Published};
+
+/// Seconds of host audio the ring holds: the analysis thread can stall this long before samples
+/// are dropped (and counted).
+const RING_SECONDS: f32 = 4.0;
+
+pub struct Mcclstm {
+    params: Arc<McclstmParams>,
+    /// Results for the editor; the audio thread only bumps its counters.
+    published: Arc<Published>,
+    /// Editor requests (model loads) to the analysis; bounded so a stuck analysis cannot grow it.
+    commands: (Sender<Command>, Receiver<Command>),
+    repaint: RepaintNotifier,
+    /// Audio thread's end of the ring; `None` while inactive or rendering offline.
+    producer: Option<rtrb::Producer<f32>>,
+    thread: Option<AnalysisThread>,
+    /// The analysis itself while rendering offline.
+    inline: Option<Box<Analyzer>>,
+    /// Mono downmix of the current block for the inline analysis; sized in `activate()`.
+    mono: Vec<f32>,
+    /// Where the transport should be at the next block while playing, to notice a restart.
+    expected_pos: Option<i64>,
+}
+
+impl Default for Mcclstm {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(McclstmParams::default()),
+            published: Arc::new(Published::default()),
+            commands: crossbeam_channel::bounded(16),
+            repaint: RepaintNotifier::new(),
+            producer: None,
+            thread: None,
+            inline: None,
+            mono: Vec::new(),
+            expected_pos: None,
+        }
+    }
+}
+
+impl Mcclstm {
+    /// The models to start with: the user's file where one is saved and loads, else the embedded
+    /// model. A user file that fails keeps the embedded model running and shows the error.
+    fn initial_models(&self) -> [Option<Model>; MAX_SLOTS] {
+        let paths = self
+            .params
+            .model_paths
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default();
+        std::array::from_fn(|slot| {
+            if let Some(Some(path)) = paths.get(slot) {
+                match Model::from_file(std::path::Path::new(path)) {
+                    Ok(model) => return Some(model),
+                    Err(e) => {
+                        if let Ok(mut info) = self.published.slots[slot].info.lock() {
+                            info.error = Some(e.to_string());
+                        }
+                    }
+                }
+            }
+            models::embedded(slot).and_then(Result::ok)
+        })
+    }
+
+    /// Mono downmix of sample `i` (mean of the channels).
+    #[inline]
+    fn downmix(channels: &[&mut [f32]], i: usize, scale: f32) -> f32 {
+        channels.iter().map(|c| c[i]).sum::<f32>() * scale
+    }
+}
+
+impl Plugin for Mcclstm {
+    const NAME: &'static str = "MCCLSTM";
+    const VENDOR: &'static str = "mcclstm";
+    const URL: &'static str = "https://example.invalid/mcclstm";
+    const EMAIL: &'static str = "mcclstm@example.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    type Editor = nice_plug_egui::EguiEditor<editor::McclstmEditor>;
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.params.clone(),
+            self.published.clone(),
+            self.commands.0.clone(),
+            self.repaint.clone(),
+        )
+    }
+
+    /// Builds the analysis for this rate: everything that allocates happens here, so `process()`
+    /// only uses what is there.
+    fn activate(
+        &mut self,
+        _layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.deactivate();
+        let host_rate = buffer_config.sample_rate.round().max(1.0) as u32;
+        let max_block = buffer_config.max_buffer_size.max(1) as usize;
+        let analyzer = Analyzer::new(
+            host_rate,
+            max_block,
+            self.initial_models(),
+            self.published.clone(),
+            self.params.clone(),
+            self.repaint.clone(),
+        );
+        let offline = buffer_config.process_mode == ProcessMode::Offline;
+        self.published.offline.store(offline, Ordering::Relaxed);
+        self.expected_pos = None;
+        if offline {
+            self.mono = vec![0.0; max_block];
+            self.inline = Some(Box::new(analyzer));
+            return true;
+        }
+        let capacity = ((host_rate as f32 * RING_SECONDS) as usize).max(max_block * 4);
+        let (producer, consumer) = rtrb::RingBuffer::new(capacity);
+        match AnalysisThread::spawn(analyzer, consumer, self.commands.1.clone()) {
+            Ok(thread) => {
+                self.producer = Some(producer);
+                self.thread = Some(thread);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn deactivate(&mut self) {
+        self.producer = None;
+        if let Some(thread) = self.thread.take() {
+            thread.join();
+        }
+        self.inline = None;
+    }
+
+    /// Audio thread: only counts the request; the analysis resets when it sees it.
+    fn reset(&mut self) {
+        self.published.reset_requests.fetch_add(1, Ordering::AcqRel);
+        self.expected_pos = None;
+    }
+
+    /// Real-time: passes audio through untouched (the host already copied input to output), and
+    /// hands a mono downmix to the analysis. In real-time mode that is one write into the ring,
+    /// never waiting: when the ring is full the rest is dropped and counted. No allocation, lock,
+    /// I/O or panic on this path; `assert_process_allocs` builds prove the allocation part.
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let samples = buffer.samples();
+        let channels = buffer.as_slice_immutable();
+        if samples == 0 || channels.is_empty() {
+            return ProcessStatus::Normal;
+        }
+
+        // A jump of the play position (restart, loop, locate) starts a new track.
+        let transport = context.transport();
+        if transport.playing {
+            let pos = transport.pos_samples();
+            if let (Some(pos), Some(expected)) = (pos, self.expected_pos)
+                && pos != expected
+            {
+                self.published.reset_requests.fetch_add(1, Ordering::AcqRel);
+            }
+            self.expected_pos = pos.map(|p| p + samples as i64);
+        } else {
+            self.expected_pos = None;
+        }
+
+        let scale = 1.0 / channels.len() as f32;
+        if let Some(analyzer) = self.inline.as_mut() {
+            // Offline rendering is not real-time: the model may allocate, so it is allowed here.
+            let n = samples.min(self.mono.len());
+            for (i, m) in self.mono[..n].iter_mut().enumerate() {
+                *m = Self::downmix(channels, i, scale);
+            }
+            let mono = &self.mono[..n];
+            let commands = &self.commands.1;
+            nice_plug::util::permit_alloc(|| {
+                while let Ok(command) = commands.try_recv() {
+                    analyzer.handle(command);
+                }
+                analyzer.push(mono);
+            });
+        } else if let Some(producer) = self.producer.as_mut() {
+            let free = producer.slots().min(samples);
+            if free > 0
+                && let Ok(chunk) = producer.write_chunk_uninit(free)
+            {
+                chunk.fill_from_iter((0..free).map(|i| Self::downmix(channels, i, scale)));
+            }
+            if free < samples {
+                self.published
+                    .dropped
+                    .fetch_add((samples - free) as u64, Ordering::AcqRel);
+            }
+        }
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for Mcclstm {
+    const CLAP_ID: &'static str = "org.mcclstm.analyzer";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Live genre and mood of the audio passing through (MCCLSTM, ISMIR 2017)");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Analyzer,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+    ];
+}
+
+impl Vst3Plugin for Mcclstm {
+    const VST3_CLASS_ID: [u8; 16] = *b"McclstmAnalyzer1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Analyzer];
+}
+
+nice_export_clap!(Mcclstm);
+nice_export_vst3!(Mcclstm);

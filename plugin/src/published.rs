@@ -1,0 +1,165 @@
+//! Results the analysis publishes for the editor and the host: lock-free values for the live
+//! display, and a bounded history of past chunks that is saved with the plugin state.
+//!
+//! Data flows one way: the analysis writes, the editor and the state reader read. The audio thread
+//! touches only the atomic counters ([`Published::dropped`], [`Published::reset_requests`]).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use atomic_float::AtomicF32;
+use serde::{Deserialize, Serialize};
+
+/// Model slots: genre, mood, and dance (off by default).
+pub const MAX_SLOTS: usize = 3;
+/// Most classes a slot can publish; the contract does not limit labels, the display does.
+pub const MAX_CLASSES: usize = 32;
+/// Chunks of history kept per slot: over an hour at the `paper` preset's 3.7 s chunks, so a
+/// session's history fits, and memory stays flat however long the plugin runs.
+pub const HISTORY_PER_SLOT: usize = 1024;
+
+/// The live result of one slot.
+pub struct SlotResults {
+    /// The running track estimate after the last chunk, one value per class.
+    pub probs: [AtomicF32; MAX_CLASSES],
+    /// Chunks completed since the plugin was created (never reset): the editor repaints when it
+    /// changes, and a test waits on it.
+    pub sequence: AtomicU64,
+    /// Chunks since the last reset of the analysis state.
+    pub chunks_since_reset: AtomicU64,
+    /// Fraction of the current chunk already collected, 0..1.
+    pub progress: AtomicF32,
+    /// Time the last chunk's model step took, in milliseconds.
+    pub step_ms: AtomicF32,
+    /// Whether the slot has a model running.
+    pub active: AtomicBool,
+    /// Labels, model description and the last error. Read and written by the analysis and editor
+    /// threads only, never by the audio thread, so a mutex is fine here.
+    pub info: Mutex<SlotInfo>,
+}
+
+/// What the editor shows about a slot's model.
+#[derive(Clone, Debug, Default)]
+pub struct SlotInfo {
+    pub task: String,
+    pub labels: Vec<String>,
+    /// "MCCLSTM · trained on GTZAN" and the like.
+    pub model: String,
+    /// Where the model came from: "embedded" or a path.
+    pub source: String,
+    /// Why the last model load failed; the previous model keeps running.
+    pub error: Option<String>,
+}
+
+impl Default for SlotResults {
+    fn default() -> Self {
+        Self {
+            probs: std::array::from_fn(|_| AtomicF32::new(0.0)),
+            sequence: AtomicU64::new(0),
+            chunks_since_reset: AtomicU64::new(0),
+            progress: AtomicF32::new(0.0),
+            step_ms: AtomicF32::new(0.0),
+            active: AtomicBool::new(false),
+            info: Mutex::new(SlotInfo::default()),
+        }
+    }
+}
+
+impl SlotResults {
+    /// Copies the current probabilities (as many as there are labels).
+    pub fn snapshot(&self, classes: usize) -> Vec<f32> {
+        self.probs
+            .iter()
+            .take(classes.min(MAX_CLASSES))
+            .map(|p| p.load(Ordering::Relaxed))
+            .collect()
+    }
+}
+
+/// Everything the analysis publishes.
+#[derive(Default)]
+pub struct Published {
+    pub slots: [SlotResults; MAX_SLOTS],
+    /// Host samples the audio thread could not hand over because the analysis fell behind.
+    pub dropped: AtomicU64,
+    /// NaN or infinite samples, analysed as zero.
+    pub invalid: AtomicU64,
+    /// True while the input has been silent for longer than the threshold.
+    pub silence: AtomicBool,
+    /// Incremented by the audio thread (reset, transport restart); the analysis resets its state
+    /// when it sees a new value.
+    pub reset_requests: AtomicU64,
+    /// True while the host renders offline (analysis inline in `process()`).
+    pub offline: AtomicBool,
+}
+
+/// One analysed chunk, as saved in the plugin state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// The slot's task (genre, mood, ...).
+    pub task: String,
+    /// Increases at each reset of the analysis state (transport restart, silence, new rate).
+    pub segment: u64,
+    /// Chunk index within the segment.
+    pub chunk: u64,
+    /// Seconds from the start of the segment to the end of the chunk, at the model's rate.
+    pub end_s: f64,
+    /// The running track estimate after this chunk.
+    pub probs: Vec<f32>,
+    /// Label of the most probable class.
+    pub top: String,
+}
+
+/// The saved history: the last [`HISTORY_PER_SLOT`] chunks of each slot.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub slots: Vec<VecDeque<HistoryEntry>>,
+}
+
+impl History {
+    pub fn push(&mut self, slot: usize, entry: HistoryEntry) {
+        if self.slots.len() <= slot {
+            self.slots.resize_with(slot + 1, VecDeque::new);
+        }
+        let queue = &mut self.slots[slot];
+        if queue.len() == HISTORY_PER_SLOT {
+            queue.pop_front();
+        }
+        queue.push_back(entry);
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.iter().map(VecDeque::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_is_bounded_per_slot() {
+        let mut h = History::default();
+        for i in 0..(HISTORY_PER_SLOT as u64 + 10) {
+            h.push(
+                1,
+                HistoryEntry {
+                    task: "mood".into(),
+                    segment: 0,
+                    chunk: i,
+                    end_s: 0.0,
+                    probs: vec![],
+                    top: String::new(),
+                },
+            );
+        }
+        assert_eq!(h.slots[1].len(), HISTORY_PER_SLOT);
+        assert_eq!(h.slots[1].front().unwrap().chunk, 10);
+        assert!(h.slots[0].is_empty());
+    }
+}

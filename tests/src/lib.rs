@@ -1,0 +1,340 @@
+//! mcclstm-tests: a headless CLAP host (clack-host) that loads the built bundle the way a DAW
+//! does, renders audio through it and reads the analysis back from the saved state.
+//!
+//! The bundle is `target/bundled/MCCLSTM.clap`, built by `cargo xtask test` (a debug build with
+//! nice-plug's `assert_process_allocs`, so any allocation in `process()` aborts the host), or the
+//! file `MCCLSTM_CLAP_BUNDLE` names. A missing bundle is an error, never a skipped test.
+
+use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use clack_extensions::render::{PluginRender, RenderMode};
+use clack_extensions::state::PluginState;
+use clack_host::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+
+/// Where the bundle under test is.
+pub fn bundle_path() -> anyhow::Result<PathBuf> {
+    let path = match std::env::var_os("MCCLSTM_CLAP_BUNDLE") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bundled/MCCLSTM.clap"),
+    };
+    if !path.is_file() {
+        bail!(
+            "{} is missing: build it with `cargo xtask test` (or `cargo xtask bundle \
+             mcclstm-plugin --features assert_process_allocs`)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// What a plugin says about itself in the bundle's factory.
+#[derive(Clone, Debug)]
+pub struct Descriptor {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub version: String,
+    pub features: Vec<String>,
+}
+
+/// A loaded `.clap` bundle.
+pub struct Bundle {
+    entry: PluginEntry,
+}
+
+impl Bundle {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        // SAFETY: loading a shared library runs its initialisers; the bundle is the one we built.
+        let entry = unsafe { PluginEntry::load(path) }
+            .map_err(|e| anyhow!("{}: cannot load the CLAP bundle: {e:?}", path.display()))?;
+        Ok(Self { entry })
+    }
+
+    pub fn descriptors(&self) -> anyhow::Result<Vec<Descriptor>> {
+        let factory = self
+            .entry
+            .get_plugin_factory()
+            .context("the bundle has no plugin factory")?;
+        let text = |c: Option<&std::ffi::CStr>| {
+            c.map(|c| c.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        Ok(factory
+            .plugin_descriptors()
+            .map(|d| Descriptor {
+                id: text(d.id()),
+                name: text(d.name()),
+                vendor: text(d.vendor()),
+                version: text(d.version()),
+                features: d
+                    .features()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .collect(),
+            })
+            .collect())
+    }
+}
+
+/// How the host splits the audio into blocks.
+#[derive(Clone, Copy, Debug)]
+pub enum Schedule {
+    Fixed(usize),
+    /// Uniformly random sizes in `1..=max`, seeded.
+    Random {
+        max: usize,
+        seed: u64,
+    },
+}
+
+impl Schedule {
+    pub fn blocks(self, total: usize) -> Vec<usize> {
+        let mut blocks = Vec::new();
+        let mut left = total;
+        let mut rng = StdRng::seed_from_u64(match self {
+            Schedule::Random { seed, .. } => seed,
+            Schedule::Fixed(_) => 0,
+        });
+        while left > 0 {
+            let size = match self {
+                Schedule::Fixed(n) => n.max(1),
+                Schedule::Random { max, .. } => rng.random_range(1..=max.max(1)),
+            }
+            .min(left);
+            blocks.push(size);
+            left -= size;
+        }
+        blocks
+    }
+
+    pub fn max(self) -> usize {
+        match self {
+            Schedule::Fixed(n) | Schedule::Random { max: n, .. } => n.max(1),
+        }
+    }
+}
+
+/// One render through a fresh plugin instance.
+#[derive(Clone, Debug)]
+pub struct RenderOptions {
+    pub sample_rate: f64,
+    pub schedule: Schedule,
+    /// Tell the plugin it renders offline (CLAP render extension) before activating it.
+    pub offline: bool,
+    /// Sleep between blocks as a real-time host would.
+    pub realtime_pace: bool,
+    /// A state to load into the instance before activating it.
+    pub state: Option<Vec<u8>>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            sample_rate: 44_100.0,
+            schedule: Schedule::Fixed(512),
+            offline: true,
+            realtime_pace: false,
+            state: None,
+        }
+    }
+}
+
+/// What a render gives back.
+#[derive(Debug)]
+pub struct Rendered {
+    /// Output audio, one vector per channel.
+    pub output: Vec<Vec<f32>>,
+    /// The plugin state saved after deactivation.
+    pub state: Vec<u8>,
+    /// The longest single `process()` call.
+    pub max_process_time: Duration,
+}
+
+struct Shared;
+
+impl<'a> SharedHandler<'a> for Shared {
+    fn request_restart(&self) {}
+    fn request_process(&self) {}
+    fn request_callback(&self) {}
+}
+
+struct Host;
+
+impl HostHandlers for Host {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = ();
+    type AudioProcessor<'a> = ();
+}
+
+/// Renders stereo `input` (two equal-length channels) through a new instance of the bundle's
+/// first plugin, then deactivates it and saves its state.
+pub fn render(
+    bundle: &Bundle,
+    input: &[Vec<f32>],
+    options: &RenderOptions,
+) -> anyhow::Result<Rendered> {
+    if input.len() != 2 || input[0].len() != input[1].len() {
+        bail!("render takes two channels of equal length");
+    }
+    let id = bundle
+        .descriptors()?
+        .first()
+        .map(|d| d.id.clone())
+        .context("the bundle holds no plugin")?;
+    let host_info = HostInfo::new(
+        "mcclstm-tests",
+        "mcclstm",
+        "https://example.invalid",
+        "0.1.0",
+    )?;
+    let id = CString::new(id)?;
+    let mut instance =
+        PluginInstance::<Host>::new(|_| Shared, |_| (), &bundle.entry, &id, &host_info)
+            .map_err(|e| anyhow!("cannot instantiate: {e:?}"))?;
+
+    if let Some(state) = &options.state {
+        let ext = instance
+            .plugin_handle()
+            .get_extension::<PluginState>()
+            .context("the plugin has no state extension")?;
+        ext.load(&instance.plugin_handle(), &mut state.as_slice())
+            .map_err(|e| anyhow!("state load: {e:?}"))?;
+    }
+    if options.offline {
+        let ext = instance
+            .plugin_handle()
+            .get_extension::<PluginRender>()
+            .context("the plugin has no render extension")?;
+        ext.set(&instance.plugin_handle(), RenderMode::Offline)
+            .map_err(|e| anyhow!("render mode: {e:?}"))?;
+    }
+
+    let max_block = options.schedule.max();
+    let config = PluginAudioConfiguration {
+        sample_rate: options.sample_rate,
+        min_frames_count: 1,
+        max_frames_count: max_block as u32,
+    };
+    let stopped = instance
+        .activate(|_, _| (), config)
+        .map_err(|e| anyhow!("activate: {e:?}"))?;
+    let mut processor = stopped
+        .start_processing()
+        .map_err(|e| anyhow!("start_processing: {e:?}"))?;
+
+    let mut input_ports = AudioPorts::with_capacity(2, 1);
+    let mut output_ports = AudioPorts::with_capacity(2, 1);
+    let mut in_bufs = vec![vec![0.0f32; max_block]; 2];
+    let mut out_bufs = vec![vec![0.0f32; max_block]; 2];
+    let in_events = EventBuffer::new();
+    let mut out_events = EventBuffer::new();
+    let mut output: Vec<Vec<f32>> = (0..2).map(|_| Vec::with_capacity(input[0].len())).collect();
+    let mut steady_time = 0u64;
+    let mut pos = 0usize;
+    let mut max_process_time = Duration::ZERO;
+    for n in options.schedule.blocks(input[0].len()) {
+        for ch in 0..2 {
+            in_bufs[ch][..n].copy_from_slice(&input[ch][pos..pos + n]);
+            out_bufs[ch][..n].fill(0.0);
+        }
+        let started = Instant::now();
+        {
+            let input_audio = input_ports.with_input_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_input_only(
+                    in_bufs
+                        .iter_mut()
+                        .map(|b| InputChannel::variable(&mut b[..n])),
+                ),
+            }]);
+            let mut output_audio = output_ports.with_output_buffers([AudioPortBuffer {
+                latency: 0,
+                channels: AudioPortBufferType::f32_output_only(
+                    out_bufs.iter_mut().map(|b| &mut b[..n]),
+                ),
+            }]);
+            processor
+                .process(
+                    &input_audio,
+                    &mut output_audio,
+                    &InputEvents::from_buffer(&in_events),
+                    &mut OutputEvents::from_buffer(&mut out_events),
+                    Some(steady_time),
+                    None,
+                )
+                .map_err(|e| anyhow!("process: {e:?}"))?;
+        }
+        max_process_time = max_process_time.max(started.elapsed());
+        out_events.clear();
+        for ch in 0..2 {
+            output[ch].extend_from_slice(&out_bufs[ch][..n]);
+        }
+        steady_time += n as u64;
+        pos += n;
+        if options.realtime_pace {
+            std::thread::sleep(Duration::from_secs_f64(n as f64 / options.sample_rate));
+        }
+    }
+    let stopped = processor.stop_processing();
+    instance.deactivate(stopped);
+
+    let ext = instance
+        .plugin_handle()
+        .get_extension::<PluginState>()
+        .context("the plugin has no state extension")?;
+    let mut state = Vec::new();
+    ext.save(&instance.plugin_handle(), &mut state)
+        .map_err(|e| anyhow!("state save: {e:?}"))?;
+    Ok(Rendered {
+        output,
+        state,
+        max_process_time,
+    })
+}
+
+/// nice-plug's saved state: parameter values and persisted fields (each a JSON string).
+#[derive(Debug, Deserialize)]
+pub struct SavedState {
+    pub version: String,
+    pub params: serde_json::Value,
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+/// Parses a saved state (nice-plug's JSON, which its CLAP wrapper may prefix with a length).
+pub fn parse_state(bytes: &[u8]) -> anyhow::Result<SavedState> {
+    let json = match bytes.iter().position(|&b| b == b'{') {
+        Some(start) => &bytes[start..],
+        None => bail!("the state holds no JSON"),
+    };
+    serde_json::from_slice(json).context("the state is not nice-plug's JSON")
+}
+
+/// One chunk of the analysis history, as the plugin saves it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct HistoryEntry {
+    pub task: String,
+    pub segment: u64,
+    pub chunk: u64,
+    pub end_s: f64,
+    pub probs: Vec<f32>,
+    pub top: String,
+}
+
+/// The saved analysis history per slot (genre, mood, dance).
+pub fn saved_history(bytes: &[u8]) -> anyhow::Result<Vec<Vec<HistoryEntry>>> {
+    #[derive(Deserialize)]
+    struct History {
+        slots: Vec<Vec<HistoryEntry>>,
+    }
+    let state = parse_state(bytes)?;
+    let history = state
+        .fields
+        .get("history")
+        .context("the state has no `history` field")?;
+    Ok(serde_json::from_str::<History>(history)?.slots)
+}
