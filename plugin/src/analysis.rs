@@ -356,6 +356,41 @@ impl AnalysisThread {
         })
     }
 
+    /// Analyses `samples` (mono, at the host rate) instead of the host's input, `speed` times
+    /// faster than real time, then keeps handling commands until stopped. For the standalone demo
+    /// and the editor screenshot, where the host feeds only silence.
+    pub fn spawn_demo(
+        mut analyzer: Analyzer,
+        samples: Vec<f32>,
+        host_rate: u32,
+        speed: f32,
+        commands: Receiver<Command>,
+    ) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("mcclstm-demo".to_string())
+            .spawn(move || {
+                let block = (host_rate as usize / 100).max(1);
+                let pause =
+                    Duration::from_secs_f32(block as f32 / host_rate as f32 / speed.max(0.1));
+                let mut blocks = samples.chunks(block);
+                while !stop_flag.load(Ordering::Acquire) {
+                    while let Ok(command) = commands.try_recv() {
+                        analyzer.handle(command);
+                    }
+                    if let Some(b) = blocks.next() {
+                        analyzer.push(b);
+                    }
+                    std::thread::sleep(pause);
+                }
+            })?;
+        Ok(Self {
+            stop,
+            handle: Some(handle),
+        })
+    }
+
     /// Stops the thread after it has analysed what is in the ring, and waits for it.
     pub fn join(mut self) {
         self.stop.store(true, Ordering::Release);
@@ -376,3 +411,122 @@ impl Drop for AnalysisThread {
 
 /// The editor's side of the command channel.
 pub type CommandSender = Sender<Command>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer(host_rate: u32) -> (Analyzer, Arc<Published>, Arc<McclstmParams>) {
+        let published = Arc::new(Published::default());
+        let params = Arc::new(McclstmParams::default());
+        let models = std::array::from_fn(|slot| models::embedded(slot).map(|m| m.unwrap()));
+        let analyzer = Analyzer::new(
+            host_rate,
+            512,
+            models,
+            published.clone(),
+            params.clone(),
+            RepaintNotifier::new(),
+        );
+        (analyzer, published, params)
+    }
+
+    fn tone(rate: u32, seconds: f32) -> Vec<f32> {
+        (0..(rate as f32 * seconds) as usize)
+            .map(|i| 0.3 * (i as f32 * 440.0 * std::f32::consts::TAU / rate as f32).sin())
+            .collect()
+    }
+
+    fn push_in_blocks(analyzer: &mut Analyzer, samples: &[f32]) {
+        for block in samples.chunks(512) {
+            analyzer.push(block);
+        }
+    }
+
+    #[test]
+    fn a_refused_model_file_keeps_the_previous_model_and_shows_why() {
+        let (mut analyzer, published, _) = analyzer(44_100);
+        let dir = std::env::temp_dir().join(format!("mcclstm-plugin-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("broken.onnx");
+        std::fs::write(&bad, b"not a model").unwrap();
+        analyzer.handle(Command::LoadModel {
+            slot: 0,
+            path: bad.display().to_string(),
+        });
+        let info = published.slots[0].info.lock().unwrap().clone();
+        assert!(info.error.unwrap().contains("not an ONNX model"));
+        assert_eq!(info.source, "embedded");
+        // The embedded model still analyses.
+        push_in_blocks(&mut analyzer, &tone(44_100, 4.5));
+        assert_eq!(published.slots[0].sequence.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn long_silence_shows_silence_and_resets_the_state() {
+        let (mut analyzer, published, params) = analyzer(22_050);
+        push_in_blocks(&mut analyzer, &tone(22_050, 4.0));
+        assert_eq!(
+            published.slots[1]
+                .chunks_since_reset
+                .load(Ordering::Relaxed),
+            1
+        );
+        let threshold = params.silence_seconds.value();
+        push_in_blocks(
+            &mut analyzer,
+            &vec![0.0; (22_050.0 * (threshold + 1.0)) as usize],
+        );
+        assert!(published.silence.load(Ordering::Relaxed));
+        assert_eq!(
+            published.slots[1]
+                .chunks_since_reset
+                .load(Ordering::Relaxed),
+            0
+        );
+        // Music again: silence is over, analysis starts a new segment.
+        push_in_blocks(&mut analyzer, &tone(22_050, 4.0));
+        assert!(!published.silence.load(Ordering::Relaxed));
+        let history = params.history.lock().unwrap();
+        // Silence shorter than the threshold is still analysed (here it completes a second chunk
+        // of the first segment); the chunk after the reset starts a new segment at index 0.
+        let first = history.slots[1].front().unwrap();
+        let last = history.slots[1].back().unwrap();
+        assert!(last.segment > first.segment);
+        assert_eq!(last.chunk, 0);
+    }
+
+    #[test]
+    fn dropped_samples_discard_the_partial_chunk() {
+        let (mut analyzer, published, _) = analyzer(22_050);
+        let music = tone(22_050, 6.0);
+        // 3 s in, the audio thread drops samples: the 3 s collected so far must not be completed
+        // by samples from after the gap.
+        push_in_blocks(&mut analyzer, &music[..22_050 * 3]);
+        published.dropped.fetch_add(1000, Ordering::AcqRel);
+        push_in_blocks(&mut analyzer, &music[22_050 * 3..22_050 * 5]);
+        assert_eq!(
+            published.slots[0]
+                .chunks_since_reset
+                .load(Ordering::Relaxed),
+            0
+        );
+        push_in_blocks(&mut analyzer, &tone(22_050, 2.0));
+        assert_eq!(
+            published.slots[0]
+                .chunks_since_reset
+                .load(Ordering::Relaxed),
+            1
+        );
+    }
+
+    #[test]
+    fn non_finite_samples_are_counted() {
+        let (mut analyzer, published, _) = analyzer(48_000);
+        let mut block = tone(48_000, 0.1);
+        block[3] = f32::NAN;
+        block[7] = f32::INFINITY;
+        analyzer.push(&block);
+        assert_eq!(published.invalid.load(Ordering::Relaxed), 2);
+    }
+}

@@ -115,9 +115,27 @@ impl McclstmEditor {
             });
         });
         ui.separator();
+        // Active slots side by side when the window is wide enough, so genre and mood read at a
+        // glance; stacked otherwise.
+        let active: Vec<usize> = (0..MAX_SLOTS)
+            .filter(|&s| p.slots[s].active.load(Ordering::Acquire))
+            .collect();
+        if active.len() >= 2 && ui.available_width() >= 700.0 {
+            ui.columns(active.len(), |columns| {
+                for (column, &slot) in columns.iter_mut().zip(&active) {
+                    self.draw_slot(column, slot);
+                }
+            });
+        } else {
+            for &slot in &active {
+                self.draw_slot(ui, slot);
+                ui.separator();
+            }
+        }
+        ui.separator();
         for (slot, results) in p.slots.iter().enumerate() {
             if results.active.load(Ordering::Acquire) {
-                self.draw_slot(ui, slot);
+                continue;
             } else {
                 // A slot without a model (dance, off by default): only a way to load one.
                 ui.label(
@@ -128,7 +146,6 @@ impl McclstmEditor {
                 let error = results.info.lock().ok().and_then(|i| i.error.clone());
                 self.draw_model_loader(ui, slot, error.as_deref());
             }
-            ui.separator();
         }
     }
 
@@ -173,7 +190,7 @@ impl McclstmEditor {
         if !silence && chunks > 0 {
             for (i, (label, &prob)) in info.labels.iter().zip(&probs).enumerate() {
                 ui.horizontal(|ui| {
-                    ui.add_sized([110.0, 16.0], egui::Label::new(label.as_str()));
+                    ui.add_sized([90.0, 16.0], egui::Label::new(label.as_str()));
                     let width = (ui.available_width() - 60.0).max(40.0);
                     let (rect, _) =
                         ui.allocate_exact_size(egui::vec2(width, 14.0), egui::Sense::hover());
@@ -242,7 +259,9 @@ impl McclstmEditor {
         }
         ui.horizontal_wrapped(|ui| {
             for (i, label) in info.labels.iter().enumerate() {
-                ui.label(RichText::new("■").color(class_colour(i)));
+                let (swatch, _) =
+                    ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+                ui.painter().rect_filled(swatch, 2.0, class_colour(i));
                 ui.label(label.as_str());
             }
         });
@@ -263,7 +282,7 @@ impl McclstmEditor {
     fn draw_model_loader(&mut self, ui: &mut egui::Ui, slot: usize, error: Option<&str>) {
         ui.horizontal(|ui| {
             ui.label("model file");
-            ui.add(egui::TextEdit::singleline(&mut self.path_input[slot]).desired_width(260.0));
+            ui.add(egui::TextEdit::singleline(&mut self.path_input[slot]).desired_width(180.0));
             if ui.button("Load").clicked() && !self.path_input[slot].trim().is_empty() {
                 let path = self.path_input[slot].trim().to_string();
                 if let Ok(mut paths) = self.params.model_paths.lock() {

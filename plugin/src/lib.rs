@@ -161,6 +161,22 @@ impl Plugin for Mcclstm {
             self.inline = Some(Box::new(analyzer));
             return true;
         }
+        #[cfg(feature = "standalone")]
+        if let Some(samples) = demo_input(host_rate) {
+            return match AnalysisThread::spawn_demo(
+                analyzer,
+                samples,
+                host_rate,
+                4.0,
+                self.commands.1.clone(),
+            ) {
+                Ok(thread) => {
+                    self.thread = Some(thread);
+                    true
+                }
+                Err(_) => false,
+            };
+        }
         let capacity = ((host_rate as f32 * RING_SECONDS) as usize).max(max_block * 4);
         let (producer, consumer) = rtrb::RingBuffer::new(capacity);
         match AnalysisThread::spawn(analyzer, consumer, self.commands.1.clone()) {
@@ -247,6 +263,16 @@ impl Plugin for Mcclstm {
         }
         ProcessStatus::Normal
     }
+}
+
+/// The standalone's demo input: the WAV file `MCCLSTM_DEMO_WAV` names, decoded and resampled to
+/// the host rate. The standalone's dummy backend feeds only silence, so this is how the demo (and
+/// `cargo xtask screenshot`) shows the analysis at work.
+#[cfg(feature = "standalone")]
+fn demo_input(host_rate: u32) -> Option<Vec<f32>> {
+    let path = std::env::var_os("MCCLSTM_DEMO_WAV")?;
+    let audio = mcclstm_engine::audio::decode_file(std::path::Path::new(&path)).ok()?;
+    mcclstm_engine::audio::resample(&audio.samples, audio.sample_rate, host_rate).ok()
 }
 
 impl ClapPlugin for Mcclstm {

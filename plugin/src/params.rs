@@ -47,7 +47,7 @@ impl Default for McclstmParams {
             history: Arc::new(Mutex::new(History::default())),
             model_paths: Arc::new(Mutex::new(vec![None; MAX_SLOTS])),
             editor_state: EguiEditorState::from_size(
-                nice_plug::editor::dpi::LogicalSize::new(760.0f32, 520.0),
+                nice_plug::editor::dpi::LogicalSize::new(900.0f32, 560.0),
                 1.0,
             ),
         }

@@ -153,6 +153,8 @@ pub struct Rendered {
     pub state: Vec<u8>,
     /// The longest single `process()` call.
     pub max_process_time: Duration,
+    /// All `process()` calls together.
+    pub total_process_time: Duration,
 }
 
 struct Shared;
@@ -237,6 +239,7 @@ pub fn render(
     let mut steady_time = 0u64;
     let mut pos = 0usize;
     let mut max_process_time = Duration::ZERO;
+    let mut total_process_time = Duration::ZERO;
     for n in options.schedule.blocks(input[0].len()) {
         for ch in 0..2 {
             in_bufs[ch][..n].copy_from_slice(&input[ch][pos..pos + n]);
@@ -269,7 +272,9 @@ pub fn render(
                 )
                 .map_err(|e| anyhow!("process: {e:?}"))?;
         }
-        max_process_time = max_process_time.max(started.elapsed());
+        let elapsed = started.elapsed();
+        max_process_time = max_process_time.max(elapsed);
+        total_process_time += elapsed;
         out_events.clear();
         for ch in 0..2 {
             output[ch].extend_from_slice(&out_bufs[ch][..n]);
@@ -294,6 +299,7 @@ pub fn render(
         output,
         state,
         max_process_time,
+        total_process_time,
     })
 }
 

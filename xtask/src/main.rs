@@ -4,6 +4,10 @@
 //!   clippy with warnings as errors, and every test. Installs ONNX Runtime (the `onnxruntime` wheel,
 //!   pinned) under `target/onnxruntime` when it is missing, for the export parity tests.
 //! - `cargo xtask bundle <package> [--release]`: CLAP and VST3 bundles (nice-plug-xtask).
+//! - `cargo xtask screenshot`: runs the standalone plugin under Xvfb while it analyses the demo
+//!   track and saves `docs/editor.png`. Installs xvfb, imagemagick and the ALSA headers (Debian
+//!   packages) when missing.
+//! - `cargo xtask onnxruntime`: installs ONNX Runtime and prints its library path.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,6 +24,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
+        Some("screenshot") => screenshot(),
         Some("onnxruntime") => {
             install_onnxruntime(&workspace_root()?).map(|p| println!("{}", p.display()))
         }
@@ -161,4 +166,107 @@ fn install_onnxruntime(root: &Path) -> anyhow::Result<PathBuf> {
             dir.join("onnxruntime/capi").display()
         )
     })
+}
+
+/// Debian packages the screenshot needs, by the command or file that shows they are there.
+const SCREENSHOT_PACKAGES: [(&str, &str); 4] = [
+    ("/usr/bin/Xvfb", "xvfb"),
+    ("/usr/bin/import", "imagemagick"),
+    ("/usr/include/alsa/asoundlib.h", "libasound2-dev"),
+    ("/usr/include/jack/jack.h", "libjack-jackd2-dev"),
+];
+
+fn screenshot() -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    let missing: Vec<&str> = SCREENSHOT_PACKAGES
+        .iter()
+        .filter(|(file, _)| !Path::new(file).exists())
+        .map(|(_, package)| *package)
+        .collect();
+    if !missing.is_empty() {
+        run(
+            "apt-get update",
+            Command::new("apt-get").args(["update", "-qq"]),
+        )
+        .context("the screenshot needs Debian packages; install them as root")?;
+        run(
+            &format!("apt-get install {}", missing.join(" ")),
+            Command::new("apt-get")
+                .args(["install", "-y", "-qq", "--no-install-recommends"])
+                .args(&missing)
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
+    }
+    run(
+        "build the standalone",
+        cargo().args([
+            "build",
+            "-p",
+            "mcclstm-plugin",
+            "--features",
+            "standalone",
+            "--bin",
+            "mcclstm-standalone",
+        ]),
+    )?;
+    let target = target_dir(&root);
+    let demo_dir = target.join("demo");
+    run(
+        "write the demo track",
+        cargo()
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "mcclstm-trainer",
+                "--bin",
+                "mcclstm",
+                "--",
+                "demo",
+                "--out",
+            ])
+            .arg(&demo_dir),
+    )?;
+
+    let display = ":77";
+    let mut xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+        .spawn()
+        .context("cannot start Xvfb")?;
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let standalone = Command::new(target.join("debug/mcclstm-standalone"))
+        .args(["--backend", "dummy", "--sample-rate", "44100"])
+        .env("DISPLAY", display)
+        .env("MCCLSTM_DEMO_WAV", demo_dir.join("demo.wav"))
+        .spawn();
+    let result = (|| -> anyhow::Result<()> {
+        let mut standalone = standalone.context("cannot start the standalone")?;
+        // The demo runs 4x faster than real time: 20 s of music, five chunks, in about 6 s.
+        std::thread::sleep(std::time::Duration::from_secs(12));
+        std::fs::create_dir_all(root.join("docs"))?;
+        let shot = Command::new("import")
+            .args([
+                "-display",
+                display,
+                "-window",
+                "root",
+                "-crop",
+                "900x560+0+0",
+                "+repage",
+            ])
+            .arg(root.join("docs/editor.png"))
+            .status();
+        let _ = standalone.kill();
+        let _ = standalone.wait();
+        if !shot.map(|s| s.success()).unwrap_or(false) {
+            bail!("import could not capture the display");
+        }
+        Ok(())
+    })();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    result?;
+    eprintln!("==> wrote docs/editor.png");
+    Ok(())
 }

@@ -62,6 +62,7 @@ fn main() -> anyhow::Result<()> {
         "chunks": history.iter().map(Vec::len).collect::<Vec<_>>(),
         "all_finite": history.iter().flatten().all(|e| e.probs.iter().all(|p| p.is_finite())),
         "max_process_us": rendered.max_process_time.as_secs_f64() * 1e6,
+        "process_ns_per_frame": rendered.total_process_time.as_secs_f64() * 1e9 / n.max(1) as f64,
     });
     println!("{summary}");
     Ok(())
