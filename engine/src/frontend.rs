@@ -378,28 +378,29 @@ fn blackman_harris(n: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Slaney's mel scale (librosa `hz_to_mel(htk=False)`): linear below 1 kHz, logarithmic above.
+/// Slaney's mel scale: linear at 200/3 Hz per mel below 1 kHz, logarithmic above, with a step of
+/// ln(6.4) / 27 per mel (librosa `hz_to_mel(htk=False)`).
+const SLANEY_HZ_PER_MEL: f64 = 200.0 / 3.0;
+const SLANEY_LOG_START_HZ: f64 = 1000.0;
+const SLANEY_LOG_START_MEL: f64 = SLANEY_LOG_START_HZ / SLANEY_HZ_PER_MEL;
+
+fn slaney_log_step() -> f64 {
+    6.4f64.ln() / 27.0
+}
+
 fn hz_to_mel(hz: f64) -> f64 {
-    const F_SP: f64 = 200.0 / 3.0;
-    const MIN_LOG_HZ: f64 = 1000.0;
-    let min_log_mel = MIN_LOG_HZ / F_SP;
-    let logstep = 6.4f64.ln() / 27.0;
-    if hz >= MIN_LOG_HZ {
-        min_log_mel + (hz / MIN_LOG_HZ).ln() / logstep
+    if hz >= SLANEY_LOG_START_HZ {
+        SLANEY_LOG_START_MEL + (hz / SLANEY_LOG_START_HZ).ln() / slaney_log_step()
     } else {
-        hz / F_SP
+        hz / SLANEY_HZ_PER_MEL
     }
 }
 
 fn mel_to_hz(mel: f64) -> f64 {
-    const F_SP: f64 = 200.0 / 3.0;
-    const MIN_LOG_HZ: f64 = 1000.0;
-    let min_log_mel = MIN_LOG_HZ / F_SP;
-    let logstep = 6.4f64.ln() / 27.0;
-    if mel >= min_log_mel {
-        MIN_LOG_HZ * (logstep * (mel - min_log_mel)).exp()
+    if mel >= SLANEY_LOG_START_MEL {
+        SLANEY_LOG_START_HZ * (slaney_log_step() * (mel - SLANEY_LOG_START_MEL)).exp()
     } else {
-        F_SP * mel
+        SLANEY_HZ_PER_MEL * mel
     }
 }
 
