@@ -65,25 +65,42 @@ pub fn write_demo_track(path: &Path, seconds: f64) -> std::io::Result<()> {
     audio::write_wav_f32(path, &demo_track(seconds), 2, 44_100)
 }
 
-/// An MCCLSTM with random weights and GTZAN's labels, marked as untrained in its metadata.
-pub fn write_development_model(path: &Path) -> Result<(), export::ExportError> {
-    let config = ArchConfig::paper(Architecture::Mcclstm);
-    let frontend = Preset::Paper.config();
-    let mut rng = StdRng::seed_from_u64(2017);
+/// Random weights for `config` and metadata that says so: a development model, for the plugin,
+/// the demo and tests, never a trained one.
+pub fn random_model(
+    config: &ArchConfig,
+    task: String,
+    labels: Vec<String>,
+    preset: Preset,
+    seed: u64,
+) -> Result<(Weights, ExportMeta), export::ExportError> {
+    let frontend = preset.config();
+    let mut rng = StdRng::seed_from_u64(seed);
     let weights = Weights::random(
-        &config,
+        config,
         frontend.n_mels,
         frontend.chunk_frames,
-        GTZAN_GENRES.len(),
+        labels.len(),
         &mut rng,
     )
     .map_err(export::ExportError::Invalid)?;
     let meta = ExportMeta {
-        task: "genre".to_string(),
-        labels: GTZAN_GENRES.iter().map(|s| s.to_string()).collect(),
+        task,
+        labels,
         frontend,
-        trained_on: serde_json::json!({"dataset": "none: random weights (development model)"}),
+        trained_on: serde_json::json!({
+            "dataset": "none: random weights (development model)",
+            "seed": seed,
+        }),
         metrics: serde_json::json!({}),
     };
+    Ok((weights, meta))
+}
+
+/// An MCCLSTM with random weights and GTZAN's labels, marked as untrained in its metadata.
+pub fn write_development_model(path: &Path) -> Result<(), export::ExportError> {
+    let config = ArchConfig::paper(Architecture::Mcclstm);
+    let labels = GTZAN_GENRES.iter().map(|s| s.to_string()).collect();
+    let (weights, meta) = random_model(&config, "genre".to_string(), labels, Preset::Paper, 2017)?;
     export::write_model(path, &export::model_bytes(&config, &weights, &meta)?)
 }

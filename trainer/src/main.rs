@@ -10,10 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use mcclstm_engine::{Architecture, Model, Preset};
 use mcclstm_trainer::analyze::{self, NamedModel};
 use mcclstm_trainer::arch::{Activation, ArchConfig};
-use mcclstm_trainer::export::{self, ExportMeta, Weights};
+use mcclstm_trainer::export;
 use mcclstm_trainer::{demo, features, parity};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 #[derive(Parser)]
 #[command(
@@ -205,23 +203,7 @@ fn run_export_random(
     seed: u64,
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let frontend = preset.config();
-    let mut rng = StdRng::seed_from_u64(seed);
-    let weights = Weights::random(
-        config,
-        frontend.n_mels,
-        frontend.chunk_frames,
-        labels.len(),
-        &mut rng,
-    )
-    .map_err(anyhow::Error::msg)?;
-    let meta = ExportMeta {
-        task,
-        labels,
-        frontend,
-        trained_on: serde_json::json!({"dataset": "none: random weights (development model)", "seed": seed}),
-        metrics: serde_json::json!({}),
-    };
+    let (weights, meta) = demo::random_model(config, task, labels, preset, seed)?;
     let report = parity::check_export(config, &weights, &meta, seed)?;
     let bytes = export::model_bytes(config, &weights, &meta)?;
     export::write_model(out, &bytes)?;
