@@ -1,8 +1,8 @@
 //! Audio input: decode a file to mono `f32` and resample it to the frontend's rate.
 //!
-//! Decoding uses symphonia (WAV, FLAC, MP3, Ogg Vorbis, ADPCM); resampling is
-//! [`crate::resample`], the same streaming resampler the plugin uses. Every error names the file
-//! and the cause.
+//! Decoding uses symphonia (WAV, FLAC, MP3, Ogg Vorbis, ADPCM) and [`crate::au`] for Sun `.au`;
+//! resampling is [`crate::resample`], the same streaming resampler the plugin uses. Every error
+//! names the file and the cause.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -38,10 +38,13 @@ impl DecodedAudio {
 /// A truncated file keeps what was decoded before the cut; a packet that fails to decode is
 /// skipped. A file that yields no samples at all is an error.
 pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
-    let file = File::open(path).map_err(|source| AudioError::Open {
+    let mut file = File::open(path).map_err(|source| AudioError::Open {
         path: path.to_path_buf(),
         source,
     })?;
+    if starts_like_au(&mut file) {
+        return decode_au(path);
+    }
     let stream = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -152,6 +155,43 @@ fn open_decoder(format: &dyn FormatReader) -> Result<OpenTrack, String> {
         id: track.id,
         sample_rate: params.sample_rate,
         decoder,
+    })
+}
+
+/// Whether the file begins with the `.au` magic; rewinds it either way.
+fn starts_like_au(file: &mut File) -> bool {
+    use std::io::{Read, Seek};
+    let mut magic = [0u8; 4];
+    let is_au = file.read_exact(&mut magic).is_ok() && crate::au::is_au(&magic);
+    // A file that cannot be rewound fails in symphonia's probe next, with an error naming it.
+    let _ = file.rewind();
+    is_au
+}
+
+/// Sun/NeXT `.au` (GTZAN's format), which symphonia does not read.
+fn decode_au(path: &Path) -> Result<DecodedAudio, AudioError> {
+    let bytes = std::fs::read(path).map_err(|source| AudioError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let au = crate::au::decode(&bytes).map_err(|reason| AudioError::Decode {
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    let samples: Vec<f32> = au
+        .samples
+        .chunks_exact(au.channels)
+        .map(|frame| frame.iter().sum::<f32>() / au.channels as f32)
+        .collect();
+    if samples.is_empty() {
+        return Err(AudioError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(DecodedAudio {
+        samples,
+        sample_rate: au.sample_rate,
+        channels: au.channels,
     })
 }
 

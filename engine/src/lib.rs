@@ -3,7 +3,7 @@
 //! The plugin, the trainer and the tests all call this crate, so training and live use cannot
 //! disagree. Stages, in the order data flows through them:
 //!
-//! - [`audio`]: decode WAV, FLAC, MP3 and Ogg Vorbis to mono `f32`; resample to the model's rate.
+//! - [`audio`]: decode WAV, FLAC, MP3, Ogg Vorbis and Sun `.au` ([`au`]) to mono `f32`; resample to the model's rate.
 //! - [`resample`]: the streaming resampler, for whole files and for live blocks alike.
 //! - [`frontend`]: the log-mel frontend (whole-signal and streaming, one implementation) and the
 //!   chunk assembler.
@@ -11,6 +11,7 @@
 //! - [`runner`]: run a model one chunk at a time, carrying the LSTM state or a running mean.
 
 pub mod architecture;
+pub mod au;
 pub mod audio;
 pub mod contract;
 pub mod error;

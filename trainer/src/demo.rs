@@ -12,18 +12,7 @@ use crate::arch::ArchConfig;
 use crate::export::{self, ExportMeta, Weights};
 
 /// GTZAN's ten genres (paper, Section 3.2): the development model's labels.
-pub const GTZAN_GENRES: [&str; 10] = [
-    "blues",
-    "classical",
-    "country",
-    "disco",
-    "hiphop",
-    "jazz",
-    "metal",
-    "pop",
-    "reggae",
-    "rock",
-];
+pub use crate::dataset::GTZAN_GENRES;
 
 /// A deterministic, music-like stereo track at 44.1 kHz: a four-chord progression with bass, a
 /// kick on every beat and hi-hat noise at 120 BPM.

@@ -10,8 +10,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use mcclstm_engine::{Architecture, Model, Preset};
 use mcclstm_trainer::analyze::{self, NamedModel};
 use mcclstm_trainer::arch::{Activation, ArchConfig};
+use mcclstm_trainer::bin_jobs::{self, CvArgs, DataArgs, TrainArgs};
 use mcclstm_trainer::export;
 use mcclstm_trainer::{demo, features, parity};
+
+/// Training allocates and frees many large tensors; mimalloc keeps that off the critical path
+/// (measured in the epoch benchmark, see the trainer's benches).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -26,7 +32,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Per-chunk timeline and track summary of audio files (WAV, FLAC, MP3, Ogg Vorbis).
+    /// Per-chunk timeline and track summary of audio files (WAV, FLAC, MP3, Ogg Vorbis, Sun .au).
     Analyze {
         /// Audio files to analyse.
         #[arg(required = true)]
@@ -75,6 +81,17 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Data sets: `mcclstm dataset inspect` lists classes, counts, durations and unusable files.
+    Dataset {
+        #[command(subcommand)]
+        command: DatasetCommand,
+    },
+    /// Train one architecture on a data set and export it as a checked model file with a model
+    /// card.
+    Train(Box<TrainArgs>),
+    /// The paper's protocol: seeded stratified 80/10/10 splits, every chosen architecture on the
+    /// same splits, the accuracy table and confusion matrices.
+    Cv(Box<CvArgs>),
     /// Synthesise a demo track and analyse it with an untrained development model: shows the
     /// whole pipeline working before trained models exist.
     Demo {
@@ -82,6 +99,13 @@ enum Command {
         #[arg(long, default_value = "target/demo")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum DatasetCommand {
+    /// Classes, track counts, durations and the files that cannot be used (features are computed
+    /// and cached on the way, so a later `train` or `cv` starts at once).
+    Inspect(DataArgs),
 }
 
 fn main() -> ExitCode {
@@ -113,6 +137,11 @@ fn main() -> ExitCode {
             run_export_random(&config, task, labels, preset, seed, &out)
         }
         Command::Demo { out } => run_demo(&out),
+        Command::Dataset {
+            command: DatasetCommand::Inspect(args),
+        } => bin_jobs::inspect(&args),
+        Command::Train(args) => bin_jobs::train(&args),
+        Command::Cv(args) => bin_jobs::cv(&args),
     };
     match result {
         Ok(code) => code,

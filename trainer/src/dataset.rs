@@ -1,0 +1,497 @@
+//! Data set readers: the layouts the paper's data sets ship in, and a generic one for a user's own.
+//!
+//! A reader only lists files and labels; nothing is decoded here. Decoding and the frontend run
+//! once per file in [`crate::cache`], which is also where unreadable and too-short files are found.
+//!
+//! | kind | `--root` | labels from |
+//! |---|---|---|
+//! | `gtzan` | the folder holding `genres/` (`.au`) or `genres_original/` (`.wav`), or either one | the genre folder |
+//! | `ballroom` | the folder holding `BallroomData/`, or it | the style folder |
+//! | `soundtracks` | the Eerola-Vuoskoski folder: a ratings CSV with `TARGET` and the audio files | the discrete `TARGET` emotion |
+//! | `generic` | a folder with one sub-folder per label, or a CSV `path,label[,group]` | the folder or the CSV |
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+
+/// GTZAN's ten genres in the paper's order (Section 3.2).
+pub const GTZAN_GENRES: [&str; 10] = [
+    "blues",
+    "classical",
+    "country",
+    "disco",
+    "hiphop",
+    "jazz",
+    "metal",
+    "pop",
+    "reggae",
+    "rock",
+];
+
+/// Ballroom's eight dances in the paper's order (Section 3.2).
+pub const BALLROOM_STYLES: [&str; 8] = [
+    "ChaChaCha",
+    "Jive",
+    "Quickstep",
+    "Rumba",
+    "Samba",
+    "Tango",
+    "VienneseWaltz",
+    "Waltz",
+];
+
+/// The soundtrack set's five discrete emotions in the paper's order (Section 3.2).
+pub const SOUNDTRACK_EMOTIONS: [&str; 5] = ["anger", "fear", "sadness", "happiness", "tenderness"];
+
+/// File extensions the engine decodes.
+pub const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "au", "snd", "flac", "mp3", "ogg", "oga", "wave"];
+
+/// The layout of a data set on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetKind {
+    Gtzan,
+    Ballroom,
+    Soundtracks,
+    Generic,
+}
+
+impl fmt::Display for DatasetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DatasetKind::Gtzan => "gtzan",
+            DatasetKind::Ballroom => "ballroom",
+            DatasetKind::Soundtracks => "soundtracks",
+            DatasetKind::Generic => "generic",
+        })
+    }
+}
+
+/// One labelled audio file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Track {
+    pub path: PathBuf,
+    /// Index into [`Dataset::labels`].
+    pub label: usize,
+    /// Tracks of one group (an artist, a tune) never straddle a train/test boundary when the split
+    /// keeps groups together.
+    pub group: Option<String>,
+}
+
+/// A file the reader saw but cannot use, and why.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// A data set's files and labels, before any audio is read.
+#[derive(Clone, Debug, Serialize)]
+pub struct Dataset {
+    pub kind: DatasetKind,
+    pub root: PathBuf,
+    pub labels: Vec<String>,
+    pub tracks: Vec<Track>,
+    /// Entries the reader could not use (e.g. a soundtrack excerpt whose target is dimensional).
+    pub skipped: Vec<Skipped>,
+}
+
+impl Dataset {
+    /// Tracks per label, in label order.
+    pub fn counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.labels.len()];
+        for t in &self.tracks {
+            counts[t.label] += 1;
+        }
+        counts
+    }
+
+    pub fn has_groups(&self) -> bool {
+        self.tracks.iter().any(|t| t.group.is_some())
+    }
+}
+
+/// Reads the layout of `kind` under `root`.
+pub fn open(kind: DatasetKind, root: &Path) -> anyhow::Result<Dataset> {
+    if !root.exists() {
+        bail!("{}: no such file or folder", root.display());
+    }
+    let dataset = match kind {
+        DatasetKind::Gtzan => gtzan(root),
+        DatasetKind::Ballroom => ballroom(root),
+        DatasetKind::Soundtracks => soundtracks(root),
+        DatasetKind::Generic if root.is_file() => generic_csv(root),
+        DatasetKind::Generic => generic_folders(root),
+    }
+    .with_context(|| format!("{}: cannot read it as a {kind} data set", root.display()))?;
+    if dataset.labels.len() < 2 {
+        bail!(
+            "{}: found {} class(es) ({}); a classifier needs at least 2",
+            root.display(),
+            dataset.labels.len(),
+            dataset.labels.join(", ")
+        );
+    }
+    Ok(dataset)
+}
+
+fn gtzan(root: &Path) -> anyhow::Result<Dataset> {
+    let folder = ["genres", "genres_original", "Data/genres_original"]
+        .iter()
+        .map(|sub| root.join(sub))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| root.to_path_buf());
+    let mut ds = from_label_folders(DatasetKind::Gtzan, &folder, &GTZAN_GENRES)?;
+    ds.root = root.to_path_buf();
+    Ok(ds)
+}
+
+fn ballroom(root: &Path) -> anyhow::Result<Dataset> {
+    let folder = root.join("BallroomData");
+    let folder = if folder.is_dir() {
+        folder
+    } else {
+        root.to_path_buf()
+    };
+    let mut ds = from_label_folders(DatasetKind::Ballroom, &folder, &BALLROOM_STYLES)?;
+    ds.root = root.to_path_buf();
+    Ok(ds)
+}
+
+fn generic_folders(root: &Path) -> anyhow::Result<Dataset> {
+    from_label_folders(DatasetKind::Generic, root, &[])
+}
+
+/// One sub-folder per label. Labels come in `canonical` order first (those present), then any
+/// other folders sorted by name. Files are sorted so every listing is reproducible.
+fn from_label_folders(
+    kind: DatasetKind,
+    folder: &Path,
+    canonical: &[&str],
+) -> anyhow::Result<Dataset> {
+    let mut found = BTreeMap::new();
+    for entry in read_dir_sorted(folder)? {
+        if entry.is_dir() {
+            let files = audio_files(&entry)?;
+            if !files.is_empty() {
+                let name = file_name(&entry);
+                found.insert(name, files);
+            }
+        }
+    }
+    if found.is_empty() {
+        bail!(
+            "no label folders with audio files ({}) in {}",
+            AUDIO_EXTENSIONS.join(", "),
+            folder.display()
+        );
+    }
+    let mut labels: Vec<String> = canonical
+        .iter()
+        .filter(|c| found.contains_key(**c))
+        .map(|c| c.to_string())
+        .collect();
+    labels.extend(
+        found
+            .keys()
+            .filter(|k| !canonical.contains(&k.as_str()))
+            .cloned(),
+    );
+    let mut tracks = Vec::new();
+    for (label, name) in labels.iter().enumerate() {
+        for path in &found[name] {
+            tracks.push(Track {
+                path: path.clone(),
+                label,
+                group: None,
+            });
+        }
+    }
+    Ok(Dataset {
+        kind,
+        root: folder.to_path_buf(),
+        labels,
+        tracks,
+        skipped: Vec::new(),
+    })
+}
+
+/// A CSV of `path,label[,group]`, paths relative to the CSV's folder. A header row is recognised
+/// by its first field being `path`.
+fn generic_csv(csv: &Path) -> anyhow::Result<Dataset> {
+    let base = csv.parent().unwrap_or(Path::new("."));
+    let rows = read_csv(csv)?;
+    let mut labels = BTreeSet::new();
+    let mut entries = Vec::new();
+    for (line, row) in rows.iter().enumerate() {
+        if line == 0 && row.first().is_some_and(|f| f.eq_ignore_ascii_case("path")) {
+            continue;
+        }
+        if row.len() < 2 || row[0].is_empty() || row[1].is_empty() {
+            bail!(
+                "{}:{}: expected `path,label[,group]`, got `{}`",
+                csv.display(),
+                line + 1,
+                row.join(",")
+            );
+        }
+        labels.insert(row[1].clone());
+        let group = row.get(2).filter(|g| !g.is_empty()).cloned();
+        entries.push((base.join(&row[0]), row[1].clone(), group));
+    }
+    let labels: Vec<String> = labels.into_iter().collect();
+    let tracks = entries
+        .into_iter()
+        .map(|(path, label, group)| Track {
+            path,
+            label: labels.iter().position(|l| *l == label).unwrap_or_default(),
+            group,
+        })
+        .collect();
+    Ok(Dataset {
+        kind: DatasetKind::Generic,
+        root: csv.to_path_buf(),
+        labels,
+        tracks,
+        skipped: Vec::new(),
+    })
+}
+
+/// The Eerola-Vuoskoski soundtrack set (Eerola & Vuoskoski 2011): a ratings CSV (export the
+/// set's spreadsheet as CSV) with an excerpt number column (`Number`, `Nro`, `ID` or the first
+/// column) and the discrete `TARGET` emotion, beside the audio files named by their number
+/// (`001.mp3`, `1.wav`, ...) anywhere under `root`. Excerpts whose target is not one of the five
+/// discrete emotions (the set also has dimensional targets) are skipped and listed.
+fn soundtracks(root: &Path) -> anyhow::Result<Dataset> {
+    let (csv, rows) = find_ratings_csv(root)?;
+    let header: Vec<String> = rows[0].iter().map(|h| h.trim().to_lowercase()).collect();
+    let target = header
+        .iter()
+        .position(|h| h == "target")
+        .context("the ratings CSV has no TARGET column")?;
+    let id = header
+        .iter()
+        .position(|h| matches!(h.as_str(), "number" | "nro" | "id" | "excerpt"))
+        .unwrap_or(0);
+    let mut audio_by_number = BTreeMap::new();
+    for path in audio_files_recursive(root)? {
+        if let Some(n) = stem_number(&path) {
+            audio_by_number.entry(n).or_insert(path);
+        }
+    }
+    let mut tracks = Vec::new();
+    let mut skipped = Vec::new();
+    for (line, row) in rows.iter().enumerate().skip(1) {
+        let Some(raw_id) = row.get(id).filter(|s| !s.trim().is_empty()) else {
+            continue;
+        };
+        let where_ = PathBuf::from(format!("{}:{}", csv.display(), line + 1));
+        let Some(number) = raw_id.trim().parse::<f64>().ok().map(|n| n as u64) else {
+            skipped.push(Skipped {
+                path: where_,
+                reason: format!("excerpt id `{raw_id}` is not a number"),
+            });
+            continue;
+        };
+        let raw_target = row.get(target).map(|s| s.trim()).unwrap_or_default();
+        let Some(label) = emotion_index(raw_target) else {
+            skipped.push(Skipped {
+                path: where_,
+                reason: format!("target `{raw_target}` is not one of the five discrete emotions"),
+            });
+            continue;
+        };
+        match audio_by_number.get(&number) {
+            Some(path) => tracks.push(Track {
+                path: path.clone(),
+                label,
+                group: None,
+            }),
+            None => skipped.push(Skipped {
+                path: where_,
+                reason: format!("no audio file numbered {number} under {}", root.display()),
+            }),
+        }
+    }
+    // Keep only the emotions present, in the paper's order.
+    let present: BTreeSet<usize> = tracks.iter().map(|t| t.label).collect();
+    let labels: Vec<String> = present
+        .iter()
+        .map(|&i| SOUNDTRACK_EMOTIONS[i].to_string())
+        .collect();
+    for t in &mut tracks {
+        t.label = present
+            .iter()
+            .position(|&i| i == t.label)
+            .unwrap_or_default();
+    }
+    Ok(Dataset {
+        kind: DatasetKind::Soundtracks,
+        root: root.to_path_buf(),
+        labels,
+        tracks,
+        skipped,
+    })
+}
+
+/// The soundtrack set's TARGET spellings (`ANGER`, `HAPPY`, `SAD`, `TENDER`, `FEAR`, ...) mapped to
+/// the paper's five emotions.
+fn emotion_index(target: &str) -> Option<usize> {
+    let t = target.to_ascii_lowercase();
+    let prefixes: [(&str, usize); 5] =
+        [("ang", 0), ("fear", 1), ("sad", 2), ("hap", 3), ("tend", 4)];
+    prefixes
+        .iter()
+        .find(|(p, _)| t.starts_with(p))
+        .map(|&(_, i)| i)
+}
+
+fn find_ratings_csv(root: &Path) -> anyhow::Result<(PathBuf, Vec<Vec<String>>)> {
+    let candidates: Vec<PathBuf> = if root.is_file() {
+        vec![root.to_path_buf()]
+    } else {
+        files_recursive(root)?
+            .into_iter()
+            .filter(|p| has_extension(p, &["csv"]))
+            .collect()
+    };
+    for csv in &candidates {
+        let rows = read_csv(csv)?;
+        if rows
+            .first()
+            .is_some_and(|h| h.iter().any(|f| f.trim().eq_ignore_ascii_case("target")))
+        {
+            return Ok((csv.clone(), rows));
+        }
+    }
+    bail!(
+        "no ratings CSV with a TARGET column under {} (export the set's mean-ratings sheet as CSV)",
+        root.display()
+    )
+}
+
+/// The number in a file stem such as `001`, `1` or `excerpt_001`.
+fn stem_number(path: &Path) -> Option<u64> {
+    let stem = path.file_stem()?.to_str()?;
+    let digits: String = stem
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    digits.parse().ok()
+}
+
+/// A small CSV reader: commas, optional double quotes with `""` escapes, no multi-line fields.
+fn read_csv(path: &Path) -> anyhow::Result<Vec<Vec<String>>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    Ok(text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(split_csv_line)
+        .collect())
+}
+
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.trim_end_matches('\r').chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields.into_iter().map(|f| f.trim().to_string()).collect()
+}
+
+fn read_dir_sorted(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(folder)
+        .with_context(|| format!("{}: cannot list", folder.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !file_name(p).starts_with('.'))
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+fn audio_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    Ok(read_dir_sorted(folder)?
+        .into_iter()
+        .filter(|p| p.is_file() && has_extension(p, &AUDIO_EXTENSIONS))
+        .collect())
+}
+
+fn files_recursive(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in read_dir_sorted(folder)? {
+        if entry.is_dir() {
+            out.extend(files_recursive(&entry)?);
+        } else {
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}
+
+fn audio_files_recursive(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    Ok(files_recursive(folder)?
+        .into_iter()
+        .filter(|p| has_extension(p, &AUDIO_EXTENSIONS))
+        .collect())
+}
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_handle_quotes_and_escapes() {
+        assert_eq!(
+            split_csv_line(r#"a,"b, c","say ""hi""",  d "#),
+            vec!["a", "b, c", r#"say "hi""#, "d"]
+        );
+    }
+
+    #[test]
+    fn soundtrack_targets_map_to_the_five_emotions() {
+        assert_eq!(emotion_index("ANGER"), Some(0));
+        assert_eq!(emotion_index("HAPPY"), Some(3));
+        assert_eq!(emotion_index("SAD"), Some(2));
+        assert_eq!(emotion_index("TENDER"), Some(4));
+        assert_eq!(emotion_index("FEAR"), Some(1));
+        assert_eq!(emotion_index("VALENCE POS"), None);
+    }
+
+    #[test]
+    fn stem_numbers_ignore_padding_and_prefixes() {
+        assert_eq!(stem_number(Path::new("x/001.mp3")), Some(1));
+        assert_eq!(stem_number(Path::new("excerpt_042.wav")), Some(42));
+        assert_eq!(stem_number(Path::new("intro.wav")), None);
+    }
+}

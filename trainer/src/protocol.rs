@@ -1,0 +1,689 @@
+//! The researcher's two jobs: `train` (one model, exported and checked, with a model card) and
+//! `cv` (the paper's protocol: ten seeded stratified 80/10/10 splits, every chosen architecture on
+//! the same splits, a table in the paper's layout, confusion matrices).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use mcclstm_engine::{Architecture, Model, Preset};
+use serde::Serialize;
+
+use crate::arch::{Activation, ArchConfig};
+use crate::cache::{self, FeatureCache, LoadedDataset, TrackChunks};
+use crate::dataset::{self, Dataset, DatasetKind};
+use crate::export::{self, ExportMeta};
+use crate::model::{Init, ModelConfig};
+use crate::parity::{self, ParityReport};
+use crate::report::{Confusion, mean_std_percent};
+use crate::split::{self, Fractions, Split};
+use crate::train::{self, Checkpointing, Progress, TrainOptions, Trained};
+
+/// Where the data comes from and how it becomes features.
+#[derive(Clone, Debug)]
+pub struct DataSource {
+    pub kind: DatasetKind,
+    pub root: PathBuf,
+    pub preset: Preset,
+    pub cache_dir: PathBuf,
+    /// Fail on the first unusable file instead of skipping it.
+    pub strict: bool,
+}
+
+/// Lists the data set and computes (or reads cached) features for every file.
+pub fn load(
+    source: &DataSource,
+    progress: impl Fn() + Sync,
+) -> anyhow::Result<(Dataset, LoadedDataset)> {
+    let dataset = dataset::open(source.kind, &source.root)?;
+    let cache = FeatureCache::new(&source.cache_dir, source.preset.config())?;
+    let loaded = cache::load(&dataset, &cache, source.strict, progress)?;
+    anyhow::ensure!(
+        !loaded.tracks.is_empty(),
+        "{}: none of the {} file(s) could be used",
+        source.root.display(),
+        dataset.tracks.len()
+    );
+    Ok((dataset, loaded))
+}
+
+/// The model options a user picks; the architecture's paper sizes fill in the rest.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelOptions {
+    pub filters: usize,
+    pub activation: Activation,
+    /// Dense units; `None` takes the paper's size for the architecture.
+    pub dense: Option<usize>,
+    /// LSTM units; `None` takes the paper's size.
+    pub lstm: Option<usize>,
+    pub dropout: f64,
+    pub init: Init,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        Self {
+            filters: crate::arch::DEFAULT_FILTERS,
+            activation: Activation::Relu,
+            dense: None,
+            lstm: None,
+            dropout: 0.25,
+            init: Init::Default,
+        }
+    }
+}
+
+impl ModelOptions {
+    pub fn config(&self, arch: Architecture, data: &LoadedDataset) -> ModelConfig {
+        let mut a = ArchConfig::paper(arch);
+        a.filters = self.filters;
+        a.activation = self.activation;
+        if a.dense > 0 {
+            a.dense = self.dense.unwrap_or(a.dense);
+        }
+        if a.lstm > 0 {
+            a.lstm = self.lstm.unwrap_or(a.lstm);
+        }
+        ModelConfig {
+            arch: a,
+            dropout: self.dropout,
+            init: self.init,
+            n_mels: data.frontend.n_mels,
+            frames: data.frontend.chunk_frames,
+            classes: data.labels.len(),
+        }
+    }
+}
+
+/// The task name a data set's labels describe.
+pub fn default_task(kind: DatasetKind) -> &'static str {
+    match kind {
+        DatasetKind::Gtzan => "genre",
+        DatasetKind::Ballroom => "dance",
+        DatasetKind::Soundtracks => "mood",
+        DatasetKind::Generic => "custom",
+    }
+}
+
+fn pick<'a>(tracks: &'a [TrackChunks], indices: &[usize]) -> Vec<&'a TrackChunks> {
+    indices.iter().map(|&i| &tracks[i]).collect()
+}
+
+fn groups_of(data: &LoadedDataset, group_split: bool) -> Option<Vec<Option<String>>> {
+    group_split.then(|| data.tracks.iter().map(|t| t.group.clone()).collect())
+}
+
+/// The result of writing a model file.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exported {
+    pub path: PathBuf,
+    pub bytes: usize,
+    /// tract vs ONNX Runtime (step, batch, roll-out).
+    pub parity: ParityReport,
+    /// burn's forward pass vs tract on the same chunks, step by step.
+    pub burn_vs_tract: f32,
+}
+
+/// Exports a trained model: the three-way check of DESIGN.md (burn, tract, ONNX Runtime agree
+/// within [`parity::TOLERANCE`] on random chunks and a 3-step roll-out), then the file is written
+/// through a temporary file and a rename.
+pub fn export_trained(
+    trained: &Trained,
+    meta: &ExportMeta,
+    out: &Path,
+    seed: u64,
+) -> anyhow::Result<Exported> {
+    let config = trained.net.config();
+    let s = &trained.standardisation;
+    let weights = trained
+        .net
+        .to_weights(&s.mean, &s.std)
+        .map_err(anyhow::Error::msg)?;
+    let report = parity::check_export(&config.arch, &weights, meta, seed)
+        .context("export check (tract vs ONNX Runtime)")?;
+    let bytes = export::model_bytes(&config.arch, &weights, meta)?;
+    let model = Model::from_bytes(&bytes).context("the exported model does not load")?;
+    let chunks = parity::random_chunks(parity::ROLLOUT_CHUNKS, model.chunk_len(), seed);
+    let burn = train::step_probs(&trained.net, s, &chunks)?;
+    let mut runner = model.runner();
+    let mut burn_vs_tract = 0.0f32;
+    for (k, (chunk, expected)) in chunks.iter().zip(&burn).enumerate() {
+        let step = runner.step(chunk)?;
+        let diff = step
+            .chunk
+            .iter()
+            .zip(expected)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        burn_vs_tract = burn_vs_tract.max(diff);
+        anyhow::ensure!(
+            diff <= parity::TOLERANCE,
+            "export check: burn and tract disagree at step {k} by {diff:e} (> {:e})",
+            parity::TOLERANCE
+        );
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
+    }
+    export::write_model(out, &bytes)?;
+    Ok(Exported {
+        path: out.to_path_buf(),
+        bytes: bytes.len(),
+        parity: report,
+        burn_vs_tract,
+    })
+}
+
+/// Everything `mcclstm train` needs.
+#[derive(Clone, Debug)]
+pub struct TrainJob {
+    pub source: DataSource,
+    pub arch: Architecture,
+    pub model: ModelOptions,
+    pub options: TrainOptions,
+    pub task: Option<String>,
+    pub validation_fraction: f64,
+    pub group_split: bool,
+    pub out: PathBuf,
+    pub resume: bool,
+    /// The command line, for the model card.
+    pub command: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainOutcome {
+    pub exported: Exported,
+    pub model_card: PathBuf,
+    pub validation_accuracy: f64,
+    pub best_epoch: usize,
+    pub epochs: usize,
+    pub train_tracks: usize,
+    pub validation_tracks: usize,
+    pub skipped: Vec<dataset::Skipped>,
+}
+
+/// Checkpoint folder of a training run that writes `out`.
+pub fn checkpoint_dir(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(".checkpoint");
+    PathBuf::from(name)
+}
+
+/// Trains one model on a stratified train/validation split, exports it with the three-way check
+/// and writes its model card beside it.
+pub fn run_train(
+    job: &TrainJob,
+    dataset: &Dataset,
+    data: &LoadedDataset,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<TrainOutcome> {
+    let labels: Vec<usize> = data.tracks.iter().map(|t| t.label).collect();
+    let groups = groups_of(data, job.group_split);
+    let fractions = Fractions {
+        validation: job.validation_fraction,
+        test: 0.0,
+    };
+    split::check_counts(&data.labels, &labels, groups.as_deref(), 1, fractions)?;
+    let split = split::stratified(
+        data.labels.len(),
+        &labels,
+        groups.as_deref(),
+        fractions,
+        job.options.seed,
+    );
+    let config = job.model.config(job.arch, data);
+    let checkpoints = checkpoint_dir(&job.out);
+    let trained = train::fit(
+        &config,
+        &job.options,
+        &pick(&data.tracks, &split.train),
+        &pick(&data.tracks, &split.validation),
+        &Checkpointing {
+            dir: Some(checkpoints.clone()),
+            resume: job.resume,
+            stop_after: None,
+        },
+        progress,
+    )?;
+    let task = job
+        .task
+        .clone()
+        .unwrap_or_else(|| default_task(dataset.kind).to_string());
+    let counts = data_counts(data);
+    let meta = ExportMeta {
+        task: task.clone(),
+        labels: data.labels.clone(),
+        frontend: data.frontend.clone(),
+        trained_on: serde_json::json!({
+            "dataset": dataset.kind.to_string(),
+            "root": dataset.root.display().to_string(),
+            "tracks": data.tracks.len(),
+            "train_tracks": split.train.len(),
+            "validation_tracks": split.validation.len(),
+            "classes": counts,
+        }),
+        metrics: serde_json::json!({
+            "validation_accuracy": trained.validation_accuracy,
+            "best_epoch": trained.best_epoch,
+            "epochs": trained.history.len(),
+            "model": &config,
+            "training": &job.options,
+        }),
+    };
+    let exported = export_trained(&trained, &meta, &job.out, job.options.seed)?;
+    let card = model_card_path(&job.out);
+    write_text(
+        &card,
+        &model_card(
+            job, dataset, data, &split, &config, &trained, &exported, &task,
+        ),
+    )?;
+    // The run is complete and its outputs are written; the checkpoints are no longer needed.
+    let _ = std::fs::remove_dir_all(&checkpoints);
+    Ok(TrainOutcome {
+        exported,
+        model_card: card,
+        validation_accuracy: trained.validation_accuracy,
+        best_epoch: trained.best_epoch,
+        epochs: trained.history.len(),
+        train_tracks: split.train.len(),
+        validation_tracks: split.validation.len(),
+        skipped: data.skipped.clone(),
+    })
+}
+
+/// `genre.onnx` -> `genre.MODEL_CARD.md`, so several models can share a folder.
+pub fn model_card_path(model: &Path) -> PathBuf {
+    let stem = model
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".to_string());
+    model.with_file_name(format!("{stem}.MODEL_CARD.md"))
+}
+
+fn data_counts(data: &LoadedDataset) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (i, l) in data.labels.iter().enumerate() {
+        map.insert(
+            l.clone(),
+            serde_json::json!(data.tracks.iter().filter(|t| t.label == i).count()),
+        );
+    }
+    serde_json::Value::Object(map)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn model_card(
+    job: &TrainJob,
+    dataset: &Dataset,
+    data: &LoadedDataset,
+    split: &Split,
+    config: &ModelConfig,
+    trained: &Trained,
+    exported: &Exported,
+    task: &str,
+) -> String {
+    let mut s = String::new();
+    let file = exported
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let _ = writeln!(s, "# Model card: `{file}`\n");
+    let _ = writeln!(
+        s,
+        "{} ({}) classifying **{task}** into {} classes: {}.\n",
+        config.arch.architecture.name(),
+        config.arch.architecture.description(),
+        data.labels.len(),
+        data.labels.join(", ")
+    );
+    let _ = writeln!(s, "## Data\n");
+    let _ = writeln!(
+        s,
+        "- Data set: `{}` at `{}`",
+        dataset.kind,
+        dataset.root.display()
+    );
+    let _ = writeln!(
+        s,
+        "- Usable tracks: {} ({:.1} minutes); skipped: {}",
+        data.tracks.len(),
+        data.tracks.iter().map(|t| t.seconds).sum::<f64>() / 60.0,
+        data.skipped.len()
+    );
+    let _ = writeln!(
+        s,
+        "- Split (seed {}): {} train, {} validation, stratified{}",
+        job.options.seed,
+        split.train.len(),
+        split.validation.len(),
+        if job.group_split {
+            ", groups kept together"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(s, "\n| class | tracks |\n|---|---|");
+    for (i, l) in data.labels.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "| {l} | {} |",
+            data.tracks.iter().filter(|t| t.label == i).count()
+        );
+    }
+    let _ = writeln!(s, "\n## Model and training\n");
+    let fe = &data.frontend;
+    let _ = writeln!(
+        s,
+        "- Frontend: `{}` ({} Hz, {} mels, hop {}, chunks of {} frames = {:.3} s)",
+        fe.preset,
+        fe.sample_rate,
+        fe.n_mels,
+        fe.hop,
+        fe.chunk_frames,
+        fe.chunk_seconds()
+    );
+    let a = &config.arch;
+    let _ = writeln!(
+        s,
+        "- {} filters per convolution, {:?} activation, dense {}, LSTM {}, dropout {}, init `{:?}`",
+        a.filters, a.activation, a.dense, a.lstm, config.dropout, config.init
+    );
+    let o = &job.options;
+    let _ = writeln!(
+        s,
+        "- Adam (lr {}, L2 {}), batch {} tracks, loss on {:?} step(s), at most {} epochs, patience {}",
+        o.learning_rate, o.weight_decay, o.batch_size, o.loss, o.max_epochs, o.patience
+    );
+    let _ = writeln!(s, "\n## Results\n");
+    let _ = writeln!(
+        s,
+        "- Validation accuracy {:.2}% at epoch {} of {} (early stopping on validation accuracy)",
+        100.0 * trained.validation_accuracy,
+        trained.best_epoch,
+        trained.history.len()
+    );
+    let _ = writeln!(
+        s,
+        "- Export check: burn vs tract {:.1e}, tract vs ONNX Runtime {:.1e} (bound {:.0e})",
+        exported.burn_vs_tract,
+        exported.parity.worst(),
+        parity::TOLERANCE
+    );
+    let _ = writeln!(
+        s,
+        "\nA validation accuracy from one split is optimistic model selection, not a test score; \
+         `mcclstm cv` gives the paper's 10-fold figure.\n"
+    );
+    let _ = writeln!(s, "## Reproduce\n\n```\n{}\n```\n", job.command);
+    let _ = writeln!(
+        s,
+        "Written {} by mcclstm {}.",
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
+        env!("CARGO_PKG_VERSION")
+    );
+    s
+}
+
+/// Writes text through a temporary file and a rename.
+pub fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
+    let tmp = mcclstm_engine::audio::temp_path(path);
+    std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// Everything `mcclstm cv` needs.
+#[derive(Clone, Debug)]
+pub struct CvJob {
+    pub source: DataSource,
+    pub archs: Vec<Architecture>,
+    pub folds: usize,
+    pub model: ModelOptions,
+    pub options: TrainOptions,
+    pub group_split: bool,
+    pub out: PathBuf,
+    pub resume: bool,
+}
+
+/// One architecture on one fold.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct FoldResult {
+    pub fold: usize,
+    pub test_accuracy: f64,
+    pub validation_accuracy: f64,
+    pub best_epoch: usize,
+    pub epochs: usize,
+    pub train_tracks: usize,
+    pub test_tracks: usize,
+    pub seconds: f64,
+    /// `confusion[truth][predicted]` on the test split.
+    pub confusion: Vec<Vec<u64>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ArchResult {
+    pub architecture: String,
+    pub mean_percent: f64,
+    pub std_percent: f64,
+    pub folds: Vec<FoldResult>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CvOutcome {
+    pub dataset: String,
+    pub root: PathBuf,
+    pub labels: Vec<String>,
+    pub tracks: usize,
+    pub folds: usize,
+    pub group_split: bool,
+    pub seed: u64,
+    pub results: Vec<ArchResult>,
+    pub skipped: Vec<dataset::Skipped>,
+    pub table_markdown: String,
+}
+
+/// What the cv job reports while it runs.
+pub trait CvProgress {
+    fn fold_started(&mut self, _arch: Architecture, _fold: usize, _folds: usize) {}
+    fn fold_done(&mut self, _arch: Architecture, _result: &FoldResult) {}
+    /// The training progress of the fold that is running.
+    fn training(&mut self) -> &mut dyn Progress;
+}
+
+/// The paper's protocol. Each (architecture, fold) result is stored in `out/runs/` as it finishes
+/// and the running fold checkpoints every epoch, so `resume` after a kill loses at most an epoch.
+pub fn run_cv(
+    job: &CvJob,
+    dataset: &Dataset,
+    data: &LoadedDataset,
+    progress: &mut dyn CvProgress,
+) -> anyhow::Result<CvOutcome> {
+    anyhow::ensure!(job.folds >= 1, "--folds must be at least 1");
+    anyhow::ensure!(!job.archs.is_empty(), "no architecture chosen");
+    let labels: Vec<usize> = data.tracks.iter().map(|t| t.label).collect();
+    let groups = groups_of(data, job.group_split);
+    split::check_counts(
+        &data.labels,
+        &labels,
+        groups.as_deref(),
+        job.folds,
+        split::PAPER_FRACTIONS,
+    )?;
+    let splits = split::folds(
+        data.labels.len(),
+        &labels,
+        groups.as_deref(),
+        job.folds,
+        job.options.seed,
+    );
+    let runs = job.out.join("runs");
+    std::fs::create_dir_all(&runs).with_context(|| format!("{}: cannot create", runs.display()))?;
+    let mut results = Vec::new();
+    for &arch in &job.archs {
+        let config = job.model.config(arch, data);
+        let mut folds = Vec::new();
+        for (k, split) in splits.iter().enumerate() {
+            let stem = runs.join(format!("{}-fold{:02}", arch.name(), k + 1));
+            let done = stem.with_extension("json");
+            if job.resume
+                && let Ok(bytes) = std::fs::read(&done)
+                && let Ok(result) = serde_json::from_slice::<FoldResult>(&bytes)
+            {
+                progress.fold_done(arch, &result);
+                folds.push(result);
+                continue;
+            }
+            progress.fold_started(arch, k + 1, splits.len());
+            let started = std::time::Instant::now();
+            let mut options = job.options.clone();
+            options.seed = job.options.seed + k as u64;
+            let test = pick(&data.tracks, &split.test);
+            let trained = train::fit(
+                &config,
+                &options,
+                &pick(&data.tracks, &split.train),
+                &pick(&data.tracks, &split.validation),
+                &Checkpointing {
+                    dir: Some(stem.clone()),
+                    resume: job.resume,
+                    stop_after: None,
+                },
+                progress.training(),
+            )?;
+            let eval = train::evaluate(&trained.net, &trained.standardisation, &test);
+            let mut confusion = Confusion::new(&data.labels);
+            for (t, p) in test.iter().zip(&eval.probs) {
+                confusion.add(t.label, mcclstm_engine::runner::argmax(p));
+            }
+            let result = FoldResult {
+                fold: k + 1,
+                test_accuracy: eval.accuracy,
+                validation_accuracy: trained.validation_accuracy,
+                best_epoch: trained.best_epoch,
+                epochs: trained.history.len(),
+                train_tracks: split.train.len(),
+                test_tracks: split.test.len(),
+                seconds: started.elapsed().as_secs_f64(),
+                confusion: confusion.counts,
+            };
+            write_text(&done, &serde_json::to_string_pretty(&result)?)?;
+            let _ = std::fs::remove_dir_all(&stem);
+            progress.fold_done(arch, &result);
+            folds.push(result);
+        }
+        let accuracies: Vec<f64> = folds.iter().map(|f| f.test_accuracy).collect();
+        let (mean, std) = mean_std_percent(&accuracies);
+        let mut total = Confusion::new(&data.labels);
+        for f in &folds {
+            total.merge(&Confusion {
+                labels: data.labels.clone(),
+                counts: f.confusion.clone(),
+            });
+        }
+        let name = arch.name();
+        write_text(
+            &job.out.join(format!("confusion-{name}.txt")),
+            &total.to_text(),
+        )?;
+        total.write_png(
+            &job.out.join(format!("confusion-{name}.png")),
+            &format!(
+                "{name} on {} ({} folds, test splits summed)",
+                dataset.kind, job.folds
+            ),
+        )?;
+        results.push(ArchResult {
+            architecture: name.to_string(),
+            mean_percent: mean,
+            std_percent: std,
+            folds,
+        });
+    }
+    let table = table_markdown(dataset, data, job, &results);
+    let outcome = CvOutcome {
+        dataset: dataset.kind.to_string(),
+        root: dataset.root.clone(),
+        labels: data.labels.clone(),
+        tracks: data.tracks.len(),
+        folds: job.folds,
+        group_split: job.group_split,
+        seed: job.options.seed,
+        results,
+        skipped: data.skipped.clone(),
+        table_markdown: table.clone(),
+    };
+    write_text(&job.out.join("table.md"), &table)?;
+    write_text(
+        &job.out.join("results.json"),
+        &serde_json::to_string_pretty(&outcome)?,
+    )?;
+    Ok(outcome)
+}
+
+/// The paper's reported accuracy (Tables 3-5) for the data sets it used.
+fn paper_figure(kind: DatasetKind, arch: Architecture) -> Option<&'static str> {
+    let row = match arch {
+        Architecture::Cnns3 => ["79.80 ± 1.70", "87.00 ± 1.32", "60.87 ± 3.76"],
+        Architecture::R0 => ["51.70 ± 2.60", "81.79 ± 4.72", "52.00 ± 2.20"],
+        Architecture::R1 => ["59.30 ± 2.20", "64.00 ± 1.50", "64.50 ± 2.00"],
+        Architecture::R2 => ["78.40 ± 1.90", "87.68 ± 4.44", "57.28 ± 2.85"],
+        Architecture::R3 => ["82.90 ± 2.11", "89.45 ± 2.18", "63.04 ± 2.16"],
+        Architecture::R4 => ["83.70 ± 1.10", "90.32 ± 1.12", "73.70 ± 2.47"],
+        Architecture::Mcclstm => ["84.69 ± 1.76", "91.90 ± 2.33", "74.35 ± 1.63"],
+    };
+    match kind {
+        DatasetKind::Gtzan => Some(row[0]),
+        DatasetKind::Ballroom => Some(row[1]),
+        DatasetKind::Soundtracks => Some(row[2]),
+        DatasetKind::Generic => None,
+    }
+}
+
+fn table_markdown(
+    dataset: &Dataset,
+    data: &LoadedDataset,
+    job: &CvJob,
+    results: &[ArchResult],
+) -> String {
+    let mut s = String::new();
+    let with_paper = !matches!(dataset.kind, DatasetKind::Generic);
+    let _ = writeln!(
+        s,
+        "Accuracy (%), mean ± std over {} seeded stratified 80/10/10 splits{}; {} tracks, {} classes, \
+         data set `{}` at `{}`.\n",
+        job.folds,
+        if job.group_split {
+            " keeping groups together"
+        } else {
+            ""
+        },
+        data.tracks.len(),
+        data.labels.len(),
+        dataset.kind,
+        dataset.root.display()
+    );
+    if with_paper {
+        let _ = writeln!(s, "| scheme | {} | paper |\n|---|---|---|", dataset.kind);
+    } else {
+        let _ = writeln!(s, "| scheme | {} |\n|---|---|", dataset.kind);
+    }
+    for r in results {
+        let arch: Architecture = r.architecture.parse().unwrap_or(Architecture::Mcclstm);
+        let label = match arch {
+            Architecture::Cnns3 | Architecture::Mcclstm => r.architecture.clone(),
+            _ => format!("{} ({})", r.architecture, arch.description()),
+        };
+        let ours = format!("{:.2} ± {:.2}", r.mean_percent, r.std_percent);
+        match paper_figure(dataset.kind, arch).filter(|_| with_paper) {
+            Some(p) => {
+                let _ = writeln!(s, "| {label} | {ours} | {p} |");
+            }
+            None => {
+                let _ = writeln!(s, "| {label} | {ours} |");
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,562 @@
+//! Training one model: seeded mini-batches of whole tracks (chunk sequences, padded and masked),
+//! Adam, early stopping on validation accuracy, a checkpoint after every epoch and an exact resume.
+//!
+//! Sequences: a track is its sequence of chunks. Stateful models (R1, R4, MCCLSTM) are trained
+//! many-to-one on the last chunk by default ([`LossMode::Last`], the paper), or on every chunk
+//! ([`LossMode::EveryStep`]) so the live prediction after 1, 2, ... chunks is trained too.
+//! Stateless models learn every chunk with its track's label, and a track's prediction is the mean
+//! of its chunks' probabilities, exactly as the engine averages them. Tracks of different lengths
+//! share a batch: shorter ones are zero-padded (zero is the band mean after standardisation) and
+//! their padded steps get zero loss weight; nothing is truncated.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use burn::module::{ModuleVisitor, Param};
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::activation::{log_softmax, softmax};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::cache::TrackChunks;
+use crate::model::{ModelConfig, Net};
+
+/// Which steps of a sequence carry the loss.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum LossMode {
+    /// The last chunk only (many-to-one, the paper's reading).
+    #[default]
+    Last,
+    /// Every chunk, so the live prediction after each chunk is trained too.
+    EveryStep,
+}
+
+/// Optimisation choices (none of them are in the paper; these are our defaults).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainOptions {
+    /// Upper bound on epochs.
+    pub max_epochs: usize,
+    /// Stop after this many epochs without a better validation accuracy.
+    pub patience: usize,
+    /// Tracks per batch.
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// L2 weight decay added to the gradient (Adam).
+    pub weight_decay: f64,
+    pub loss: LossMode,
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            max_epochs: 60,
+            patience: 10,
+            batch_size: 8,
+            learning_rate: 1e-3,
+            weight_decay: 1e-4,
+            loss: LossMode::Last,
+            seed: 0,
+        }
+    }
+}
+
+/// Per-band mean and standard deviation of the training tracks' frames; the model graph applies
+/// them, so the frontend stays parameter-free.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Standardisation {
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+}
+
+impl Standardisation {
+    /// Floors the deviation at 1e-3 dB so a constant band (e.g. above a low-pass) cannot divide
+    /// by zero.
+    pub fn fit(tracks: &[&TrackChunks], n_mels: usize, frames: usize) -> Self {
+        let mut sum = vec![0.0f64; n_mels];
+        let mut sq = vec![0.0f64; n_mels];
+        let mut count = 0u64;
+        for t in tracks {
+            for chunk in t.chunks.chunks_exact(n_mels * frames) {
+                for (m, row) in chunk.chunks_exact(frames).enumerate() {
+                    for &v in row {
+                        sum[m] += f64::from(v);
+                        sq[m] += f64::from(v) * f64::from(v);
+                    }
+                }
+                count += frames as u64;
+            }
+        }
+        let n = count.max(1) as f64;
+        let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
+        let std = sq
+            .iter()
+            .zip(&mean)
+            .map(|(q, m)| ((q / n - m * m).max(0.0).sqrt().max(1e-3)) as f32)
+            .collect();
+        Self {
+            mean: mean.into_iter().map(|m| m as f32).collect(),
+            std,
+        }
+    }
+
+    fn apply(&self, chunk: &[f32], frames: usize, out: &mut Vec<f32>) {
+        for (m, row) in chunk.chunks_exact(frames).enumerate() {
+            let (mean, std) = (self.mean[m], self.std[m]);
+            out.extend(row.iter().map(|v| (v - mean) / std));
+        }
+    }
+}
+
+/// One epoch's figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// 1-based.
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    pub validation_accuracy: f64,
+    pub validation_loss: f64,
+    pub seconds: f64,
+    /// Whether this epoch's model is the best so far (the one kept).
+    pub best: bool,
+}
+
+/// What the caller sees while training runs.
+pub trait Progress {
+    fn epoch_started(&mut self, _epoch: usize, _batches: usize) {}
+    fn batch_done(&mut self, _loss: f64) {}
+    fn epoch_done(&mut self, _report: &EpochReport) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// A finished training run.
+pub struct Trained {
+    /// The best epoch's model, in inference mode.
+    pub net: Net,
+    pub standardisation: Standardisation,
+    pub history: Vec<EpochReport>,
+    pub best_epoch: usize,
+    pub validation_accuracy: f64,
+    /// Epochs this call ran (fewer than the history after a resume).
+    pub epochs_run: usize,
+}
+
+/// The checkpoint directory's index, written last (after the files it names), so a kill at any
+/// point leaves either the previous epoch or this one, never a mix.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CheckpointState {
+    /// Epochs completed.
+    epoch: usize,
+    best_epoch: usize,
+    best_accuracy: f64,
+    /// Lowest validation loss at the best accuracy (ties on accuracy are broken by loss).
+    best_loss: f64,
+    history: Vec<EpochReport>,
+    standardisation: Standardisation,
+    /// Everything that must match for a resume to continue the same run.
+    fingerprint: String,
+}
+
+/// Where and whether to checkpoint.
+#[derive(Clone, Debug, Default)]
+pub struct Checkpointing {
+    pub dir: Option<PathBuf>,
+    /// Continue from the checkpoint in `dir` if there is one.
+    pub resume: bool,
+    /// Stop after this many epochs of this call (simulates a kill in tests).
+    pub stop_after: Option<usize>,
+}
+
+/// Trains `config` on `train` tracks, early-stopping on `validation`.
+pub fn fit(
+    config: &ModelConfig,
+    options: &TrainOptions,
+    train: &[&TrackChunks],
+    validation: &[&TrackChunks],
+    checkpointing: &Checkpointing,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<Trained> {
+    anyhow::ensure!(!train.is_empty(), "no training tracks");
+    anyhow::ensure!(!validation.is_empty(), "no validation tracks");
+    anyhow::ensure!(options.batch_size > 0, "batch size must be at least 1");
+    let device = Device::flex().autodiff();
+    let standardisation = Standardisation::fit(train, config.n_mels, config.frames);
+    let fingerprint = fingerprint(config, options, train, validation);
+    let adam = || {
+        AdamConfig::new()
+            .with_epsilon(1e-8)
+            .with_weight_decay(
+                (options.weight_decay > 0.0)
+                    .then(|| WeightDecayConfig::new(options.weight_decay as f32)),
+            )
+            .init()
+    };
+    device.seed(options.seed);
+    let fresh = Net::new(config, &device).map_err(anyhow::Error::msg)?;
+    fresh.visit(&mut ForceInit);
+
+    let mut state = CheckpointState {
+        epoch: 0,
+        best_epoch: 0,
+        best_accuracy: -1.0,
+        best_loss: f64::INFINITY,
+        history: Vec::new(),
+        standardisation: standardisation.clone(),
+        fingerprint: fingerprint.clone(),
+    };
+    let mut net = fresh.clone();
+    let mut optim: ModuleOptimizer = adam();
+    let mut best = fresh;
+    if let Some(dir) = &checkpointing.dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the checkpoint folder", dir.display()))?;
+        if checkpointing.resume
+            && let Some(saved) = read_state(dir)?
+        {
+            anyhow::ensure!(
+                saved.fingerprint == fingerprint,
+                "{}: the checkpoint belongs to a different run (data, split or options changed); \
+                 remove it or run without --resume",
+                dir.display()
+            );
+            if saved.epoch > 0 {
+                net = net
+                    .try_load_file(dir.join(model_file(saved.epoch)))
+                    .with_context(|| format!("{}: cannot load the checkpoint", dir.display()))?;
+                optim = adam()
+                    .load(dir.join(optim_file(saved.epoch)))
+                    .with_context(|| format!("{}: cannot load the optimiser", dir.display()))?;
+                best = best
+                    .try_load_file(dir.join("best.bpk"))
+                    .with_context(|| format!("{}: cannot load the best model", dir.display()))?;
+            }
+            state = saved;
+        }
+    }
+
+    let mut epochs_run = 0;
+    let mut since_best = state.epoch - state.best_epoch.min(state.epoch);
+    while state.epoch < options.max_epochs && since_best < options.patience.max(1) {
+        if checkpointing.stop_after.is_some_and(|n| epochs_run >= n) {
+            break;
+        }
+        let epoch = state.epoch + 1;
+        let started = Instant::now();
+        // Everything random in an epoch derives from (seed, epoch), so a resumed run draws exactly
+        // what the uninterrupted one would have.
+        let epoch_seed = options.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        device.seed(epoch_seed);
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        order.shuffle(&mut StdRng::seed_from_u64(epoch_seed));
+        let batches: Vec<&[usize]> = order.chunks(options.batch_size).collect();
+        progress.epoch_started(epoch, batches.len());
+        let (mut loss_sum, mut correct) = (0.0, 0usize);
+        for batch in batches {
+            let tracks: Vec<&TrackChunks> = batch.iter().map(|&i| train[i]).collect();
+            let b = Batch::new(&tracks, config, &standardisation, options.loss, &device);
+            let logits = net.forward(b.x);
+            let logp = log_softmax(logits, 2);
+            let picked = logp.clone().gather(2, b.targets).squeeze_dim::<2>(2);
+            let loss = (picked * b.weights).sum().neg();
+            let loss_value = f64::from(loss.clone().into_scalar::<f32>());
+            correct += count_correct(&logp, &tracks, config);
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = optim.step(options.learning_rate, net, grads);
+            loss_sum += loss_value * tracks.len() as f64;
+            progress.batch_done(loss_value);
+        }
+        let eval = evaluate(&net.valid(), &standardisation, validation);
+        let improved = eval.accuracy > state.best_accuracy
+            || (eval.accuracy == state.best_accuracy && eval.loss < state.best_loss);
+        if improved {
+            state.best_accuracy = eval.accuracy;
+            state.best_loss = eval.loss;
+            state.best_epoch = epoch;
+            best = net.clone();
+            since_best = 0;
+        } else {
+            since_best += 1;
+        }
+        let report = EpochReport {
+            epoch,
+            train_loss: loss_sum / train.len() as f64,
+            train_accuracy: correct as f64 / train.len() as f64,
+            validation_accuracy: eval.accuracy,
+            validation_loss: eval.loss,
+            seconds: started.elapsed().as_secs_f64(),
+            best: improved,
+        };
+        progress.epoch_done(&report);
+        state.history.push(report);
+        state.epoch = epoch;
+        epochs_run += 1;
+        if let Some(dir) = &checkpointing.dir {
+            save_checkpoint(dir, &state, &net, &optim, improved.then_some(&best))?;
+        }
+    }
+    Ok(Trained {
+        net: best.valid(),
+        standardisation,
+        validation_accuracy: state.best_accuracy.max(0.0),
+        best_epoch: state.best_epoch,
+        history: state.history,
+        epochs_run,
+    })
+}
+
+/// Forces burn's lazily initialised parameters to draw their values now, in field order, so the
+/// initial weights depend on the seed alone and not on when the first forward pass happens.
+struct ForceInit;
+impl ModuleVisitor for ForceInit {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
+fn model_file(epoch: usize) -> String {
+    format!("model-{epoch:04}.bpk")
+}
+
+fn optim_file(epoch: usize) -> String {
+    format!("optim-{epoch:04}.bpk")
+}
+
+fn save_checkpoint(
+    dir: &Path,
+    state: &CheckpointState,
+    net: &Net,
+    optim: &ModuleOptimizer,
+    best: Option<&Net>,
+) -> anyhow::Result<()> {
+    let ctx = || format!("{}: cannot write the checkpoint", dir.display());
+    net.clone()
+        .save_file(dir.join(model_file(state.epoch)))
+        .with_context(ctx)?;
+    optim
+        .save(dir.join(optim_file(state.epoch)))
+        .with_context(ctx)?;
+    if let Some(best) = best {
+        best.clone()
+            .save_file(dir.join("best.bpk"))
+            .with_context(ctx)?;
+    }
+    let json = serde_json::to_vec_pretty(state).context("checkpoint state")?;
+    let path = dir.join("state.json");
+    let tmp = mcclstm_engine::audio::temp_path(&path);
+    std::fs::write(&tmp, json).with_context(ctx)?;
+    std::fs::rename(&tmp, &path).with_context(ctx)?;
+    // The previous epoch's files are no longer referenced once the index names this epoch.
+    if state.epoch > 1 {
+        let _ = std::fs::remove_file(dir.join(model_file(state.epoch - 1)));
+        let _ = std::fs::remove_file(dir.join(optim_file(state.epoch - 1)));
+    }
+    Ok(())
+}
+
+fn read_state(dir: &Path) -> anyhow::Result<Option<CheckpointState>> {
+    let path = dir.join("state.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .with_context(|| format!("{}: damaged checkpoint index", path.display()))
+}
+
+/// A digest of what defines a run, so `--resume` refuses a checkpoint of another run.
+fn fingerprint(
+    config: &ModelConfig,
+    options: &TrainOptions,
+    train: &[&TrackChunks],
+    validation: &[&TrackChunks],
+) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(&serde_json::to_vec(config).unwrap_or_default());
+    let mut opts = options.clone();
+    // More epochs may be asked for on resume; that does not change the run.
+    opts.max_epochs = 0;
+    opts.patience = 0;
+    h.update(&serde_json::to_vec(&opts).unwrap_or_default());
+    for t in train.iter().chain(validation) {
+        h.update(t.path.to_string_lossy().as_bytes());
+        h.update(&(t.label as u64).to_le_bytes());
+        h.update(&(t.len as u64).to_le_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// A padded batch on the device.
+struct Batch {
+    /// `[B, L, 1, mels, frames]`, standardised.
+    x: Tensor<5>,
+    /// `[B, L, 1]`: each track's label at every step.
+    targets: Tensor<3, Int>,
+    /// `[B, L]`: loss weight of each step; sums to 1 over the batch.
+    weights: Tensor<2>,
+}
+
+impl Batch {
+    fn new(
+        tracks: &[&TrackChunks],
+        config: &ModelConfig,
+        standardisation: &Standardisation,
+        loss: LossMode,
+        device: &Device,
+    ) -> Self {
+        let (m, n) = (config.n_mels, config.frames);
+        let b = tracks.len();
+        let l = tracks.iter().map(|t| t.len).max().unwrap_or(1);
+        let mut x = Vec::with_capacity(b * l * m * n);
+        let mut targets = Vec::with_capacity(b * l);
+        let mut weights = Vec::with_capacity(b * l);
+        let every_step = loss == LossMode::EveryStep || config.arch.lstm == 0;
+        for t in tracks {
+            for chunk in t.chunks.chunks_exact(m * n) {
+                standardisation.apply(chunk, n, &mut x);
+            }
+            x.resize(x.len() + (l - t.len) * m * n, 0.0);
+            for step in 0..l {
+                targets.push(t.label as i64);
+                let w = if every_step {
+                    if step < t.len {
+                        1.0 / t.len as f32
+                    } else {
+                        0.0
+                    }
+                } else if step + 1 == t.len {
+                    1.0
+                } else {
+                    0.0
+                };
+                // Each track weighs the same whatever its length; the batch sums to 1.
+                weights.push(w / b as f32);
+            }
+        }
+        Self {
+            x: Tensor::from_data(TensorData::new(x, [b, l, 1, m, n]), device),
+            targets: Tensor::from_data(TensorData::new(targets, [b, l, 1]), device),
+            weights: Tensor::from_data(TensorData::new(weights, [b, l]), device),
+        }
+    }
+}
+
+/// Track-level predictions of a training batch's log-probabilities, counted against the labels.
+fn count_correct(logp: &Tensor<3>, tracks: &[&TrackChunks], config: &ModelConfig) -> usize {
+    let probs = softmax(logp.clone().detach(), 2);
+    let Ok(values) = probs.try_into_vec_as::<f32>() else {
+        return 0;
+    };
+    let l = tracks.iter().map(|t| t.len).max().unwrap_or(1);
+    tracks
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| {
+            let rows = &values[i * l * config.classes..(i + 1) * l * config.classes];
+            mcclstm_engine::runner::argmax(&track_probs(rows, t.len, config)) == t.label
+        })
+        .count()
+}
+
+/// A track's probabilities from its per-step probabilities (`len` valid rows): the last step for
+/// a stateful model, the mean over steps for a stateless one, as the engine reports them.
+fn track_probs(rows: &[f32], len: usize, config: &ModelConfig) -> Vec<f32> {
+    let c = config.classes;
+    if config.arch.lstm > 0 {
+        rows[(len - 1) * c..len * c].to_vec()
+    } else {
+        let mut mean = vec![0.0f32; c];
+        for row in rows[..len * c].chunks_exact(c) {
+            for (m, v) in mean.iter_mut().zip(row) {
+                *m += v / len as f32;
+            }
+        }
+        mean
+    }
+}
+
+/// Accuracy, mean cross-entropy and per-track probabilities on held-out tracks.
+pub struct Evaluation {
+    pub accuracy: f64,
+    pub loss: f64,
+    pub probs: Vec<Vec<f32>>,
+}
+
+/// Runs `net` (in inference mode) over `tracks`, a few at a time.
+pub fn evaluate(
+    net: &Net,
+    standardisation: &Standardisation,
+    tracks: &[&TrackChunks],
+) -> Evaluation {
+    let device = Device::flex();
+    let config = net.config().clone();
+    let mut probs = Vec::with_capacity(tracks.len());
+    for group in tracks.chunks(16) {
+        let b = Batch::new(group, &config, standardisation, LossMode::Last, &device);
+        let p = softmax(net.forward(b.x), 2);
+        let values = p.try_into_vec_as::<f32>().unwrap_or_default();
+        let l = group.iter().map(|t| t.len).max().unwrap_or(1);
+        for (i, t) in group.iter().enumerate() {
+            let rows = values
+                .get(i * l * config.classes..(i + 1) * l * config.classes)
+                .unwrap_or_default();
+            probs.push(if rows.is_empty() {
+                vec![f32::NAN; config.classes]
+            } else {
+                track_probs(rows, t.len, &config)
+            });
+        }
+    }
+    let correct = tracks
+        .iter()
+        .zip(&probs)
+        .filter(|(t, p)| mcclstm_engine::runner::argmax(p) == t.label)
+        .count();
+    let loss = tracks
+        .iter()
+        .zip(&probs)
+        .map(|(t, p)| -f64::from(p[t.label].max(1e-12)).ln())
+        .sum::<f64>()
+        / tracks.len().max(1) as f64;
+    Evaluation {
+        accuracy: correct as f64 / tracks.len().max(1) as f64,
+        loss,
+        probs,
+    }
+}
+
+/// Per-step probabilities of one chunk sequence (raw log-mel chunks, standardised here), as the
+/// engine would report them chunk by chunk: for the export's burn-vs-tract check.
+pub fn step_probs(
+    net: &Net,
+    standardisation: &Standardisation,
+    chunks: &[Vec<f32>],
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    let config = net.config();
+    let (m, n) = (config.n_mels, config.frames);
+    let mut x = Vec::with_capacity(chunks.len() * m * n);
+    for c in chunks {
+        standardisation.apply(c, n, &mut x);
+    }
+    let input = Tensor::<5>::from_data(
+        TensorData::new(x, [1, chunks.len(), 1, m, n]),
+        &Device::flex(),
+    );
+    let probs = softmax(net.forward(input), 2)
+        .try_into_vec_as::<f32>()
+        .map_err(|e| anyhow::anyhow!("cannot read burn's output: {e:?}"))?;
+    Ok(probs
+        .chunks_exact(config.classes)
+        .map(<[f32]>::to_vec)
+        .collect())
+}

@@ -1,0 +1,469 @@
+//! The trainer end to end on small synthetic data sets in each reader's layout: `cv` learns what
+//! separates the classes, bad files are skipped and listed, too-small classes are refused before
+//! training, a killed run resumes to the same weights, and `train` exports a model the engine
+//! loads.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{TEMPI, click_track, timbre_track, write_au, write_wav};
+use mcclstm_engine::{Architecture, Model, Preset};
+use mcclstm_trainer::cache::TrackChunks;
+use mcclstm_trainer::dataset::{self, DatasetKind};
+use mcclstm_trainer::model::{Init, ModelConfig, Net};
+use mcclstm_trainer::protocol::{self, CvJob, CvOutcome, CvProgress, DataSource, ModelOptions};
+use mcclstm_trainer::train::{self, Checkpointing, Progress, Quiet, TrainOptions};
+
+const RATE: u32 = 22_050;
+/// Two chunks of the `paper` preset (3.715 s each) and a little more.
+const SECONDS: f32 = 8.0;
+
+struct QuietCv(Quiet);
+impl CvProgress for QuietCv {
+    fn training(&mut self) -> &mut dyn Progress {
+        &mut self.0
+    }
+}
+
+/// Small models so a test trains in seconds: the paper's layers, fewer units.
+fn small_model() -> ModelOptions {
+    ModelOptions {
+        filters: 4,
+        dense: Some(32),
+        lstm: Some(16),
+        dropout: 0.1,
+        ..ModelOptions::default()
+    }
+}
+
+fn quick_options() -> TrainOptions {
+    TrainOptions {
+        max_epochs: 25,
+        patience: 8,
+        batch_size: 4,
+        learning_rate: 3e-3,
+        ..TrainOptions::default()
+    }
+}
+
+fn source(kind: DatasetKind, root: &Path, cache: &Path) -> DataSource {
+    DataSource {
+        kind,
+        root: root.to_path_buf(),
+        preset: Preset::Paper,
+        cache_dir: cache.to_path_buf(),
+        strict: false,
+    }
+}
+
+fn cv(src: &DataSource, archs: &[Architecture], out: &Path) -> CvOutcome {
+    let (dataset, data) = protocol::load(src, || {}).unwrap();
+    let job = CvJob {
+        source: src.clone(),
+        archs: archs.to_vec(),
+        folds: 3,
+        model: small_model(),
+        options: quick_options(),
+        group_split: data.tracks.iter().any(|t| t.group.is_some()),
+        out: out.to_path_buf(),
+        resume: false,
+    };
+    protocol::run_cv(&job, &dataset, &data, &mut QuietCv(Quiet)).unwrap()
+}
+
+fn accuracy(outcome: &CvOutcome, arch: Architecture) -> f64 {
+    outcome
+        .results
+        .iter()
+        .find(|r| r.architecture == arch.name())
+        .unwrap()
+        .mean_percent
+}
+
+/// GTZAN's layout (`genres/<genre>/*.au`, 16-bit Sun audio), three genres told apart by tempo.
+fn gtzan_tempo(root: &Path, per_class: usize) {
+    for (class, genre) in ["blues", "classical", "country"].iter().enumerate() {
+        for i in 0..per_class {
+            let seed = (class * 1000 + i) as u64;
+            let audio = click_track(TEMPI[class], SECONDS, RATE, seed);
+            write_au(
+                &root.join(format!("genres/{genre}/{genre}.{i:05}.au")),
+                &audio,
+                RATE,
+            );
+        }
+    }
+}
+
+#[test]
+fn cv_learns_tempo_classes_in_gtzan_layout_with_r0_and_mcclstm() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("gtzan");
+    gtzan_tempo(&root, 15);
+    let src = source(DatasetKind::Gtzan, &root, &dir.path().join("cache"));
+    let out = dir.path().join("cv");
+    let outcome = cv(&src, &[Architecture::R0, Architecture::Mcclstm], &out);
+    eprintln!("{}", outcome.table_markdown);
+    assert_eq!(outcome.labels, ["blues", "classical", "country"]);
+    assert_eq!(outcome.tracks, 45);
+    // Chance is 33%. Tempo is the only cue; both the T channel alone and the full model must find
+    // it on every fold's held-out tracks, so a model that learned nothing cannot pass.
+    for arch in [Architecture::R0, Architecture::Mcclstm] {
+        let acc = accuracy(&outcome, arch);
+        assert!(acc >= 75.0, "{arch}: {acc:.1}% on tempo classes");
+    }
+    for name in [
+        "table.md",
+        "results.json",
+        "confusion-MCCLSTM.png",
+        "confusion-R0.txt",
+    ] {
+        assert!(out.join(name).is_file(), "{name} missing");
+    }
+    let table = std::fs::read_to_string(out.join("table.md")).unwrap();
+    assert!(
+        table.contains("| MCCLSTM |") && table.contains("| paper |"),
+        "{table}"
+    );
+}
+
+#[test]
+fn cv_learns_timbre_without_an_lstm_in_generic_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("timbre");
+    for (class, name) in ["sine", "saw", "noise"].iter().enumerate() {
+        for i in 0..12 {
+            let audio = timbre_track(class, SECONDS, RATE, i as u64);
+            write_wav(&root.join(format!("{name}/{i}.wav")), &audio, RATE);
+        }
+    }
+    let src = source(DatasetKind::Generic, &root, &dir.path().join("cache"));
+    let outcome = cv(&src, &[Architecture::R0], &dir.path().join("cv"));
+    // Labels sorted by folder name; chance 33%. A stateless R0 must separate timbre.
+    assert_eq!(outcome.labels, ["noise", "saw", "sine"]);
+    let acc = accuracy(&outcome, Architecture::R0);
+    assert!(acc >= 75.0, "R0: {acc:.1}% on timbre classes");
+}
+
+#[test]
+fn ballroom_soundtrack_and_csv_layouts_are_read_and_learned() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+
+    // Ballroom: BallroomData/<Style>/*.wav, here at 44.1 kHz (resampled by the engine).
+    let ballroom = dir.path().join("ballroom");
+    for (class, style) in ["Jive", "Waltz"].iter().enumerate() {
+        for i in 0..10 {
+            let audio = click_track(TEMPI[2 * class], SECONDS, 44_100, (class * 100 + i) as u64);
+            write_wav(
+                &ballroom.join(format!("BallroomData/{style}/Media-{i}.wav")),
+                &audio,
+                44_100,
+            );
+        }
+    }
+    // Soundtracks: a ratings CSV with TARGET, audio named by number; one dimensional target.
+    let soundtracks = dir.path().join("soundtracks");
+    let mut csv = String::from("Number,valence,energy,TARGET\n");
+    for n in 1..=20u64 {
+        let (target, class) = if n % 2 == 0 { ("HAPPY", 0) } else { ("SAD", 1) };
+        csv.push_str(&format!("{n},5.0,4.0,{target}\n"));
+        let audio = click_track(TEMPI[2 * class], SECONDS, RATE, n);
+        write_wav(&soundtracks.join(format!("audio/{n:03}.wav")), &audio, RATE);
+    }
+    csv.push_str("21,3.0,3.0,VALENCE POSITIVE\n");
+    std::fs::write(soundtracks.join("mean_ratings_set1.csv"), csv).unwrap();
+    // Generic CSV with groups: path,label,group.
+    let generic = dir.path().join("generic");
+    let mut rows = String::from("path,label,group\n");
+    for class in 0..2 {
+        for i in 0..12 {
+            let name = format!("clips/{class}-{i}.wav");
+            let audio = timbre_track(class * 2, SECONDS, RATE, i as u64);
+            write_wav(&generic.join(&name), &audio, RATE);
+            rows.push_str(&format!(
+                "{name},{},tune{}\n",
+                ["pure", "rough"][class],
+                i / 2 + 10 * class
+            ));
+        }
+    }
+    std::fs::write(generic.join("labels.csv"), rows).unwrap();
+
+    let listing = dataset::open(DatasetKind::Soundtracks, &soundtracks).unwrap();
+    assert_eq!(listing.labels, ["sadness", "happiness"]);
+    assert_eq!(listing.tracks.len(), 20);
+    assert_eq!(listing.skipped.len(), 1, "{:?}", listing.skipped);
+    assert!(listing.skipped[0].reason.contains("VALENCE POSITIVE"));
+
+    for (kind, root, labels) in [
+        (DatasetKind::Ballroom, ballroom, vec!["Jive", "Waltz"]),
+        (
+            DatasetKind::Soundtracks,
+            soundtracks,
+            vec!["sadness", "happiness"],
+        ),
+        (
+            DatasetKind::Generic,
+            generic.join("labels.csv"),
+            vec!["pure", "rough"],
+        ),
+    ] {
+        let src = source(kind, &root, &cache);
+        let outcome = cv(
+            &src,
+            &[Architecture::R0, Architecture::Mcclstm],
+            &dir.path().join(format!("cv-{kind}")),
+        );
+        assert_eq!(outcome.labels, labels);
+        assert_eq!(outcome.group_split, kind == DatasetKind::Generic);
+        // Chance is 50%.
+        for arch in [Architecture::R0, Architecture::Mcclstm] {
+            let acc = accuracy(&outcome, arch);
+            assert!(acc >= 80.0, "{kind} {arch}: {acc:.1}%");
+        }
+    }
+}
+
+#[test]
+fn a_class_smaller_than_the_fold_count_is_refused_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("data");
+    for i in 0..6 {
+        write_wav(
+            &root.join(format!("big/{i}.wav")),
+            &click_track(60.0, 4.0, RATE, i),
+            RATE,
+        );
+    }
+    for i in 0..2 {
+        write_wav(
+            &root.join(format!("tiny/{i}.wav")),
+            &click_track(170.0, 4.0, RATE, i),
+            RATE,
+        );
+    }
+    let src = source(DatasetKind::Generic, &root, &dir.path().join("cache"));
+    let (dataset, data) = protocol::load(&src, || {}).unwrap();
+    let out = dir.path().join("cv");
+    let job = CvJob {
+        source: src,
+        archs: vec![Architecture::R0],
+        folds: 3,
+        model: small_model(),
+        options: quick_options(),
+        group_split: false,
+        out: out.clone(),
+        resume: false,
+    };
+    let err = protocol::run_cv(&job, &dataset, &data, &mut QuietCv(Quiet)).unwrap_err();
+    assert!(err.to_string().contains("`tiny` has 2 track(s)"), "{err}");
+    assert!(
+        !out.join("runs").exists(),
+        "nothing may start before the check"
+    );
+}
+
+#[test]
+fn unreadable_and_too_short_files_are_skipped_and_listed_and_strict_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("data");
+    for class in ["a", "b"] {
+        for i in 0..3 {
+            write_wav(
+                &root.join(format!("{class}/{i}.wav")),
+                &click_track(90.0, 4.0, RATE, i),
+                RATE,
+            );
+        }
+    }
+    std::fs::write(
+        root.join("a/broken.wav"),
+        b"RIFF but not really a wave file",
+    )
+    .unwrap();
+    write_wav(
+        &root.join("b/short.wav"),
+        &click_track(90.0, 1.0, RATE, 9),
+        RATE,
+    );
+    let mut src = source(DatasetKind::Generic, &root, &dir.path().join("cache"));
+    let (_, data) = protocol::load(&src, || {}).unwrap();
+    assert_eq!(data.tracks.len(), 6);
+    let mut skipped: Vec<(String, String)> = data
+        .skipped
+        .iter()
+        .map(|s| {
+            (
+                s.path.file_name().unwrap().to_string_lossy().into_owned(),
+                s.reason.clone(),
+            )
+        })
+        .collect();
+    skipped.sort();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped[0].0, "broken.wav");
+    assert_eq!(skipped[1].0, "short.wav");
+    assert!(skipped[1].1.contains("too short"), "{}", skipped[1].1);
+
+    src.strict = true;
+    let err = protocol::load(&src, || {}).unwrap_err();
+    assert!(format!("{err:#}").contains("--strict"), "{err:#}");
+}
+
+/// Features with a class-dependent pattern, without audio: for training-loop tests.
+fn synthetic_tracks(n: usize, chunks: usize) -> Vec<TrackChunks> {
+    let mut rng = common::Noise::new(5);
+    (0..n)
+        .map(|i| {
+            let label = i % 2;
+            let len = chunks - (i % 3 == 0) as usize;
+            let data = (0..len * 40 * 80)
+                .map(|k| {
+                    let band = (k / 80) % 40;
+                    -40.0 + 10.0 * rng.next() + if label == 1 && band < 10 { 15.0 } else { 0.0 }
+                })
+                .collect();
+            TrackChunks {
+                path: PathBuf::from(format!("t{i}")),
+                label,
+                group: None,
+                chunks: data,
+                len,
+                seconds: len as f64 * 3.7,
+            }
+        })
+        .collect()
+}
+
+fn weights_of(net: &Net) -> Vec<f32> {
+    let w = net.to_weights(&[0.0; 40], &[1.0; 40]).unwrap();
+    let mut all = Vec::new();
+    for c in &w.channels {
+        all.extend(&c.weight.data);
+    }
+    for l in [w.dense.as_ref(), Some(&w.output)].into_iter().flatten() {
+        all.extend(&l.weight.data);
+    }
+    if let Some(l) = &w.lstm {
+        all.extend(&l.w.data);
+        all.extend(&l.r.data);
+    }
+    all
+}
+
+#[test]
+fn resume_after_a_kill_gives_the_same_weights_as_an_uninterrupted_run() {
+    let tracks = synthetic_tracks(16, 3);
+    let train: Vec<&TrackChunks> = tracks[..12].iter().collect();
+    let val: Vec<&TrackChunks> = tracks[12..].iter().collect();
+    let config = ModelConfig {
+        arch: {
+            let mut a = mcclstm_trainer::arch::ArchConfig::paper(Architecture::Mcclstm);
+            a.filters = 2;
+            a.dense = 16;
+            a.lstm = 8;
+            a
+        },
+        dropout: 0.2,
+        init: Init::Default,
+        n_mels: 40,
+        frames: 80,
+        classes: 2,
+    };
+    let options = TrainOptions {
+        max_epochs: 4,
+        patience: 100,
+        batch_size: 4,
+        seed: 11,
+        ..TrainOptions::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let whole = train::fit(
+        &config,
+        &options,
+        &train,
+        &val,
+        &Checkpointing::default(),
+        &mut Quiet,
+    )
+    .unwrap();
+    let killed = Checkpointing {
+        dir: Some(dir.path().join("ckpt")),
+        resume: false,
+        stop_after: Some(2),
+    };
+    let first = train::fit(&config, &options, &train, &val, &killed, &mut Quiet).unwrap();
+    assert_eq!(first.epochs_run, 2);
+    let resumed = Checkpointing {
+        resume: true,
+        stop_after: None,
+        ..killed
+    };
+    let rest = train::fit(&config, &options, &train, &val, &resumed, &mut Quiet).unwrap();
+    assert_eq!(rest.epochs_run, 2, "the resumed run continues at epoch 3");
+    assert_eq!(rest.history.len(), 4);
+    assert_eq!(rest.best_epoch, whole.best_epoch);
+    // Same seed, same data, same order of operations on the same machine: bit-identical weights.
+    let (a, b) = (weights_of(&whole.net), weights_of(&rest.net));
+    assert_eq!(a.len(), b.len());
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert_eq!(diff, 0.0, "resumed weights differ by {diff:e}");
+    // And the resume refuses a checkpoint from another run.
+    let mut other = options.clone();
+    other.learning_rate = 0.5;
+    let err = train::fit(&config, &other, &train, &val, &resumed, &mut Quiet)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("different run"), "{err}");
+}
+
+#[test]
+fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("gtzan");
+    gtzan_tempo(&root, 6);
+    let out = dir.path().join("models/genre-test.onnx");
+    let run = Command::new(env!("CARGO_BIN_EXE_mcclstm"))
+        .args(["train", "--dataset", "gtzan", "--root"])
+        .arg(&root)
+        .args([
+            "--arch",
+            "MCCLSTM",
+            "--filters",
+            "4",
+            "--dense",
+            "32",
+            "--lstm",
+            "16",
+        ])
+        .args(["--epochs", "3", "--validation", "0.2", "--cache"])
+        .arg(dir.path().join("cache"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}\n{stderr}");
+    let model = Model::from_file(&out).unwrap();
+    let d = model.description();
+    assert_eq!(d.labels, ["blues", "classical", "country"]);
+    assert_eq!(d.task, "genre");
+    assert_eq!(d.architecture, "MCCLSTM");
+    let card = std::fs::read_to_string(dir.path().join("models/genre-test.MODEL_CARD.md")).unwrap();
+    assert!(
+        card.contains("Validation accuracy") && card.contains("mcclstm train"),
+        "{card}"
+    );
+    assert!(
+        !protocol::checkpoint_dir(&out).exists(),
+        "checkpoints are removed after export"
+    );
+}
