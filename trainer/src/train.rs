@@ -177,6 +177,8 @@ pub struct Checkpointing {
     pub stop_after: Option<usize>,
 }
 
+static FIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Trains `config` on `train` tracks, early-stopping on `validation`.
 pub fn fit(
     config: &ModelConfig,
@@ -189,6 +191,12 @@ pub fn fit(
     anyhow::ensure!(!train.is_empty(), "no training tracks");
     anyhow::ensure!(!validation.is_empty(), "no validation tracks");
     anyhow::ensure!(options.batch_size > 0, "batch size must be at least 1");
+    // burn's CPU backend keeps one random generator per process (initialisation and dropout draw
+    // from it), so two fits at once would interleave their draws and neither would be
+    // reproducible. Fits in one process therefore run one at a time; each already uses every core.
+    let _one_at_a_time = FIT_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let device = Device::flex().autodiff();
     let standardisation = Standardisation::fit(train, config.n_mels, config.frames);
     let fingerprint = fingerprint(config, options, train, validation);
