@@ -221,7 +221,13 @@ impl Bars {
     }
 
     fn println(&self, line: String) {
-        if !self.json {
+        if self.json {
+            return;
+        }
+        // Without a terminal indicatif draws nothing; logs still want every epoch's line.
+        if self.multi.is_hidden() {
+            eprintln!("{line}");
+        } else {
             let _ = self.multi.println(line);
         }
     }

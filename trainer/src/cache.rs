@@ -194,7 +194,12 @@ pub fn load(
             };
             let result = cache
                 .features(&track.path)
-                .map_err(|e| skipped(format!("{e:#}")))
+                .map_err(|e| {
+                    // Errors name the file; the listing names it already.
+                    let reason = format!("{e:#}");
+                    let prefix = format!("{}: ", track.path.display());
+                    skipped(reason.strip_prefix(&prefix).unwrap_or(&reason).to_string())
+                })
                 .and_then(|features| match too_short(&features, &frontend) {
                     Some(reason) => Err(skipped(reason)),
                     None => {

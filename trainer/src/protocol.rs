@@ -388,14 +388,27 @@ fn model_card(
     let a = &config.arch;
     let _ = writeln!(
         s,
-        "- {} filters per convolution, {:?} activation, dense {}, LSTM {}, dropout {}, init `{:?}`",
-        a.filters, a.activation, a.dense, a.lstm, config.dropout, config.init
+        "- {} filters per convolution, {} activation, dense {}, LSTM {}, dropout {}, init `{}`",
+        a.filters,
+        format!("{:?}", a.activation).to_lowercase(),
+        a.dense,
+        a.lstm,
+        config.dropout,
+        format!("{:?}", config.init).to_lowercase()
     );
     let o = &job.options;
     let _ = writeln!(
         s,
-        "- Adam (lr {}, L2 {}), batch {} tracks, loss on {:?} step(s), at most {} epochs, patience {}",
-        o.learning_rate, o.weight_decay, o.batch_size, o.loss, o.max_epochs, o.patience
+        "- Adam (lr {}, L2 {}), batch {} tracks, loss on {}, at most {} epochs, patience {}",
+        o.learning_rate,
+        o.weight_decay,
+        o.batch_size,
+        match o.loss {
+            crate::train::LossMode::Last => "the last chunk",
+            crate::train::LossMode::EveryStep => "every chunk",
+        },
+        o.max_epochs,
+        o.patience
     );
     let _ = writeln!(s, "\n## Results\n");
     let _ = writeln!(

@@ -77,7 +77,10 @@ impl Confusion {
         let n = self.labels.len();
         let cell = 56u32;
         let margin = 150u32;
-        let size = (margin + cell * n as u32 + 30, margin + cell * n as u32 + 30);
+        let grid = margin + cell * n as u32 + 30;
+        // Hack at 18 px is about 11 px per character.
+        let title_width = 11 * title.chars().count() as u32 + 20;
+        let size = (grid.max(title_width), grid);
         let tmp = mcclstm_engine::audio::temp_path(path).with_extension("tmp.png");
         {
             let root = BitMapBackend::new(&tmp, size).into_drawing_area();
@@ -92,6 +95,12 @@ impl Confusion {
             root.draw(&Text::new(
                 "predicted →".to_string(),
                 (margin as i32, 36),
+                font.clone(),
+            ))
+            .map_err(plot_err)?;
+            root.draw(&Text::new(
+                "truth ↓".to_string(),
+                (10, margin as i32 - 22),
                 font.clone(),
             ))
             .map_err(plot_err)?;
