@@ -467,3 +467,57 @@ fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
         "checkpoints are removed after export"
     );
 }
+
+#[test]
+fn every_step_loss_trains_the_live_prediction_after_each_chunk() {
+    let tracks = synthetic_tracks(24, 3);
+    let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
+    let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
+    let config = ModelConfig {
+        arch: {
+            let mut a = mcclstm_trainer::arch::ArchConfig::paper(Architecture::R4);
+            a.filters = 2;
+            a.dense = 16;
+            a.lstm = 8;
+            a
+        },
+        dropout: 0.0,
+        init: Init::Default,
+        n_mels: 40,
+        frames: 80,
+        classes: 2,
+    };
+    let options = TrainOptions {
+        max_epochs: 15,
+        patience: 15,
+        batch_size: 4,
+        learning_rate: 3e-3,
+        loss: train::LossMode::EveryStep,
+        ..TrainOptions::default()
+    };
+    let trained = train::fit(
+        &config,
+        &options,
+        &train,
+        &val,
+        &Checkpointing::default(),
+        &mut Quiet,
+    )
+    .unwrap();
+    // With every step trained, the prediction after the first chunk alone is already right: the
+    // classes differ in every chunk. (Chance is 50%.)
+    let first_chunk_right = val
+        .iter()
+        .filter(|t| {
+            let first = t.chunks[..40 * 80].to_vec();
+            let probs =
+                train::step_probs(&trained.net, &trained.standardisation, &[first]).unwrap();
+            mcclstm_engine::runner::argmax(&probs[0]) == t.label
+        })
+        .count();
+    assert!(
+        first_chunk_right * 4 >= val.len() * 3,
+        "{first_chunk_right}/{} right after one chunk",
+        val.len()
+    );
+}
