@@ -103,6 +103,12 @@ impl Analyzer {
         params: Arc<McclstmParams>,
         repaint: RepaintNotifier,
     ) -> Self {
+        // Continue the saved history's numbering (activation at a new rate, reloaded project).
+        let segment = params
+            .history
+            .lock()
+            .map(|h| h.next_segment())
+            .unwrap_or_default();
         let mut analyzer = Self {
             host_rate,
             slots: [None, None, None],
@@ -113,7 +119,7 @@ impl Analyzer {
             params,
             repaint,
             silent_run: 0,
-            segment: 0,
+            segment,
             // The analysis thread hands over at most READ_BLOCK samples, the host at most max_block.
             clean: Vec::with_capacity(max_block.max(READ_BLOCK)),
         };

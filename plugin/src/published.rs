@@ -133,6 +133,17 @@ impl History {
         self.slots.iter().map(VecDeque::len).sum()
     }
 
+    /// The segment number that follows every saved one, so an analysis started after a rate
+    /// change or a reloaded project never shares a segment with what came before.
+    pub fn next_segment(&self) -> u64 {
+        self.slots
+            .iter()
+            .flatten()
+            .map(|e| e.segment + 1)
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -10,9 +10,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
+use clack_extensions::params::{ParamInfoBuffer, PluginParams};
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::PluginState;
+use clack_host::events::Pckn;
+use clack_host::events::event_types::ParamValueEvent;
 use clack_host::prelude::*;
+use clack_host::process::StartedPluginAudioProcessor;
+use clack_host::utils::ClapId;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
@@ -173,6 +178,278 @@ impl HostHandlers for Host {
     type AudioProcessor<'a> = ();
 }
 
+/// A parameter change the host sends inside a block.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamChange {
+    /// The parameter's CLAP id (see [`Session::param_id`]).
+    pub id: u32,
+    /// Plain value.
+    pub value: f64,
+}
+
+/// What one [`Session::process`] call gives back.
+#[derive(Debug, Default)]
+pub struct Processed {
+    /// Output audio, one vector per channel.
+    pub output: Vec<Vec<f32>>,
+    /// The longest single `process()` call.
+    pub max_process_time: Duration,
+    /// All `process()` calls together.
+    pub total_process_time: Duration,
+}
+
+/// One plugin instance driven the way a host drives it: instantiate (and load a state), set the
+/// render mode, activate at a rate and maximum block size, process blocks, `reset()`, deactivate,
+/// activate again at another rate, save the state, destroy (on drop).
+pub struct Session {
+    instance: PluginInstance<Host>,
+    processor: Option<StartedPluginAudioProcessor<Host>>,
+    sample_rate: f64,
+    max_block: usize,
+    steady_time: u64,
+    in_bufs: Vec<Vec<f32>>,
+    out_bufs: Vec<Vec<f32>>,
+    in_events: EventBuffer,
+    out_events: EventBuffer,
+}
+
+impl Session {
+    /// A new instance of the bundle's first plugin, with `state` loaded and the render mode set
+    /// before anything is activated (as hosts do when they open a project).
+    pub fn new(bundle: &Bundle, state: Option<&[u8]>, offline: bool) -> anyhow::Result<Self> {
+        let id = bundle
+            .descriptors()?
+            .first()
+            .map(|d| d.id.clone())
+            .context("the bundle holds no plugin")?;
+        let host_info = HostInfo::new(
+            "mcclstm-tests",
+            "mcclstm",
+            "https://example.invalid",
+            "0.1.0",
+        )?;
+        let id = CString::new(id)?;
+        let mut instance =
+            PluginInstance::<Host>::new(|_| Shared, |_| (), &bundle.entry, &id, &host_info)
+                .map_err(|e| anyhow!("cannot instantiate: {e:?}"))?;
+        if let Some(state) = state {
+            let ext = instance
+                .plugin_handle()
+                .get_extension::<PluginState>()
+                .context("the plugin has no state extension")?;
+            ext.load(&instance.plugin_handle(), &mut &state[..])
+                .map_err(|e| anyhow!("state load: {e:?}"))?;
+        }
+        if offline {
+            let ext = instance
+                .plugin_handle()
+                .get_extension::<PluginRender>()
+                .context("the plugin has no render extension")?;
+            ext.set(&instance.plugin_handle(), RenderMode::Offline)
+                .map_err(|e| anyhow!("render mode: {e:?}"))?;
+        }
+        Ok(Self {
+            instance,
+            processor: None,
+            sample_rate: 0.0,
+            max_block: 0,
+            steady_time: 0,
+            in_bufs: Vec::new(),
+            out_bufs: Vec::new(),
+            in_events: EventBuffer::new(),
+            out_events: EventBuffer::new(),
+        })
+    }
+
+    /// Activates at `sample_rate` with blocks of at most `max_block` and starts processing.
+    pub fn activate(&mut self, sample_rate: f64, max_block: usize) -> anyhow::Result<()> {
+        if self.processor.is_some() {
+            bail!("already active");
+        }
+        let config = PluginAudioConfiguration {
+            sample_rate,
+            min_frames_count: 1,
+            max_frames_count: max_block as u32,
+        };
+        let stopped = self
+            .instance
+            .activate(|_, _| (), config)
+            .map_err(|e| anyhow!("activate: {e:?}"))?;
+        self.processor = Some(
+            stopped
+                .start_processing()
+                .map_err(|e| anyhow!("start_processing: {e:?}"))?,
+        );
+        self.sample_rate = sample_rate;
+        self.max_block = max_block;
+        self.steady_time = 0;
+        self.in_bufs = vec![vec![0.0; max_block]; 2];
+        self.out_bufs = vec![vec![0.0; max_block]; 2];
+        Ok(())
+    }
+
+    /// CLAP `reset()` on the audio thread: the plugin forgets the track.
+    pub fn reset(&mut self) -> anyhow::Result<()> {
+        self.processor.as_mut().context("not active")?.reset();
+        Ok(())
+    }
+
+    /// Stops processing and deactivates.
+    pub fn deactivate(&mut self) -> anyhow::Result<()> {
+        let processor = self.processor.take().context("not active")?;
+        self.instance.deactivate(processor.stop_processing());
+        Ok(())
+    }
+
+    /// The CLAP id of the parameter whose display name is `name`.
+    pub fn param_id(&mut self, name: &str) -> anyhow::Result<u32> {
+        let handle = self.instance.plugin_handle();
+        let params = handle
+            .get_extension::<PluginParams>()
+            .context("the plugin has no params extension")?;
+        let mut buffer = ParamInfoBuffer::new();
+        for index in 0..params.count(&handle) {
+            if let Some(info) = params.get_info(&handle, index, &mut buffer)
+                && info.name.split(|&b| b == 0).next() == Some(name.as_bytes())
+            {
+                return Ok(info.id.get());
+            }
+        }
+        bail!("no parameter named `{name}`")
+    }
+
+    /// The CLAP value for a display text such as `"1.0 s"`, converted by the plugin (CLAP values
+    /// are the plugin's own scale; nice-plug's are normalised to 0..1).
+    pub fn param_value_of_text(&mut self, id: u32, text: &str) -> anyhow::Result<f64> {
+        let handle = self.instance.plugin_handle();
+        let params = handle
+            .get_extension::<PluginParams>()
+            .context("the plugin has no params extension")?;
+        let text = CString::new(text)?;
+        params
+            .text_to_value(&handle, ClapId::new(id), &text)
+            .with_context(|| format!("the plugin cannot parse {text:?}"))
+    }
+
+    /// The parameter's current value (CLAP scale), as the host reads it on the main thread.
+    pub fn param_value(&mut self, id: u32) -> anyhow::Result<f64> {
+        let handle = self.instance.plugin_handle();
+        let params = handle
+            .get_extension::<PluginParams>()
+            .context("the plugin has no params extension")?;
+        params
+            .get_value(&handle, ClapId::new(id))
+            .context("the plugin does not know the parameter")
+    }
+
+    /// Processes stereo `input` in blocks of `schedule`, sending `changes` at the start of the
+    /// first block, sleeping between blocks as a real-time host would when `realtime_pace`.
+    pub fn process(
+        &mut self,
+        input: &[Vec<f32>],
+        schedule: Schedule,
+        realtime_pace: bool,
+        changes: &[ParamChange],
+    ) -> anyhow::Result<Processed> {
+        if input.len() != 2 || input[0].len() != input[1].len() {
+            bail!("process takes two channels of equal length");
+        }
+        if schedule.max() > self.max_block {
+            bail!(
+                "blocks of up to {} exceed the activated maximum {}",
+                schedule.max(),
+                self.max_block
+            );
+        }
+        let processor = self.processor.as_mut().context("not active")?;
+        let mut input_ports = AudioPorts::with_capacity(2, 1);
+        let mut output_ports = AudioPorts::with_capacity(2, 1);
+        let mut result = Processed {
+            output: (0..2).map(|_| Vec::with_capacity(input[0].len())).collect(),
+            ..Processed::default()
+        };
+        for change in changes {
+            self.in_events.push(&ParamValueEvent::new(
+                0,
+                ClapId::new(change.id),
+                Pckn::match_all(),
+                change.value,
+            ));
+        }
+        let mut pos = 0usize;
+        for n in schedule.blocks(input[0].len()) {
+            for ((in_buf, out_buf), channel) in
+                self.in_bufs.iter_mut().zip(&mut self.out_bufs).zip(input)
+            {
+                in_buf[..n].copy_from_slice(&channel[pos..pos + n]);
+                out_buf[..n].fill(0.0);
+            }
+            let started = Instant::now();
+            {
+                let input_audio = input_ports.with_input_buffers([AudioPortBuffer {
+                    latency: 0,
+                    channels: AudioPortBufferType::f32_input_only(
+                        self.in_bufs
+                            .iter_mut()
+                            .map(|b| InputChannel::variable(&mut b[..n])),
+                    ),
+                }]);
+                let mut output_audio = output_ports.with_output_buffers([AudioPortBuffer {
+                    latency: 0,
+                    channels: AudioPortBufferType::f32_output_only(
+                        self.out_bufs.iter_mut().map(|b| &mut b[..n]),
+                    ),
+                }]);
+                processor
+                    .process(
+                        &input_audio,
+                        &mut output_audio,
+                        &InputEvents::from_buffer(&self.in_events),
+                        &mut OutputEvents::from_buffer(&mut self.out_events),
+                        Some(self.steady_time),
+                        None,
+                    )
+                    .map_err(|e| anyhow!("process: {e:?}"))?;
+            }
+            let elapsed = started.elapsed();
+            result.max_process_time = result.max_process_time.max(elapsed);
+            result.total_process_time += elapsed;
+            self.in_events.clear();
+            self.out_events.clear();
+            for (output, out_buf) in result.output.iter_mut().zip(&self.out_bufs) {
+                output.extend_from_slice(&out_buf[..n]);
+            }
+            self.steady_time += n as u64;
+            pos += n;
+            if realtime_pace {
+                std::thread::sleep(Duration::from_secs_f64(n as f64 / self.sample_rate));
+            }
+        }
+        Ok(result)
+    }
+
+    /// The plugin's state, as a host saves it into a project.
+    pub fn save_state(&mut self) -> anyhow::Result<Vec<u8>> {
+        let handle = self.instance.plugin_handle();
+        let ext = handle
+            .get_extension::<PluginState>()
+            .context("the plugin has no state extension")?;
+        let mut state = Vec::new();
+        ext.save(&handle, &mut state)
+            .map_err(|e| anyhow!("state save: {e:?}"))?;
+        Ok(state)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Hosts deactivate before destroying; clack destroys the instance when it drops.
+        if let Some(processor) = self.processor.take() {
+            self.instance.deactivate(processor.stop_processing());
+        }
+    }
+}
+
 /// Renders stereo `input` (two equal-length channels) through a new instance of the bundle's
 /// first plugin, then deactivates it and saves its state.
 pub fn render(
@@ -180,126 +457,15 @@ pub fn render(
     input: &[Vec<f32>],
     options: &RenderOptions,
 ) -> anyhow::Result<Rendered> {
-    if input.len() != 2 || input[0].len() != input[1].len() {
-        bail!("render takes two channels of equal length");
-    }
-    let id = bundle
-        .descriptors()?
-        .first()
-        .map(|d| d.id.clone())
-        .context("the bundle holds no plugin")?;
-    let host_info = HostInfo::new(
-        "mcclstm-tests",
-        "mcclstm",
-        "https://example.invalid",
-        "0.1.0",
-    )?;
-    let id = CString::new(id)?;
-    let mut instance =
-        PluginInstance::<Host>::new(|_| Shared, |_| (), &bundle.entry, &id, &host_info)
-            .map_err(|e| anyhow!("cannot instantiate: {e:?}"))?;
-
-    if let Some(state) = &options.state {
-        let ext = instance
-            .plugin_handle()
-            .get_extension::<PluginState>()
-            .context("the plugin has no state extension")?;
-        ext.load(&instance.plugin_handle(), &mut state.as_slice())
-            .map_err(|e| anyhow!("state load: {e:?}"))?;
-    }
-    if options.offline {
-        let ext = instance
-            .plugin_handle()
-            .get_extension::<PluginRender>()
-            .context("the plugin has no render extension")?;
-        ext.set(&instance.plugin_handle(), RenderMode::Offline)
-            .map_err(|e| anyhow!("render mode: {e:?}"))?;
-    }
-
-    let max_block = options.schedule.max();
-    let config = PluginAudioConfiguration {
-        sample_rate: options.sample_rate,
-        min_frames_count: 1,
-        max_frames_count: max_block as u32,
-    };
-    let stopped = instance
-        .activate(|_, _| (), config)
-        .map_err(|e| anyhow!("activate: {e:?}"))?;
-    let mut processor = stopped
-        .start_processing()
-        .map_err(|e| anyhow!("start_processing: {e:?}"))?;
-
-    let mut input_ports = AudioPorts::with_capacity(2, 1);
-    let mut output_ports = AudioPorts::with_capacity(2, 1);
-    let mut in_bufs = vec![vec![0.0f32; max_block]; 2];
-    let mut out_bufs = vec![vec![0.0f32; max_block]; 2];
-    let in_events = EventBuffer::new();
-    let mut out_events = EventBuffer::new();
-    let mut output: Vec<Vec<f32>> = (0..2).map(|_| Vec::with_capacity(input[0].len())).collect();
-    let mut steady_time = 0u64;
-    let mut pos = 0usize;
-    let mut max_process_time = Duration::ZERO;
-    let mut total_process_time = Duration::ZERO;
-    for n in options.schedule.blocks(input[0].len()) {
-        for ch in 0..2 {
-            in_bufs[ch][..n].copy_from_slice(&input[ch][pos..pos + n]);
-            out_bufs[ch][..n].fill(0.0);
-        }
-        let started = Instant::now();
-        {
-            let input_audio = input_ports.with_input_buffers([AudioPortBuffer {
-                latency: 0,
-                channels: AudioPortBufferType::f32_input_only(
-                    in_bufs
-                        .iter_mut()
-                        .map(|b| InputChannel::variable(&mut b[..n])),
-                ),
-            }]);
-            let mut output_audio = output_ports.with_output_buffers([AudioPortBuffer {
-                latency: 0,
-                channels: AudioPortBufferType::f32_output_only(
-                    out_bufs.iter_mut().map(|b| &mut b[..n]),
-                ),
-            }]);
-            processor
-                .process(
-                    &input_audio,
-                    &mut output_audio,
-                    &InputEvents::from_buffer(&in_events),
-                    &mut OutputEvents::from_buffer(&mut out_events),
-                    Some(steady_time),
-                    None,
-                )
-                .map_err(|e| anyhow!("process: {e:?}"))?;
-        }
-        let elapsed = started.elapsed();
-        max_process_time = max_process_time.max(elapsed);
-        total_process_time += elapsed;
-        out_events.clear();
-        for ch in 0..2 {
-            output[ch].extend_from_slice(&out_bufs[ch][..n]);
-        }
-        steady_time += n as u64;
-        pos += n;
-        if options.realtime_pace {
-            std::thread::sleep(Duration::from_secs_f64(n as f64 / options.sample_rate));
-        }
-    }
-    let stopped = processor.stop_processing();
-    instance.deactivate(stopped);
-
-    let ext = instance
-        .plugin_handle()
-        .get_extension::<PluginState>()
-        .context("the plugin has no state extension")?;
-    let mut state = Vec::new();
-    ext.save(&instance.plugin_handle(), &mut state)
-        .map_err(|e| anyhow!("state save: {e:?}"))?;
+    let mut session = Session::new(bundle, options.state.as_deref(), options.offline)?;
+    session.activate(options.sample_rate, options.schedule.max())?;
+    let processed = session.process(input, options.schedule, options.realtime_pace, &[])?;
+    session.deactivate()?;
     Ok(Rendered {
-        output,
-        state,
-        max_process_time,
-        total_process_time,
+        output: processed.output,
+        state: session.save_state()?,
+        max_process_time: processed.max_process_time,
+        total_process_time: processed.total_process_time,
     })
 }
 

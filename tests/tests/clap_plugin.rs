@@ -1,6 +1,7 @@
 //! The plugin bundle in a real (headless) CLAP host: descriptor, bit-exact pass-through, no
-//! allocation in `process()`, bad samples, every rate and block size, state round trip, and the
-//! offline render against the engine's own analysis of the same audio.
+//! allocation in `process()`, bad samples, every rate and block size, state round trip, the
+//! offline render against the engine's own analysis of the same audio, two instances at once,
+//! rate changes and `reset()`, parameter events, long silence, real-time pace and flat memory.
 
 use std::f32::consts::TAU;
 use std::process::Command;
@@ -8,7 +9,10 @@ use std::process::Command;
 use mcclstm_engine::Model;
 use mcclstm_engine::resample::resample;
 use mcclstm_engine::runner::analyze_signal;
-use mcclstm_tests::{Bundle, RenderOptions, Schedule, bundle_path, render, saved_history};
+use mcclstm_tests::{
+    Bundle, HistoryEntry, ParamChange, RenderOptions, Schedule, Session, bundle_path, render,
+    saved_history,
+};
 
 fn bundle() -> Bundle {
     Bundle::load(&bundle_path().unwrap()).unwrap()
@@ -207,4 +211,283 @@ fn offline_render_equals_the_engine_on_the_same_audio() {
             );
         }
     }
+}
+
+/// The entries of the last segment (since the last reset) of a slot's history.
+fn last_segment(history: &[HistoryEntry]) -> Vec<HistoryEntry> {
+    let last = history.last().map(|e| e.segment).unwrap_or_default();
+    history
+        .iter()
+        .filter(|e| e.segment == last)
+        .cloned()
+        .collect()
+}
+
+fn max_prob_diff(a: &[HistoryEntry], b: &[HistoryEntry]) -> f32 {
+    assert_eq!(a.len(), b.len(), "chunk counts differ");
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| x.probs.iter().zip(&y.probs).map(|(p, q)| (p - q).abs()))
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn the_bundle_loads_twice_and_two_instances_run_at_once() {
+    let path = bundle_path().unwrap();
+    let input = music(44_100.0, 8.0);
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (path, input) = (&path, &input);
+                scope.spawn(move || {
+                    let bundle = Bundle::load(path).unwrap();
+                    render(&bundle, input, &RenderOptions::default()).unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in &results {
+        assert_eq!(bits(&r.output[0]), bits(&input[0]));
+        assert_eq!(bits(&r.output[1]), bits(&input[1]));
+    }
+    // Two instances share nothing: the same audio gives the same analysis in both.
+    let (a, b) = (
+        saved_history(&results[0].state).unwrap(),
+        saved_history(&results[1].state).unwrap(),
+    );
+    assert_eq!(a[0].len(), 2);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn dc_full_scale_noise_and_denormals_pass_and_analyse_finite() {
+    let bundle = bundle();
+    let n = 44_100 * 8;
+    let mut state = 0x9E37_79B9u32;
+    let mut noise = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state as f32 / u32::MAX as f32) * 2.0 - 1.0
+    };
+    let full_scale: Vec<f32> = (0..n).map(|_| noise().signum()).collect();
+    let cases = [
+        ("dc", vec![vec![0.5; n], vec![0.5; n]], 2),
+        ("full-scale noise", vec![full_scale.clone(), full_scale], 2),
+        ("denormals", vec![vec![1e-40; n], vec![-1e-40; n]], 1),
+    ];
+    for (name, input, chunks) in cases {
+        let out = render(&bundle, &input, &RenderOptions::default()).unwrap();
+        assert_eq!(bits(&out.output[0]), bits(&input[0]), "{name}");
+        let history = saved_history(&out.state).unwrap();
+        assert!(
+            history
+                .iter()
+                .flatten()
+                .all(|e| e.probs.iter().all(|p| p.is_finite())),
+            "{name}: non-finite analysis"
+        );
+        // Denormals count as silence: the one chunk before the silence threshold, then nothing.
+        assert_eq!(history[0].len(), chunks, "{name}");
+    }
+}
+
+#[test]
+fn ten_minutes_of_silence_show_silence_and_stay_finite() {
+    let bundle = bundle();
+    let mut session = Session::new(&bundle, None, true).unwrap();
+    session.activate(48_000.0, 4096).unwrap();
+    let minute = vec![vec![0.0f32; 48_000 * 60]; 2];
+    for _ in 0..10 {
+        let out = session
+            .process(&minute, Schedule::Fixed(4096), false, &[])
+            .unwrap();
+        assert!(out.output[0].iter().all(|s| *s == 0.0));
+    }
+    session.deactivate().unwrap();
+    let history = saved_history(&session.save_state().unwrap()).unwrap();
+    // The first chunk (3.7 s) completes before the 5 s silence threshold; after it the plugin
+    // shows silence and analyses nothing, instead of 160 confident chunks of nothing.
+    for slot in history.iter().take(2) {
+        assert!(slot.len() <= 1, "{} chunks of silence analysed", slot.len());
+        assert!(slot.iter().all(|e| e.probs.iter().all(|p| p.is_finite())));
+    }
+}
+
+#[test]
+fn reset_and_a_rate_change_clear_the_analysis_state() {
+    let bundle = bundle();
+    let (first, second) = (music(48_000.0, 8.0), music(48_000.0, 8.0));
+    let second: Vec<Vec<f32>> = second
+        .iter()
+        .map(|c| c.iter().map(|s| s * 0.5).collect())
+        .collect();
+
+    // What a fresh instance makes of `second` at 48 kHz, and of the same tune at 96 kHz.
+    let fresh_48 = saved_history(
+        &render(
+            &bundle,
+            &second,
+            &RenderOptions {
+                sample_rate: 48_000.0,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .state,
+    )
+    .unwrap();
+    let at_96 = music(96_000.0, 8.0);
+    let fresh_96 = saved_history(
+        &render(
+            &bundle,
+            &at_96,
+            &RenderOptions {
+                sample_rate: 96_000.0,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .state,
+    )
+    .unwrap();
+
+    let mut session = Session::new(&bundle, None, true).unwrap();
+    session.activate(48_000.0, 512).unwrap();
+    session
+        .process(&first, Schedule::Fixed(512), false, &[])
+        .unwrap();
+    session.reset().unwrap();
+    session
+        .process(&second, Schedule::Fixed(512), false, &[])
+        .unwrap();
+    session.deactivate().unwrap();
+    let after_reset = saved_history(&session.save_state().unwrap()).unwrap();
+
+    session.activate(96_000.0, 1024).unwrap();
+    session
+        .process(&at_96, Schedule::Fixed(1024), false, &[])
+        .unwrap();
+    session.deactivate().unwrap();
+    let after_rate_change = saved_history(&session.save_state().unwrap()).unwrap();
+
+    for slot in 0..2 {
+        // After reset() the chunks of `second` are exactly what a fresh instance gives: the LSTM
+        // state and the running mean were cleared, and a new segment began at chunk 0.
+        let segment = last_segment(&after_reset[slot]);
+        assert_eq!(segment[0].chunk, 0);
+        assert!(segment[0].segment > after_reset[slot][0].segment);
+        let diff = max_prob_diff(&segment, &fresh_48[slot]);
+        assert!(diff < 1e-6, "slot {slot} after reset differs by {diff}");
+        // The same after deactivating and activating at 96 kHz.
+        let segment = last_segment(&after_rate_change[slot]);
+        assert_eq!(segment[0].chunk, 0);
+        let diff = max_prob_diff(&segment, &fresh_96[slot]);
+        assert!(
+            diff < 1e-6,
+            "slot {slot} after the rate change differs by {diff}"
+        );
+    }
+}
+
+#[test]
+fn parameter_events_change_the_silence_threshold() {
+    let bundle = bundle();
+    // Music, a 2 s pause, music: with the default 5 s threshold this is one track; with the
+    // threshold set to 1 s by a parameter event, the pause ends the first track.
+    let rate = 44_100.0;
+    let tune = music(rate, 8.0);
+    let input: Vec<Vec<f32>> = tune
+        .iter()
+        .map(|c| {
+            let mut v = c.clone();
+            v.extend(std::iter::repeat_n(0.0, 2 * 44_100));
+            v.extend_from_slice(c);
+            v
+        })
+        .collect();
+    let segments = |changes: &[ParamChange]| {
+        let mut session = Session::new(&bundle, None, true).unwrap();
+        session.activate(rate, 512).unwrap();
+        session
+            .process(&input, Schedule::Fixed(512), false, changes)
+            .unwrap();
+        session.deactivate().unwrap();
+        let history = saved_history(&session.save_state().unwrap()).unwrap();
+        let mut seen: Vec<u64> = history[0].iter().map(|e| e.segment).collect();
+        seen.dedup();
+        (seen.len(), session)
+    };
+    let (default_segments, _) = segments(&[]);
+    assert_eq!(default_segments, 1);
+    let mut probe = Session::new(&bundle, None, true).unwrap();
+    let id = probe.param_id("Silence reset").unwrap();
+    // The host converts "1 s" to the plugin's value scale, as a DAW does for typed-in values.
+    let one_second = probe.param_value_of_text(id, "1.0 s").unwrap();
+    let (short_segments, mut session) = segments(&[ParamChange {
+        id,
+        value: one_second,
+    }]);
+    assert_eq!(short_segments, 2);
+    assert!((session.param_value(id).unwrap() - one_second).abs() < 1e-9);
+}
+
+#[test]
+fn realtime_pace_delivers_every_chunk() {
+    // The analysis thread runs beside the audio thread; at real-time pace it must keep up, so
+    // every completed chunk is in the history when the host deactivates.
+    let out = Command::new(env!("CARGO_BIN_EXE_mcclstm-host"))
+        .args([
+            "--realtime",
+            "--realtime-pace",
+            "--rate",
+            "48000",
+            "--seconds",
+            "12",
+        ])
+        .args(["--block", "512"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 12 s at the model's 3.715 s chunks: 3 complete chunks per slot.
+    assert_eq!(summary["chunks"][0], 3, "{summary}");
+    assert_eq!(summary["chunks"][1], 3, "{summary}");
+    assert_eq!(summary["bit_exact"], true);
+}
+
+#[test]
+fn an_hour_of_audio_keeps_memory_flat() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mcclstm-host"))
+        .args([
+            "--stream-minutes",
+            "60",
+            "--rate",
+            "44100",
+            "--block",
+            "4096",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warm = summary["rss_kb_after_5_min"].as_f64().unwrap();
+    let end = summary["rss_kb_end"].as_f64().unwrap();
+    // The history is bounded (1024 chunks per slot; an hour is 969) and holds about 100 bytes per
+    // chunk; everything else is allocated once. 16 MB allows for the allocator's slack.
+    assert!(
+        end - warm < 16_384.0,
+        "resident memory grew from {warm} kB to {end} kB over an hour"
+    );
+    // An hour at 3.715 s per chunk is 969 chunks, less the resampler's and window's edges.
+    assert!(summary["chunks"][0].as_u64().unwrap() >= 960, "{summary}");
 }

@@ -3,17 +3,21 @@
 //! `assert_process_allocs`) fails the test instead of killing the test runner.
 //!
 //! `mcclstm-host [--rate HZ] [--block N | --random-blocks MAX] [--seconds S] [--realtime]
-//! [--realtime-pace] [--non-finite]`
+//! [--realtime-pace] [--non-finite] [--stream-minutes M]`
+//!
+//! `--stream-minutes M` renders M minutes offline in 10-second pieces through one instance (so the
+//! input never has to fit in memory) and reports resident memory after 5 minutes and at the end.
 
 use std::f32::consts::TAU;
 
 use anyhow::{Context, bail};
-use mcclstm_tests::{Bundle, RenderOptions, Schedule, bundle_path, render, saved_history};
+use mcclstm_tests::{Bundle, RenderOptions, Schedule, Session, bundle_path, render, saved_history};
 
 fn main() -> anyhow::Result<()> {
     let mut options = RenderOptions::default();
     let mut seconds = 6.0f64;
     let mut non_finite = false;
+    let mut stream_minutes = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
@@ -30,18 +34,15 @@ fn main() -> anyhow::Result<()> {
             "--realtime" => options.offline = false,
             "--realtime-pace" => options.realtime_pace = true,
             "--non-finite" => non_finite = true,
+            "--stream-minutes" => stream_minutes = Some(value("--stream-minutes")?.parse()?),
             other => bail!("unknown argument `{other}`"),
         }
     }
+    if let Some(minutes) = stream_minutes {
+        return stream(&options, minutes);
+    }
     let n = (seconds * options.sample_rate) as usize;
-    let rate = options.sample_rate as f32;
-    let mut left: Vec<f32> = (0..n)
-        .map(|i| {
-            let t = i as f32 / rate;
-            0.3 * (TAU * 220.0 * t).sin()
-                + 0.2 * (TAU * 55.0 * t).sin() * (TAU * 2.0 * t).sin().max(0.0)
-        })
-        .collect();
+    let mut left = tune(0, n, options.sample_rate);
     if non_finite {
         for i in (0..n).step_by(1009) {
             left[i] = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][i % 3];
@@ -63,6 +64,55 @@ fn main() -> anyhow::Result<()> {
         "all_finite": history.iter().flatten().all(|e| e.probs.iter().all(|p| p.is_finite())),
         "max_process_us": rendered.max_process_time.as_secs_f64() * 1e6,
         "process_ns_per_frame": rendered.total_process_time.as_secs_f64() * 1e9 / n.max(1) as f64,
+    });
+    println!("{summary}");
+    Ok(())
+}
+
+/// `n` samples of the test tune starting at sample `start` (so pieces join without a seam).
+fn tune(start: usize, n: usize, rate: f64) -> Vec<f32> {
+    (start..start + n)
+        .map(|i| {
+            let t = (i as f64 / rate) as f32;
+            0.3 * (TAU * 220.0 * t).sin()
+                + 0.2 * (TAU * 55.0 * t).sin() * (TAU * 2.0 * t).sin().max(0.0)
+        })
+        .collect()
+}
+
+/// Resident set size of this process in kB (Linux).
+fn rss_kb() -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("no VmRSS in /proc/self/status")
+}
+
+fn stream(options: &RenderOptions, minutes: u64) -> anyhow::Result<()> {
+    let bundle = Bundle::load(&bundle_path()?)?;
+    let mut session = Session::new(&bundle, None, true)?;
+    session.activate(options.sample_rate, options.schedule.max())?;
+    let piece = (10.0 * options.sample_rate) as usize;
+    let mut rss_after_5_min = 0;
+    for k in 0..(minutes * 6) as usize {
+        let left = tune(k * piece, piece, options.sample_rate);
+        let right: Vec<f32> = left.iter().map(|s| s * 0.5).collect();
+        session.process(&[left, right], options.schedule, false, &[])?;
+        if k + 1 == 30 {
+            rss_after_5_min = rss_kb()?;
+        }
+    }
+    let rss_end = rss_kb()?;
+    session.deactivate()?;
+    let history = saved_history(&session.save_state()?)?;
+    let summary = serde_json::json!({
+        "minutes": minutes,
+        "chunks": history.iter().map(Vec::len).collect::<Vec<_>>(),
+        "rss_kb_after_5_min": rss_after_5_min,
+        "rss_kb_end": rss_end,
     });
     println!("{summary}");
     Ok(())
