@@ -32,6 +32,22 @@ fn music(rate: f64, seconds: f64) -> Vec<Vec<f32>> {
     vec![left, right]
 }
 
+/// Runs the `mcclstm-host` child process with `args` and returns its JSON summary. A child dies
+/// alone (an allocation in `process()` aborts it), and the death is a failed assertion here.
+fn host(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_mcclstm-host"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "mcclstm-host {args:?} died ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn bits(x: &[f32]) -> Vec<u32> {
     x.iter().map(|s| s.to_bits()).collect()
 }
@@ -76,25 +92,15 @@ fn process_never_allocates_in_real_time_mode() {
     // The bundle is a debug build with nice-plug's assert_process_allocs: an allocation inside
     // process() aborts the host process. Run it as a child so the abort is a failed assertion.
     for block in ["1", "64", "4096"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_mcclstm-host"))
-            .args([
-                "--realtime",
-                "--rate",
-                "48000",
-                "--seconds",
-                "5",
-                "--block",
-                block,
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "block {block}: the host died ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let summary = host(&[
+            "--realtime",
+            "--rate",
+            "48000",
+            "--seconds",
+            "5",
+            "--block",
+            block,
+        ]);
         assert_eq!(summary["bit_exact"], true, "{summary}");
         // The analysis thread ran: it joined after draining the ring, so the chunk is in the state.
         assert!(summary["chunks"][0].as_u64().unwrap() >= 1, "{summary}");
@@ -103,24 +109,15 @@ fn process_never_allocates_in_real_time_mode() {
 
 #[test]
 fn non_finite_input_passes_through_and_the_analysis_stays_finite() {
-    let out = Command::new(env!("CARGO_BIN_EXE_mcclstm-host"))
-        .args([
-            "--non-finite",
-            "--rate",
-            "44100",
-            "--seconds",
-            "8",
-            "--random-blocks",
-            "1024",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = host(&[
+        "--non-finite",
+        "--rate",
+        "44100",
+        "--seconds",
+        "8",
+        "--random-blocks",
+        "1024",
+    ]);
     assert_eq!(summary["bit_exact"], true, "{summary}");
     assert_eq!(summary["all_finite"], true, "{summary}");
     assert_eq!(summary["chunks"][0], 2, "{summary}");
@@ -437,24 +434,16 @@ fn parameter_events_change_the_silence_threshold() {
 fn realtime_pace_delivers_every_chunk() {
     // The analysis thread runs beside the audio thread; at real-time pace it must keep up, so
     // every completed chunk is in the history when the host deactivates.
-    let out = Command::new(env!("CARGO_BIN_EXE_mcclstm-host"))
-        .args([
-            "--realtime",
-            "--realtime-pace",
-            "--rate",
-            "48000",
-            "--seconds",
-            "12",
-        ])
-        .args(["--block", "512"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = host(&[
+        "--realtime",
+        "--realtime-pace",
+        "--rate",
+        "48000",
+        "--seconds",
+        "12",
+        "--block",
+        "512",
+    ]);
     // 12 s at the model's 3.715 s chunks: 3 complete chunks per slot.
     assert_eq!(summary["chunks"][0], 3, "{summary}");
     assert_eq!(summary["chunks"][1], 3, "{summary}");
@@ -463,23 +452,14 @@ fn realtime_pace_delivers_every_chunk() {
 
 #[test]
 fn an_hour_of_audio_keeps_memory_flat() {
-    let out = Command::new(env!("CARGO_BIN_EXE_mcclstm-host"))
-        .args([
-            "--stream-minutes",
-            "60",
-            "--rate",
-            "44100",
-            "--block",
-            "4096",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = host(&[
+        "--stream-minutes",
+        "60",
+        "--rate",
+        "44100",
+        "--block",
+        "4096",
+    ]);
     let warm = summary["rss_kb_after_5_min"].as_f64().unwrap();
     let end = summary["rss_kb_end"].as_f64().unwrap();
     // The history is bounded (1024 chunks per slot; an hour is 969) and holds about 100 bytes per

@@ -338,6 +338,22 @@ fn synthetic_tracks(n: usize, chunks: usize) -> Vec<TrackChunks> {
         .collect()
 }
 
+/// The paper's layers of `arch` at a size that trains in a fraction of a second.
+fn tiny_config(arch: Architecture, dropout: f64) -> ModelConfig {
+    let mut a = mcclstm_trainer::arch::ArchConfig::paper(arch);
+    a.filters = 2;
+    a.dense = 16;
+    a.lstm = 8;
+    ModelConfig {
+        arch: a,
+        dropout,
+        init: Init::Default,
+        n_mels: 40,
+        frames: 80,
+        classes: 2,
+    }
+}
+
 fn weights_of(net: &Net) -> Vec<f32> {
     let w = net.to_weights(&[0.0; 40], &[1.0; 40]).unwrap();
     let mut all = Vec::new();
@@ -359,20 +375,7 @@ fn resume_after_a_kill_gives_the_same_weights_as_an_uninterrupted_run() {
     let tracks = synthetic_tracks(16, 3);
     let train: Vec<&TrackChunks> = tracks[..12].iter().collect();
     let val: Vec<&TrackChunks> = tracks[12..].iter().collect();
-    let config = ModelConfig {
-        arch: {
-            let mut a = mcclstm_trainer::arch::ArchConfig::paper(Architecture::Mcclstm);
-            a.filters = 2;
-            a.dense = 16;
-            a.lstm = 8;
-            a
-        },
-        dropout: 0.2,
-        init: Init::Default,
-        n_mels: 40,
-        frames: 80,
-        classes: 2,
-    };
+    let config = tiny_config(Architecture::Mcclstm, 0.2);
     let options = TrainOptions {
         max_epochs: 4,
         patience: 100,
@@ -473,20 +476,7 @@ fn every_step_loss_trains_the_live_prediction_after_each_chunk() {
     let tracks = synthetic_tracks(24, 3);
     let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
     let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
-    let config = ModelConfig {
-        arch: {
-            let mut a = mcclstm_trainer::arch::ArchConfig::paper(Architecture::R4);
-            a.filters = 2;
-            a.dense = 16;
-            a.lstm = 8;
-            a
-        },
-        dropout: 0.0,
-        init: Init::Default,
-        n_mels: 40,
-        frames: 80,
-        classes: 2,
-    };
+    let config = tiny_config(Architecture::R4, 0.0);
     let options = TrainOptions {
         max_epochs: 15,
         patience: 15,
