@@ -112,4 +112,18 @@ fn main() {
         1000.0 * times.steps[times.steps.len() - 1],
         rayon::current_num_threads()
     );
+    // For `cargo xtask bench`.
+    println!(
+        "epoch-json {}",
+        serde_json::json!({
+            "arch": arch.name(),
+            "train_tracks": train.len(),
+            "validation_tracks": val.len(),
+            "epoch_s": total,
+            "step_median_ms": 1000.0 * median,
+            "step_min_ms": 1000.0 * times.steps[0],
+            "step_max_ms": 1000.0 * times.steps[times.steps.len() - 1],
+            "threads": rayon::current_num_threads(),
+        })
+    );
 }

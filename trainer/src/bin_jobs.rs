@@ -288,6 +288,9 @@ pub struct TrainArgs {
     /// soundtracks, custom otherwise).
     #[arg(long)]
     pub task: Option<String>,
+    /// What to call the data in the model's metadata (`trained_on.dataset`) and card.
+    #[arg(long)]
+    pub data_name: Option<String>,
     /// Share of each class held out for early stopping.
     #[arg(long, default_value_t = 0.1)]
     pub validation: f64,
@@ -304,6 +307,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         model: args.fit.model(),
         options: args.fit.options(),
         task: args.task.clone(),
+        data_name: args.data_name.clone(),
         validation_fraction: args.validation,
         group_split: args.fit.group_split,
         out: args.out.clone(),
@@ -433,4 +437,153 @@ fn command_line() -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `mcclstm dataset make`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct MakeArgs {
+    /// `dance` (ABC tunes), `genre` or `mood` (the procedural arranger).
+    #[arg(long)]
+    pub kind: crate::make::MakeKind,
+    /// Output folder: `<label>/<name>.wav` and `.mid`, `tracks.csv`, `manifest.json`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Folder of ABC tune files with `R:` fields (dance only), e.g. music21's
+    /// `corpus/ryansMammoth`.
+    #[arg(long)]
+    pub abc: Option<PathBuf>,
+    /// General MIDI SoundFont (.sf2).
+    #[arg(long, default_value = crate::make::synth::DEFAULT_SOUNDFONT)]
+    pub soundfont: PathBuf,
+    /// Tracks per class (dance: tunes per dance, at most what the collection has).
+    #[arg(long, default_value_t = 40)]
+    pub per_class: usize,
+    /// Dances with fewer tunes are left out.
+    #[arg(long, default_value_t = 30)]
+    pub min_tunes: usize,
+    /// Seconds per track (GTZAN's clips are 30 s).
+    #[arg(long, default_value_t = 30.0)]
+    pub seconds: f64,
+    #[arg(long, default_value_t = 22050)]
+    pub sample_rate: u32,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Skip this many sources per class: with the same seed, `--offset N` gives tracks disjoint
+    /// from `--per-class N` (a held-out set).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Performances per tune (dance only), each with its own tempo, key, instruments and room.
+    #[arg(long, default_value_t = 1)]
+    pub renders: usize,
+    /// Tempo factor (1.06 = 6% faster, same pitch): time-stretched copies for robustness tests.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
+    let options = crate::make::MakeOptions {
+        kind: args.kind,
+        out: args.out.clone(),
+        soundfont: args.soundfont.clone(),
+        abc: args.abc.clone(),
+        per_class: args.per_class,
+        min_tunes: args.min_tunes,
+        seconds: args.seconds,
+        sample_rate: args.sample_rate,
+        seed: args.seed,
+        offset: args.offset,
+        renders: args.renders,
+        speed: args.speed,
+    };
+    let total = crate::make::planned(&options)?;
+    let bar = if args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total as u64).with_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} tracks, {elapsed} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        )
+    };
+    bar.set_message(format!("making {}", args.kind.name()));
+    let report = crate::make::make(&options, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for (source, reason) in &report.skipped {
+            eprintln!("skipped {source}: {reason}");
+        }
+        println!(
+            "{} data set in {}: {} tracks of {:.0} s at {} Hz",
+            args.kind.name(),
+            args.out.display(),
+            report.tracks.len(),
+            report.seconds_per_track,
+            report.sample_rate
+        );
+        for (label, count) in report.counts() {
+            println!("  {label:<16} {count:>5}");
+        }
+        println!(
+            "train on it with: mcclstm train --dataset generic --root {}",
+            args.out.join("tracks.csv").display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `mcclstm evaluate`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct EvaluateArgs {
+    /// The model file (.onnx).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Layout of the data set.
+    #[arg(long)]
+    pub dataset: DatasetKind,
+    /// Its folder or CSV.
+    #[arg(long)]
+    pub root: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let model = mcclstm_engine::Model::from_file(&args.model)
+        .with_context(|| format!("{}", args.model.display()))?;
+    let dataset = crate::dataset::open(args.dataset, &args.root)?;
+    let bar = if args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(dataset.tracks.len() as u64).with_style(
+            ProgressStyle::with_template("evaluating [{bar:30}] {pos}/{len} tracks, ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        )
+    };
+    let evaluation = crate::evaluate::evaluate(&model, &dataset, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (path, reason) in &evaluation.skipped {
+        eprintln!("skipped {}: {reason}", path.display());
+    }
+    println!(
+        "{}: {:.1}% of {} tracks correct",
+        args.model.display(),
+        100.0 * evaluation.accuracy,
+        evaluation.tracks
+    );
+    print!("{}", evaluation.confusion.to_text());
+    Ok(ExitCode::SUCCESS)
 }

@@ -92,6 +92,9 @@ enum Command {
     /// The paper's protocol: seeded stratified 80/10/10 splits, every chosen architecture on the
     /// same splits, the accuracy table and confusion matrices.
     Cv(Box<CvArgs>),
+    /// Track accuracy and confusion matrix of a model file on a data set (the engine's path, as
+    /// `analyze`).
+    Evaluate(bin_jobs::EvaluateArgs),
     /// Synthesise a demo track and analyse it with an untrained development model: shows the
     /// whole pipeline working before trained models exist.
     Demo {
@@ -106,6 +109,9 @@ enum DatasetCommand {
     /// Classes, track counts, durations and the files that cannot be used (features are computed
     /// and cached on the way, so a later `train` or `cv` starts at once).
     Inspect(DataArgs),
+    /// Make a training set from MIDI the project writes (genre, mood) or from ABC dance tunes
+    /// (dance), rendered with a General MIDI SoundFont.
+    Make(bin_jobs::MakeArgs),
 }
 
 fn main() -> ExitCode {
@@ -140,8 +146,12 @@ fn main() -> ExitCode {
         Command::Dataset {
             command: DatasetCommand::Inspect(args),
         } => bin_jobs::inspect(&args),
+        Command::Dataset {
+            command: DatasetCommand::Make(args),
+        } => bin_jobs::make(&args),
         Command::Train(args) => bin_jobs::train(&args),
         Command::Cv(args) => bin_jobs::cv(&args),
+        Command::Evaluate(args) => bin_jobs::evaluate(&args),
     };
     match result {
         Ok(code) => code,

@@ -183,6 +183,8 @@ pub struct TrainJob {
     pub model: ModelOptions,
     pub options: TrainOptions,
     pub task: Option<String>,
+    /// What to call the data in the model's metadata and card (default: the layout's name).
+    pub data_name: Option<String>,
     pub validation_fraction: f64,
     pub group_split: bool,
     pub out: PathBuf,
@@ -256,7 +258,7 @@ pub fn run_train(
         labels: data.labels.clone(),
         frontend: data.frontend.clone(),
         trained_on: serde_json::json!({
-            "dataset": dataset.kind.to_string(),
+            "dataset": job.data_name.clone().unwrap_or_else(|| dataset.kind.to_string()),
             "root": dataset.root.display().to_string(),
             "tracks": data.tracks.len(),
             "train_tracks": split.train.len(),
@@ -342,7 +344,11 @@ fn model_card(
     let _ = writeln!(s, "## Data\n");
     let _ = writeln!(
         s,
-        "- Data set: `{}` at `{}`",
+        "- Data set: {}`{}` at `{}`",
+        job.data_name
+            .as_ref()
+            .map(|n| format!("{n}, read as "))
+            .unwrap_or_default(),
         dataset.kind,
         dataset.root.display()
     );

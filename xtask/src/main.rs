@@ -7,7 +7,14 @@
 //! - `cargo xtask screenshot`: runs the standalone plugin under Xvfb while it analyses the demo
 //!   track and saves `docs/editor.png`. Installs xvfb, imagemagick and the ALSA headers (Debian
 //!   packages) when missing.
+//! - `cargo xtask models [genre] [mood] [dance] [--folds N]`: rebuilds the default models from
+//!   nothing (see `models.rs`).
+//! - `cargo xtask bench`: mcclstm against its peers (librosa, onnxruntime, JAX) in one run,
+//!   written to BENCHMARKS.md and BENCHMARKS.json (see `bench.rs`).
 //! - `cargo xtask onnxruntime`: installs ONNX Runtime and prints its library path.
+
+mod bench;
+mod models;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,6 +32,8 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("screenshot") => screenshot(),
+        Some("models") => models::models(&args[1..]),
+        Some("bench") => bench::bench(),
         Some("onnxruntime") => {
             install_onnxruntime(&workspace_root()?).map(|p| println!("{}", p.display()))
         }

@@ -51,8 +51,13 @@ fn main() -> anyhow::Result<()> {
     let right: Vec<f32> = left.iter().map(|s| s * 0.5).collect();
     let input = vec![left, right];
 
+    let rss_before_kb = status_kb("VmRSS")?;
+    let cpu_before = cpu_seconds()?;
+    let started = std::time::Instant::now();
     let bundle = Bundle::load(&bundle_path()?)?;
     let rendered = render(&bundle, &input, &options)?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let cpu_s = cpu_seconds()? - cpu_before;
     let bit_exact = rendered.output.iter().zip(&input).all(|(o, i)| {
         o.len() == i.len() && o.iter().zip(i).all(|(a, b)| a.to_bits() == b.to_bits())
     });
@@ -64,6 +69,13 @@ fn main() -> anyhow::Result<()> {
         "all_finite": history.iter().flatten().all(|e| e.probs.iter().all(|p| p.is_finite())),
         "max_process_us": rendered.max_process_time.as_secs_f64() * 1e6,
         "process_ns_per_frame": rendered.total_process_time.as_secs_f64() * 1e9 / n.max(1) as f64,
+        // The whole process's CPU time over the render (audio thread, analysis thread, host),
+        // and the audio thread's own share: what is left is the analysis (and the host's loop).
+        "wall_s": wall_s,
+        "cpu_s": cpu_s,
+        "process_cpu_s": rendered.total_process_time.as_secs_f64(),
+        "rss_kb_before_load": rss_before_kb,
+        "peak_rss_kb": status_kb("VmHWM")?,
     });
     println!("{summary}");
     Ok(())
@@ -82,13 +94,38 @@ fn tune(start: usize, n: usize, rate: f64) -> Vec<f32> {
 
 /// Resident set size of this process in kB (Linux).
 fn rss_kb() -> anyhow::Result<u64> {
+    status_kb("VmRSS")
+}
+
+/// A kB field of /proc/self/status (`VmRSS`, `VmHWM` = peak resident set).
+fn status_kb(field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
-        .context("no VmRSS in /proc/self/status")
+        .with_context(|| format!("no {field} in /proc/self/status"))
+}
+
+/// User plus system CPU time of this process, all threads (Linux: /proc/self/stat fields 14 and
+/// 15, in USER_HZ = 100 ticks per second, fixed by the kernel's ABI).
+fn cpu_seconds() -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat")?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat
+        .rsplit_once(") ")
+        .map(|(_, r)| r)
+        .context("odd /proc/self/stat")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| -> anyhow::Result<f64> {
+        Ok(fields
+            .get(i)
+            .context("short /proc/self/stat")?
+            .parse::<f64>()?)
+    };
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    Ok((ticks(11)? + ticks(12)?) / 100.0)
 }
 
 fn stream(options: &RenderOptions, minutes: u64) -> anyhow::Result<()> {

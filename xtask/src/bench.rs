@@ -1,0 +1,620 @@
+//! `cargo xtask bench`: mcclstm against the tools a user would use instead, on the same inputs, in
+//! one run, written to `BENCHMARKS.md` and `BENCHMARKS.json`.
+//!
+//! 1. log-mel of a 30 s clip: our frontend vs librosa (outputs checked equal first);
+//! 2. one MCCLSTM chunk: tract in our runner vs ONNX Runtime from Rust vs onnxruntime in Python;
+//! 3. `mcclstm analyze` of 100 clips of 30 s (decode, resample, frontend, both default models) vs
+//!    the same pipeline in librosa + onnxruntime;
+//! 4. the plugin's `process()` per stereo frame and the analysis thread's CPU share, host at real
+//!    time (release bundle in the project's CLAP host);
+//! 5. one training epoch vs the same model in JAX on the CPU;
+//! 6. peak memory of `mcclstm analyze` and of a loaded plugin instance.
+//!
+//! Installs the peers in `target/bench-venv` (pinned: `scripts/requirements-peers.txt`,
+//! `scripts/requirements-bench.txt`) and the SoundFont the clips are rendered with.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use crate::{cargo, install_onnxruntime, models, run, target_dir, workspace_root};
+
+/// A child's wall time, CPU time and peak resident memory, measured by Python's `resource`
+/// (RUSAGE_CHILDREN), with its stdout saved to a file.
+const MEASURE: &str = "import json, resource, subprocess, sys, time\n\
+t = time.perf_counter()\n\
+r = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], 'wb'))\n\
+w = time.perf_counter() - t\n\
+u = resource.getrusage(resource.RUSAGE_CHILDREN)\n\
+print(json.dumps({'rc': r.returncode, 'wall_s': w, 'cpu_s': u.ru_utime + u.ru_stime, \
+'peak_rss_kb': u.ru_maxrss}))\n";
+
+pub fn bench() -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    let target = target_dir(&root);
+    let work = target.join("bench");
+    std::fs::create_dir_all(&work)?;
+    models::install_packages()?;
+    let ort = install_onnxruntime(&root)?;
+    let python = venv(&target)?;
+
+    run(
+        "build mcclstm and mcclstm-bench (release)",
+        cargo().args(["build", "--release", "-p", "mcclstm-trainer", "--bins"]),
+    )?;
+    run(
+        "build the release bundles",
+        cargo().args(["xtask", "bundle", "mcclstm-plugin", "--release"]),
+    )?;
+    run(
+        "build the CLAP host (release)",
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "mcclstm-tests",
+            "--bin",
+            "mcclstm-host",
+        ]),
+    )?;
+    let bin = target.join("release");
+    let genre = root.join("models/genre.onnx");
+    let mood = root.join("models/mood.onnx");
+
+    // 1, 2 and model load: the Rust side.
+    run(
+        "frontend, chunk and load (Rust)",
+        Command::new(bin.join("mcclstm-bench"))
+            .arg(&work)
+            .arg("--genre")
+            .arg(&genre)
+            .arg("--mood")
+            .arg(&mood)
+            .env("ORT_DYLIB_PATH", &ort)
+            .stdout(std::process::Stdio::null()),
+    )?;
+    let rust = read_json(&work.join("rust.json"))?;
+
+    // 3. 100 clips of 30 s at 44.1 kHz: music the arranger writes, so the models see music.
+    let clips_dir = work.join("clips");
+    run(
+        "make 100 clips",
+        Command::new(bin.join("mcclstm"))
+            .args(["dataset", "make", "--kind", "genre", "--per-class", "10"])
+            .args(["--sample-rate", "44100", "--seed", "7", "--out"])
+            .arg(&clips_dir)
+            .stdout(std::process::Stdio::null()),
+    )?;
+    let clips = list_clips(&clips_dir)?;
+    let analyze_out = work.join("analyze_ours.json");
+    let mut analyze = Command::new("python3");
+    analyze
+        .args(["-c", MEASURE])
+        .arg(&analyze_out)
+        .arg(bin.join("mcclstm"))
+        .args(["analyze", "--json", "--model"])
+        .arg(&genre)
+        .arg("--model")
+        .arg(&mood)
+        .args(&clips);
+    let ours_analyze = measure("mcclstm analyze of 100 clips", &mut analyze)?;
+    let mut one = Command::new("python3");
+    one.args(["-c", MEASURE])
+        .arg(work.join("analyze_one.json"))
+        .arg(bin.join("mcclstm"))
+        .args(["analyze", "--json", "--model"])
+        .arg(&genre)
+        .arg("--model")
+        .arg(&mood)
+        .arg(&clips[0]);
+    let ours_one = measure("mcclstm analyze of one clip", &mut one)?;
+    std::fs::write(
+        work.join("config.json"),
+        serde_json::to_string_pretty(&json!({
+            "models": {"genre": genre, "mood": mood},
+            "clips": clips,
+            "runs": {"frontend": 30, "chunk": 300},
+            "ours_analyze": analyze_out,
+        }))?,
+    )?;
+    run(
+        "the Python peers (librosa, onnxruntime)",
+        Command::new(&python)
+            .arg(root.join("scripts/bench_peers.py"))
+            .arg(&work),
+    )?;
+    let peers = read_json(&work.join("python.json"))?;
+
+    // 4. The plugin in the host, at real-time pace and as fast as it goes; and an hour.
+    let bundle = target.join("bundled/MCCLSTM.clap");
+    let host = |args: &[&str]| -> anyhow::Result<Value> {
+        let output = Command::new(bin.join("mcclstm-host"))
+            .args(args)
+            .env("MCCLSTM_CLAP_BUNDLE", &bundle)
+            .output()
+            .context("cannot run mcclstm-host")?;
+        if !output.status.success() {
+            bail!(
+                "mcclstm-host {args:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(serde_json::from_slice(&output.stdout)?)
+    };
+    eprintln!("==> plugin at real-time pace (60 s)");
+    let paced = host(&[
+        "--realtime",
+        "--realtime-pace",
+        "--rate",
+        "48000",
+        "--seconds",
+        "60",
+        "--block",
+        "512",
+    ])?;
+    let mut blocks = Vec::new();
+    for block in ["64", "512", "4096"] {
+        eprintln!("==> plugin offline, blocks of {block}");
+        blocks.push((
+            block,
+            host(&["--rate", "48000", "--seconds", "60", "--block", block])?,
+        ));
+    }
+    eprintln!("==> plugin, an hour offline (memory)");
+    let hour = host(&[
+        "--stream-minutes",
+        "60",
+        "--rate",
+        "48000",
+        "--block",
+        "512",
+    ])?;
+
+    // 5. Training: our epoch and JAX's, back to back.
+    let epoch_out = Command::new(cargo_path())
+        .args(["test", "-p", "mcclstm-trainer", "--bench", "epoch"])
+        .output()
+        .context("cannot run the epoch bench")?;
+    if !epoch_out.status.success() {
+        bail!(
+            "the epoch bench failed: {}",
+            String::from_utf8_lossy(&epoch_out.stderr)
+        );
+    }
+    let epoch = json_line(&String::from_utf8_lossy(&epoch_out.stdout), "epoch-json ")
+        .context("the epoch bench printed no epoch-json line")?;
+    eprintln!("==> JAX epoch");
+    let jax_out = Command::new(&python)
+        .arg(root.join("scripts/epoch_reference_jax.py"))
+        .output()
+        .context("cannot run the JAX reference")?;
+    let jax = if jax_out.status.success() {
+        json_line(&String::from_utf8_lossy(&jax_out.stdout), "").unwrap_or(Value::Null)
+    } else {
+        eprintln!(
+            "the JAX reference failed: {}",
+            String::from_utf8_lossy(&jax_out.stderr)
+        );
+        Value::Null
+    };
+
+    let results = json!({
+        "machine": machine(),
+        "rust": rust,
+        "peers": peers,
+        "analyze_ours": ours_analyze,
+        "analyze_ours_one_clip": ours_one,
+        "clips": clips.len(),
+        "plugin_paced": paced,
+        "plugin_offline": blocks.iter().map(|(b, v)| json!({"block": b, "result": v})).collect::<Vec<_>>(),
+        "plugin_hour": hour,
+        "epoch_ours": epoch,
+        "epoch_jax": jax,
+    });
+    std::fs::write(
+        root.join("BENCHMARKS.json"),
+        serde_json::to_string_pretty(&results)? + "\n",
+    )?;
+    std::fs::write(root.join("BENCHMARKS.md"), report(&results))?;
+    eprintln!("==> wrote BENCHMARKS.md and BENCHMARKS.json");
+    Ok(())
+}
+
+fn cargo_path() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// The peers' virtual environment, created and filled from the pinned requirement files.
+fn venv(target: &Path) -> anyhow::Result<PathBuf> {
+    let dir = target.join("bench-venv");
+    let python = dir.join("bin/python");
+    let stamp = dir.join(".installed");
+    let requirements = [
+        "scripts/requirements-peers.txt",
+        "scripts/requirements-bench.txt",
+    ];
+    let wanted: String = requirements
+        .iter()
+        .map(|r| std::fs::read_to_string(r).unwrap_or_default())
+        .collect();
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
+        return Ok(python);
+    }
+    if !python.exists() {
+        run(
+            "python3 -m venv target/bench-venv",
+            Command::new("python3").args(["-m", "venv"]).arg(&dir),
+        )?;
+    }
+    for r in requirements {
+        run(
+            &format!("pip install -r {r}"),
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
+                .arg(r),
+        )?;
+    }
+    std::fs::write(&stamp, wanted)?;
+    Ok(python)
+}
+
+fn read_json(path: &Path) -> anyhow::Result<Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+/// The first line starting with `prefix` whose rest is a JSON object.
+fn json_line(text: &str, prefix: &str) -> Option<Value> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix(prefix))
+        .find_map(|l| {
+            serde_json::from_str::<Value>(l.trim())
+                .ok()
+                .filter(Value::is_object)
+        })
+}
+
+fn measure(step: &str, command: &mut Command) -> anyhow::Result<Value> {
+    eprintln!("==> {step}");
+    let output = command
+        .output()
+        .with_context(|| format!("{step}: cannot start"))?;
+    let value: Value = serde_json::from_slice(&output.stdout).with_context(|| {
+        format!(
+            "{step}: no measurement ({})",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })?;
+    if value["rc"].as_i64() != Some(0) {
+        bail!("{step} failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(value)
+}
+
+fn list_clips(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let csv = std::fs::read_to_string(dir.join("tracks.csv"))?;
+    let clips: Vec<PathBuf> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .map(|p| dir.join(p))
+        .collect();
+    anyhow::ensure!(
+        clips.len() == 100,
+        "expected 100 clips, found {}",
+        clips.len()
+    );
+    Ok(clips)
+}
+
+fn machine() -> Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
+        .unwrap_or_default();
+    let rustc = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    json!({
+        "cpu": model,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "rustc": rustc,
+        "date": date,
+    })
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn timing(v: &Value) -> String {
+    format!(
+        "{:.3} ms ({:.3}-{:.3}, {} runs)",
+        f(&v["median_ms"]),
+        f(&v["min_ms"]),
+        f(&v["max_ms"]),
+        v["runs"]
+    )
+}
+
+/// "2.1x faster" or "1.4x slower": how our time compares with a peer's.
+fn ratio(ours: f64, peer: f64) -> String {
+    if ours <= peer {
+        format!("ours {:.1}x faster", peer / ours)
+    } else {
+        format!("ours {:.1}x slower", ours / peer)
+    }
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok { "met" } else { "**not met**" }
+}
+
+fn report(r: &Value) -> String {
+    let m = &r["machine"];
+    let rust = &r["rust"];
+    let peers = &r["peers"];
+    let versions = &peers["versions"];
+    let mut s = String::new();
+    s.push_str("# Benchmarks\n\n");
+    s.push_str(&format!(
+        "Written by `cargo xtask bench` on {} ({} cores), {}, {}. Every comparison ran on the same \
+         inputs in the same run; times are medians of repeated runs with min-max beside them, \
+         one thread each unless said. The raw figures are in `BENCHMARKS.json`.\n\n\
+         Peers: Python {}, numpy {}, librosa {}, onnxruntime {}, soxr {}; ours: tract (the \
+         plugin's runner), ONNX Runtime {} through `ort`, burn (training).\n\n",
+        m["cpu"].as_str().unwrap_or("?"),
+        m["cores"],
+        m["rustc"].as_str().unwrap_or("?"),
+        m["date"].as_str().unwrap_or("?"),
+        versions["python"].as_str().unwrap_or("?"),
+        versions["numpy"].as_str().unwrap_or("?"),
+        versions["librosa"].as_str().unwrap_or("?"),
+        versions["onnxruntime"].as_str().unwrap_or("?"),
+        versions["soxr"].as_str().unwrap_or("?"),
+        versions["onnxruntime"].as_str().unwrap_or("?"),
+    ));
+
+    // 1.
+    let fe = f(&rust["frontend"]["median_ms"]);
+    let fe_peer = f(&peers["frontend"]["median_ms"]);
+    s.push_str("## 1. Log-mel of a 30 s clip (`paper` preset)\n\n| | time | |\n|---|---|---|\n");
+    s.push_str(&format!(
+        "| mcclstm frontend | {} | |\n",
+        timing(&rust["frontend"])
+    ));
+    s.push_str(&format!(
+        "| librosa `melspectrogram` + `power_to_db` | {} | {} |\n\n",
+        timing(&peers["frontend"]),
+        ratio(fe, fe_peer)
+    ));
+    s.push_str(&format!(
+        "Checked equal first: max difference {:.2e} dB over {} frames x 40 mels.\n\n",
+        f(&peers["frontend"]["max_abs_diff_db"]),
+        rust["frontend_frames"]
+    ));
+
+    // 2.
+    let tract = f(&rust["chunk_tract"]["median_ms"]);
+    let ort_rust = f(&rust["chunk_ort_rust"]["median_ms"]);
+    let ort_py = f(&peers["chunk_onnxruntime_python"]["median_ms"]);
+    s.push_str(&format!(
+        "## 2. One chunk through MCCLSTM (`models/genre.onnx`, {} bytes)\n\n\
+         | runtime | time | |\n|---|---|---|\n",
+        rust["genre_bytes"]
+    ));
+    s.push_str(&format!(
+        "| tract, our runner (the plugin's) | {} | |\n",
+        timing(&rust["chunk_tract"])
+    ));
+    s.push_str(&format!(
+        "| ONNX Runtime from Rust (`ort`) | {} | {} |\n",
+        timing(&rust["chunk_ort_rust"]),
+        ratio(tract, ort_rust)
+    ));
+    s.push_str(&format!(
+        "| onnxruntime in Python | {} | {} |\n\n",
+        timing(&peers["chunk_onnxruntime_python"]),
+        ratio(tract, ort_py)
+    ));
+    s.push_str(&format!(
+        "Outputs checked equal first: ONNX Runtime vs tract {:.1e} (Rust), {:.1e} (Python). \
+         Model load (contract check, optimise, plan): genre {}, mood {}.\n\n",
+        f(&rust["ort_vs_tract_max_abs_diff"]),
+        f(&peers["chunk_onnxruntime_python"]["max_abs_diff"]),
+        timing(&rust["load_genre"]),
+        timing(&rust["load_mood"])
+    ));
+    if tract > ort_rust {
+        s.push_str(
+            "Where we lose: ONNX Runtime's convolution kernels (MLAS) beat tract's on the B \
+             channel's 13x9 convolution. The plugin keeps tract (pure Rust, no shared library \
+             to ship, plans once); the gap closes with tract's im2col/packing improvements or by \
+             running the step through `ort` where shipping its library is acceptable.\n\n",
+        );
+    }
+
+    // 3.
+    let audio_s = f(&peers["analyze"]["audio_seconds"]);
+    let ours = &r["analyze_ours"];
+    let ours_wall = f(&ours["wall_s"]);
+    let ours_cpu = f(&ours["cpu_s"]);
+    let py_wall = f(&peers["analyze"]["wall_s"]);
+    s.push_str(&format!(
+        "## 3. `mcclstm analyze` of {} clips of 30 s (44.1 kHz WAV: decode, resample, frontend, \
+         genre and mood models)\n\n| | wall | CPU | times real time | |\n|---|---|---|---|---|\n",
+        r["clips"]
+    ));
+    s.push_str(&format!(
+        "| `mcclstm analyze` (one process, one thread) | {:.2} s | {:.2} s | {:.0}x | |\n",
+        ours_wall,
+        ours_cpu,
+        audio_s / ours_wall
+    ));
+    s.push_str(&format!(
+        "| librosa.load + log-mel + onnxruntime (Python) | {:.2} s | {:.2} s | {:.0}x | {} |\n\n",
+        py_wall,
+        f(&peers["analyze"]["cpu_s"]),
+        audio_s / py_wall,
+        ratio(ours_wall, py_wall)
+    ));
+    s.push_str(&format!(
+        "The two pipelines agree on the top class for {:.0}% (genre) and {:.0}% (mood) of the \
+         clips (resamplers differ: rubato here, soxr in librosa).\n\n",
+        100.0 * f(&peers["analyze"]["top_agreement"]["genre"]),
+        100.0 * f(&peers["analyze"]["top_agreement"]["mood"])
+    ));
+
+    // 4.
+    let paced = &r["plugin_paced"];
+    let paced_ns = f(&paced["process_ns_per_frame"]);
+    let wall = f(&paced["wall_s"]);
+    let total_cpu = f(&paced["cpu_s"]);
+    let audio_cpu = f(&paced["process_cpu_s"]);
+    let analysis_share = 100.0 * (total_cpu - audio_cpu).max(0.0) / wall;
+    s.push_str(
+        "## 4. The plugin in a host (release CLAP bundle in the project's host, 48 kHz stereo)\n\n\
+         | | `process()` per stereo frame | longest block |\n|---|---|---|\n",
+    );
+    for b in r["plugin_offline"].as_array().into_iter().flatten() {
+        s.push_str(&format!(
+            "| offline (analysis inline, as in a bounce), blocks of {} | {:.1} ns | {:.0} us |\n",
+            b["block"].as_str().unwrap_or("?"),
+            f(&b["result"]["process_ns_per_frame"]),
+            f(&b["result"]["max_process_us"])
+        ));
+    }
+    s.push_str(&format!(
+        "| real-time pace, blocks of 512 | {paced_ns:.1} ns | {:.0} us |\n\n",
+        f(&paced["max_process_us"])
+    ));
+    s.push_str(&format!(
+        "At real-time pace for {wall:.0} s the whole process used {total_cpu:.2} s of CPU; the \
+         audio thread {audio_cpu:.3} s. The rest, {analysis_share:.2}% of one core, is the \
+         analysis thread (resampling, frontend, model steps) and the host's own loop.\n\n"
+    ));
+
+    // 5.
+    let epoch = &r["epoch_ours"];
+    let jax = &r["epoch_jax"];
+    s.push_str(
+        "## 5. One MCCLSTM training epoch (paper sizes, synthetic GTZAN-sized set, batches of 8, \
+         CPU)\n\n| framework | epoch | step median |\n|---|---|---|\n",
+    );
+    s.push_str(&format!(
+        "| burn (flex backend), ours | {:.1} s | {:.0} ms |\n",
+        f(&epoch["epoch_s"]),
+        f(&epoch["step_median_ms"])
+    ));
+    if jax.is_object() {
+        s.push_str(&format!(
+            "| {} | {:.1} s | {:.0} ms |\n\n{}\n\n",
+            jax["framework"].as_str().unwrap_or("JAX"),
+            f(&jax["epoch_s"]),
+            f(&jax["step_median_ms"]),
+            ratio(f(&epoch["epoch_s"]), f(&jax["epoch_s"]))
+        ));
+    } else {
+        s.push_str("| JAX | did not run here (see the log) | |\n\n");
+    }
+    s.push_str(&format!(
+        "{} train + {} validation tracks x 8 chunks, {} threads.\n\n",
+        epoch["train_tracks"], epoch["validation_tracks"], epoch["threads"]
+    ));
+
+    // 6.
+    let hour = &r["plugin_hour"];
+    s.push_str("## 6. Peak memory\n\n| | peak resident memory |\n|---|---|\n");
+    s.push_str(&format!(
+        "| `mcclstm analyze`, one clip, both models | {:.1} MB |\n",
+        f(&r["analyze_ours_one_clip"]["peak_rss_kb"]) / 1024.0
+    ));
+    s.push_str(&format!(
+        "| `mcclstm analyze`, 100 clips | {:.1} MB |\n",
+        f(&ours["peak_rss_kb"]) / 1024.0
+    ));
+    s.push_str(&format!(
+        "| the Python pipeline, 100 clips | {:.1} MB |\n",
+        f(&peers["analyze"]["peak_rss_kb"]) / 1024.0
+    ));
+    s.push_str(&format!(
+        "| host with one plugin instance, 60 s at real-time pace | {:.1} MB ({:.1} MB before the \
+         bundle was loaded) |\n",
+        f(&paced["peak_rss_kb"]) / 1024.0,
+        f(&paced["rss_kb_before_load"]) / 1024.0
+    ));
+    s.push_str(&format!(
+        "| the same, after 5 minutes / after 60 minutes of audio | {:.1} / {:.1} MB |\n\n",
+        f(&hour["rss_kb_after_5_min"]) / 1024.0,
+        f(&hour["rss_kb_end"]) / 1024.0
+    ));
+
+    // Budgets.
+    let per_chunk = fe * f(&rust["frames_per_chunk"]) / f(&rust["frontend_frames"]) + tract;
+    let offline_512 = r["plugin_offline"]
+        .as_array()
+        .and_then(|a| a.iter().find(|b| b["block"] == "512"))
+        .map(|b| f(&b["result"]["process_ns_per_frame"]))
+        .unwrap_or(f64::NAN);
+    let one_core_rt = 30.0 / f(&r["analyze_ours_one_clip"]["cpu_s"]);
+    let load = f(&rust["load_genre"]["median_ms"]);
+    let growth = f(&hour["rss_kb_end"]) - f(&hour["rss_kb_after_5_min"]);
+    s.push_str("## DESIGN.md budgets\n\n| budget | measured | |\n|---|---|---|\n");
+    s.push_str(&format!(
+        "| audio thread under 20 ns per stereo frame | {offline_512:.1} ns offline, {paced_ns:.1} \
+         ns at real-time pace (blocks of 512) | {} offline, {} paced |\n",
+        met(offline_512 < 20.0),
+        met(paced_ns < 20.0)
+    ));
+    s.push_str(&format!(
+        "| frontend faster than librosa on a 30 s clip | {fe:.2} ms vs {fe_peer:.2} ms | {} |\n",
+        met(fe < fe_peer)
+    ));
+    s.push_str(&format!(
+        "| one chunk (frames + model step) under 1 ms on one core | {per_chunk:.2} ms | {} |\n",
+        met(per_chunk < 1.0)
+    ));
+    s.push_str(&format!(
+        "| live CPU share under 0.1% of a core | {analysis_share:.2}% | {} |\n",
+        met(analysis_share < 0.1)
+    ));
+    s.push_str(&format!(
+        "| `mcclstm analyze` of a 30 s WAV at least 1000x real time on one core, decoding \
+         included | {one_core_rt:.0}x (whole process: start, model loads, both models) | {} |\n",
+        met(one_core_rt >= 1000.0)
+    ));
+    s.push_str(&format!(
+        "| model load under 100 ms | {load:.1} ms | {} |\n",
+        met(load < 100.0)
+    ));
+    s.push_str(&format!(
+        "| plugin memory flat over an hour of audio | {:+.1} MB between minute 5 and minute 60 | {} |\n",
+        growth / 1024.0,
+        met(growth.abs() < 1024.0)
+    ));
+    s.push_str(
+        "| training epoch reported beside a reference | section 5 | met |\n\n\
+         Run it again with `cargo xtask bench` (about 15 minutes on 2 cores after the builds).\n",
+    );
+    s
+}
