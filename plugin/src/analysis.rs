@@ -425,7 +425,7 @@ mod tests {
     fn analyzer(host_rate: u32) -> (Analyzer, Arc<Published>, Arc<McclstmParams>) {
         let published = Arc::new(Published::default());
         let params = Arc::new(McclstmParams::default());
-        let models = std::array::from_fn(|slot| models::embedded(slot).map(|m| m.unwrap()));
+        let models = std::array::from_fn(|slot| models::default_model(slot).map(|m| m.unwrap()));
         let analyzer = Analyzer::new(
             host_rate,
             512,

@@ -13,7 +13,7 @@ use nice_plug_egui::{
 };
 
 use crate::analysis::{Command, CommandSender};
-use crate::models::SLOTS;
+use crate::models::{self, SLOTS};
 use crate::params::McclstmParams;
 use crate::published::{MAX_SLOTS, Published};
 
@@ -294,10 +294,12 @@ impl McclstmEditor {
                 let _ = self.commands.try_send(Command::LoadModel { slot, path });
             }
             if ui.button("Embedded").clicked() {
-                if let Ok(mut paths) = self.params.model_paths.lock()
-                    && let Some(p) = paths.get_mut(slot)
-                {
-                    *p = None;
+                if let Ok(mut paths) = self.params.model_paths.lock() {
+                    if paths.len() < MAX_SLOTS {
+                        paths.resize(MAX_SLOTS, None);
+                    }
+                    // A slot that is off by default remembers that the user turned it on.
+                    paths[slot] = (!SLOTS[slot].enabled).then(|| models::EMBEDDED_PATH.to_string());
                 }
                 let _ = self.commands.try_send(Command::UseEmbedded { slot });
             }

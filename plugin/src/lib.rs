@@ -77,6 +77,9 @@ impl Mcclstm {
             .unwrap_or_default();
         std::array::from_fn(|slot| {
             if let Some(Some(path)) = paths.get(slot) {
+                if path == models::EMBEDDED_PATH {
+                    return models::embedded(slot).and_then(Result::ok);
+                }
                 match Model::from_file(std::path::Path::new(path)) {
                     Ok(model) => return Some(model),
                     Err(e) => {
@@ -86,7 +89,7 @@ impl Mcclstm {
                     }
                 }
             }
-            models::embedded(slot).and_then(Result::ok)
+            models::default_model(slot).and_then(Result::ok)
         })
     }
 

@@ -1,8 +1,6 @@
-//! The models the plugin ships with, embedded in the binary.
-//!
-//! Until trained default models land, these are development models written by our ONNX writer
-//! with random weights (see `models/README.md`): they exercise the whole live path, and the editor
-//! says they are untrained.
+//! The models the plugin ships with, embedded in the binary: MCCLSTM models trained by our
+//! trainer on the data the project makes (`cargo xtask models`; each has a model card in
+//! `models/`). Dance is embedded but off by default; the editor's "Embedded" button turns it on.
 
 use mcclstm_engine::{ContractError, Model};
 
@@ -18,27 +16,40 @@ pub struct SlotSpec {
 pub const SLOTS: [SlotSpec; 3] = [
     SlotSpec {
         name: "genre",
-        embedded: Some(include_bytes!("../../models/dev-genre.onnx")),
+        embedded: Some(include_bytes!("../../models/genre.onnx")),
         enabled: true,
     },
     SlotSpec {
         name: "mood",
-        embedded: Some(include_bytes!("../../models/dev-mood.onnx")),
+        embedded: Some(include_bytes!("../../models/mood.onnx")),
         enabled: true,
     },
     SlotSpec {
         name: "dance",
-        embedded: None,
+        embedded: Some(include_bytes!("../../models/dance.onnx")),
         enabled: false,
     },
 ];
 
-/// Loads a slot's embedded model.
+/// What a saved model path of [`SLOTS`]' slot says when the user chose the embedded model of a
+/// slot that is off by default (so the choice survives a reload of the project).
+pub const EMBEDDED_PATH: &str = "embedded";
+
+/// Loads a slot's embedded model, whether or not the slot runs by default.
 pub fn embedded(slot: usize) -> Option<Result<Model, ContractError>> {
     SLOTS
         .get(slot)
-        .and_then(|s| s.embedded.filter(|_| s.enabled))
+        .and_then(|s| s.embedded)
         .map(Model::from_bytes)
+}
+
+/// The model a slot starts with when the user chose none: the embedded one of a slot that runs
+/// by default.
+pub fn default_model(slot: usize) -> Option<Result<Model, ContractError>> {
+    SLOTS
+        .get(slot)
+        .filter(|s| s.enabled)
+        .and_then(|_| embedded(slot))
 }
 
 #[cfg(test)]
@@ -48,10 +59,13 @@ mod tests {
     #[test]
     fn embedded_models_pass_the_contract() {
         for (i, spec) in SLOTS.iter().enumerate() {
-            if let Some(model) = embedded(i) {
-                let model = model.unwrap_or_else(|e| panic!("{}: {e}", spec.name));
-                assert_eq!(model.description().task, spec.name);
-            }
+            let model = embedded(i)
+                .unwrap_or_else(|| panic!("{} has no embedded model", spec.name))
+                .unwrap_or_else(|e| panic!("{}: {e}", spec.name));
+            assert_eq!(model.description().task, spec.name);
         }
+        // Genre and mood run by default, dance does not.
+        assert!(default_model(0).is_some() && default_model(1).is_some());
+        assert!(default_model(2).is_none());
     }
 }

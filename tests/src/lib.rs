@@ -5,6 +5,9 @@
 //! nice-plug's `assert_process_allocs`, so any allocation in `process()` aborts the host), or the
 //! file `MCCLSTM_CLAP_BUNDLE` names. A missing bundle is an error, never a skipped test.
 
+#[cfg(target_os = "linux")]
+pub mod vst3_host;
+
 use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -186,7 +186,7 @@ fn offline_render_equals_the_engine_on_the_same_audio() {
         .map(|(l, r)| (l + r) * 0.5)
         .collect();
     let at_model_rate = resample(&mono, 44_100, 22_050).unwrap();
-    for (slot, file) in [(0usize, "dev-genre.onnx"), (1, "dev-mood.onnx")] {
+    for (slot, file) in [(0usize, "genre.onnx"), (1, "mood.onnx")] {
         let bytes =
             std::fs::read(format!("{}/../models/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
         let model = Model::from_bytes(&bytes).unwrap();

@@ -7,6 +7,7 @@ pub mod arch;
 pub mod bin_jobs;
 pub mod cache;
 pub mod dataset;
+pub mod defaults;
 pub mod demo;
 pub mod evaluate;
 pub mod export;

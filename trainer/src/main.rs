@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use mcclstm_engine::{Architecture, Model, Preset};
@@ -37,7 +37,8 @@ enum Command {
         /// Audio files to analyse.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Model files (.onnx); repeat for several models.
+        /// Model files (.onnx); repeat for several models. Default: the embedded genre and mood
+        /// models.
         #[arg(long = "model", short = 'm')]
         models: Vec<PathBuf>,
         /// Print JSON (one array of file results) instead of text.
@@ -95,10 +96,9 @@ enum Command {
     /// Track accuracy and confusion matrix of a model file on a data set (the engine's path, as
     /// `analyze`).
     Evaluate(bin_jobs::EvaluateArgs),
-    /// Synthesise a demo track and analyse it with an untrained development model: shows the
-    /// whole pipeline working before trained models exist.
+    /// Synthesise a demo track and analyse it with the embedded genre and mood models.
     Demo {
-        /// Where to write demo.wav and the development model.
+        /// Where to write demo.wav.
         #[arg(long, default_value = "target/demo")]
         out: PathBuf,
     },
@@ -164,11 +164,7 @@ fn main() -> ExitCode {
 
 fn load_models(paths: &[PathBuf]) -> anyhow::Result<Vec<NamedModel>> {
     if paths.is_empty() {
-        bail!(
-            "no model given: pass --model M.onnx (trained default models will be embedded once \
-             models/genre.onnx and models/mood.onnx exist; `mcclstm export-random` writes a \
-             development model)"
-        );
+        return mcclstm_trainer::defaults::load();
     }
     paths
         .iter()
@@ -260,13 +256,12 @@ fn run_demo(out: &Path) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
     let wav = out.join("demo.wav");
     demo::write_demo_track(&wav, 20.0)?;
-    let model_path = out.join("development-mcclstm.onnx");
-    demo::write_development_model(&model_path)?;
     println!(
-        "Wrote {} and {}.\nNOTE: the model has random weights (no trained model ships yet), so the \
-         classes below show the pipeline working, not a judgement of the music.\n",
-        wav.display(),
-        model_path.display()
+        "Wrote {} (a synthesised four-chord groove at 120 BPM) and analysed it with the embedded \
+         genre and mood models.\nThey were trained on music the project makes (General MIDI \
+         rendered with a SoundFont; see models/*.MODEL_CARD.md), so treat their view of real \
+         recordings as an estimate.\n",
+        wav.display()
     );
-    run_analyze(&[wav], &[model_path], false)
+    run_analyze(&[wav], &[], false)
 }

@@ -123,15 +123,17 @@ fn bad_files_are_reported_and_skipped_and_the_exit_code_says_so() {
 }
 
 #[test]
-fn analyze_without_a_model_says_how_to_get_one() {
+fn analyze_without_a_model_uses_the_embedded_genre_and_mood_models() {
     let f = fixture();
-    let out = mcclstm(&["analyze", s(&f.song)]);
-    assert!(!out.status.success());
-    assert!(
-        text(&out).1.contains("no model given: pass --model"),
-        "{}",
-        text(&out).1
-    );
+    let out = mcclstm(&["analyze", "--json", s(&f.song)]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let models = json[0]["models"].as_array().unwrap();
+    let tasks: Vec<&str> = models.iter().map(|m| m["task"].as_str().unwrap()).collect();
+    assert_eq!(tasks, ["genre", "mood"]);
+    assert_eq!(models[0]["model"], "embedded:genre");
+    assert_eq!(models[0]["labels"].as_array().unwrap().len(), 10);
+    assert_eq!(models[1]["labels"].as_array().unwrap().len(), 5);
 }
 
 #[test]

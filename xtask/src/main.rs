@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask test [-- CARGO TEST ARGS]`: the project's whole check, as CI runs it: formatting,
 //!   clippy with warnings as errors, and every test. Installs ONNX Runtime (the `onnxruntime` wheel,
-//!   pinned) under `target/onnxruntime` when it is missing, for the export parity tests.
+//!   pinned) under `target/onnxruntime` when it is missing, for the export parity tests, and
+//!   Debian's abcmidi and fluid-soundfont-gm for the data maker's tests.
 //! - `cargo xtask bundle <package> [--release]`: CLAP and VST3 bundles (nice-plug-xtask).
 //! - `cargo xtask screenshot`: runs the standalone plugin under Xvfb while it analyses the demo
 //!   track and saves `docs/editor.png`. Installs xvfb, imagemagick and the ALSA headers (Debian
@@ -82,6 +83,8 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         cargo().args(["fmt", "--all", "--check"]),
     )?;
     let ort = install_onnxruntime(&root)?;
+    // The data maker's tests render with the real SoundFont and abc2midi.
+    models::install_packages()?;
     run(
         "cargo clippy -D warnings",
         cargo().args([
@@ -113,6 +116,10 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
             .env(
                 "MCCLSTM_CLAP_BUNDLE",
                 target_dir(&root).join("bundled/MCCLSTM.clap"),
+            )
+            .env(
+                "MCCLSTM_VST3_BUNDLE",
+                target_dir(&root).join("bundled/MCCLSTM.vst3"),
             ),
     )?;
     eprintln!("==> all checks passed");
