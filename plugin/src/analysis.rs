@@ -23,6 +23,8 @@ use crate::published::{History, HistoryEntry, MAX_CLASSES, MAX_SLOTS, Published}
 
 /// Most samples the analysis thread takes from the ring at once.
 const READ_BLOCK: usize = 4096;
+/// Samples the analysis thread waits for before it reads the ring (about 85 ms at 48 kHz).
+const MIN_BATCH: usize = 4096;
 
 /// Samples quieter than this (about -80 dBFS) count as silence.
 pub const SILENCE_LEVEL: f32 = 1e-4;
@@ -340,7 +342,11 @@ impl AnalysisThread {
                         analyzer.handle(command);
                     }
                     let available = consumer.slots().min(block.len());
-                    if available > 0 {
+                    let stopping = stop_flag.load(Ordering::Acquire);
+                    // Reads of a few hundred samples cost more per sample (each push runs the
+                    // resampler, frontend and publishing) than they gain in latency against a
+                    // 3.7 s chunk: wait for a batch, unless the thread is draining to stop.
+                    if available >= MIN_BATCH.min(block.len()) || (available > 0 && stopping) {
                         if let Ok(chunk) = consumer.read_chunk(available) {
                             let (a, b) = chunk.as_slices();
                             block[..a.len()].copy_from_slice(a);
@@ -350,10 +356,10 @@ impl AnalysisThread {
                         }
                         continue;
                     }
-                    if stop_flag.load(Ordering::Acquire) {
+                    if stopping {
                         break;
                     }
-                    std::thread::sleep(Duration::from_millis(2));
+                    std::thread::sleep(Duration::from_millis(20));
                 }
             })?;
         Ok(Self {

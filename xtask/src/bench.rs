@@ -155,6 +155,16 @@ pub fn bench() -> anyhow::Result<()> {
         "--block",
         "512",
     ])?;
+    eprintln!("==> plugin in real-time mode, host as fast as it goes (60 s)");
+    let unpaced = host(&[
+        "--realtime",
+        "--rate",
+        "48000",
+        "--seconds",
+        "60",
+        "--block",
+        "512",
+    ])?;
     let mut blocks = Vec::new();
     for block in ["64", "512", "4096"] {
         eprintln!("==> plugin offline, blocks of {block}");
@@ -209,6 +219,7 @@ pub fn bench() -> anyhow::Result<()> {
         "analyze_ours_one_clip": ours_one,
         "clips": clips.len(),
         "plugin_paced": paced,
+        "plugin_realtime_unpaced": unpaced,
         "plugin_offline": blocks.iter().map(|(b, v)| json!({"block": b, "result": v})).collect::<Vec<_>>(),
         "plugin_hour": hour,
         "epoch_ours": epoch,
@@ -485,13 +496,28 @@ fn report(r: &Value) -> String {
         100.0 * f(&peers["analyze"]["top_agreement"]["mood"])
     ));
 
+    if ours_wall > py_wall {
+        s.push_str(&format!(
+            "Where we lose: per clip, our model steps cost {:.1} ms in tract against {:.1} ms in \
+             ONNX Runtime (section 2: 2 models x 8 chunks), and our resampler (rubato's sinc \
+             resampler, chosen for quality) costs more than soxr. What would close the gap: \
+             running the steps through ONNX Runtime in the command (it ships beside the binary \
+             anyway for the trainer's checks), an FFT or polyphase resampler for the common \
+             44.1/48 kHz to 22.05 kHz ratios, and analysing files in parallel (the command uses \
+             one thread; so does the Python pipeline here).\n\n",
+            16.0 * tract,
+            16.0 * ort_py
+        ));
+    }
+
     // 4.
     let paced = &r["plugin_paced"];
     let paced_ns = f(&paced["process_ns_per_frame"]);
     let wall = f(&paced["wall_s"]);
     let total_cpu = f(&paced["cpu_s"]);
     let audio_cpu = f(&paced["process_cpu_s"]);
-    let analysis_share = 100.0 * (total_cpu - audio_cpu).max(0.0) / wall;
+    let analysis_cpu = f(&paced["analysis_cpu_s"]);
+    let analysis_share = 100.0 * analysis_cpu / wall;
     s.push_str(
         "## 4. The plugin in a host (release CLAP bundle in the project's host, 48 kHz stereo)\n\n\
          | | `process()` per stereo frame | longest block |\n|---|---|---|\n",
@@ -504,14 +530,36 @@ fn report(r: &Value) -> String {
             f(&b["result"]["max_process_us"])
         ));
     }
+    let unpaced = &r["plugin_realtime_unpaced"];
+    let unpaced_ns = f(&unpaced["process_ns_per_frame"]);
+    s.push_str(&format!(
+        "| real-time mode, host as fast as it goes, blocks of 512 | {unpaced_ns:.1} ns | {:.0} us |\n",
+        f(&unpaced["max_process_us"])
+    ));
     s.push_str(&format!(
         "| real-time pace, blocks of 512 | {paced_ns:.1} ns | {:.0} us |\n\n",
         f(&paced["max_process_us"])
     ));
     s.push_str(&format!(
-        "At real-time pace for {wall:.0} s the whole process used {total_cpu:.2} s of CPU; the \
-         audio thread {audio_cpu:.3} s. The rest, {analysis_share:.2}% of one core, is the \
-         analysis thread (resampling, frontend, model steps) and the host's own loop.\n\n"
+        "In real-time mode the audio thread only downmixes into the ring. With the host far \
+         faster than real time the ring (4 s) fills and the plugin drops and counts samples \
+         instead of waiting: {} of the minute's 16 genre chunks were analysed, and the output \
+         stayed bit-exact ({}).\n\n",
+        unpaced["chunks"][0], unpaced["bit_exact"]
+    ));
+    s.push_str(&format!(
+        "At real-time pace for {wall:.0} s the whole process used {total_cpu:.2} s of CPU: the \
+         audio thread {audio_cpu:.3} s, the analysis thread {analysis_cpu:.2} s \
+         ({analysis_share:.2}% of one core: resampling, frontend, two model steps per chunk, and \
+         waking every 20 ms to look at the ring), the host's own loop the rest. Rendered \
+         offline, the same analysis of the same minute takes {offline_cpu:.2} s of CPU for the \
+         whole process, bundle and model loading included: the difference is the cost of \
+         running in small pieces between sleeps (cold caches, wake-ups).\n\n",
+        offline_cpu = r["plugin_offline"]
+            .as_array()
+            .and_then(|a| a.iter().find(|b| b["block"] == "512"))
+            .map(|b| f(&b["result"]["cpu_s"]))
+            .unwrap_or(f64::NAN),
     ));
 
     // 5.
@@ -571,19 +619,14 @@ fn report(r: &Value) -> String {
 
     // Budgets.
     let per_chunk = fe * f(&rust["frames_per_chunk"]) / f(&rust["frontend_frames"]) + tract;
-    let offline_512 = r["plugin_offline"]
-        .as_array()
-        .and_then(|a| a.iter().find(|b| b["block"] == "512"))
-        .map(|b| f(&b["result"]["process_ns_per_frame"]))
-        .unwrap_or(f64::NAN);
     let one_core_rt = 30.0 / f(&r["analyze_ours_one_clip"]["cpu_s"]);
     let load = f(&rust["load_genre"]["median_ms"]);
     let growth = f(&hour["rss_kb_end"]) - f(&hour["rss_kb_after_5_min"]);
     s.push_str("## DESIGN.md budgets\n\n| budget | measured | |\n|---|---|---|\n");
     s.push_str(&format!(
-        "| audio thread under 20 ns per stereo frame | {offline_512:.1} ns offline, {paced_ns:.1} \
-         ns at real-time pace (blocks of 512) | {} offline, {} paced |\n",
-        met(offline_512 < 20.0),
+        "| audio thread under 20 ns per stereo frame | {unpaced_ns:.1} ns (real-time mode), \
+         {paced_ns:.1} ns at real-time pace, blocks of 512 | {} / {} |\n",
+        met(unpaced_ns < 20.0),
         met(paced_ns < 20.0)
     ));
     s.push_str(&format!(
@@ -614,7 +657,9 @@ fn report(r: &Value) -> String {
     ));
     s.push_str(
         "| training epoch reported beside a reference | section 5 | met |\n\n\
-         Run it again with `cargo xtask bench` (about 15 minutes on 2 cores after the builds).\n",
+         Run it again with `cargo xtask bench`: about 2 minutes on 2 cores once the release \
+         binaries and the Python environment exist; the first run builds and installs them \
+         first.\n",
     );
     s
 }

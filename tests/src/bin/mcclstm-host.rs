@@ -53,11 +53,13 @@ fn main() -> anyhow::Result<()> {
 
     let rss_before_kb = status_kb("VmRSS")?;
     let cpu_before = cpu_seconds()?;
+    let analysis_cpu = AnalysisCpuWatch::start();
     let started = std::time::Instant::now();
     let bundle = Bundle::load(&bundle_path()?)?;
     let rendered = render(&bundle, &input, &options)?;
     let wall_s = started.elapsed().as_secs_f64();
     let cpu_s = cpu_seconds()? - cpu_before;
+    let analysis_cpu_s = analysis_cpu.stop();
     let bit_exact = rendered.output.iter().zip(&input).all(|(o, i)| {
         o.len() == i.len() && o.iter().zip(i).all(|(a, b)| a.to_bits() == b.to_bits())
     });
@@ -74,6 +76,8 @@ fn main() -> anyhow::Result<()> {
         "wall_s": wall_s,
         "cpu_s": cpu_s,
         "process_cpu_s": rendered.total_process_time.as_secs_f64(),
+        // The plugin's analysis thread alone (last reading before it ended; 10 ms resolution).
+        "analysis_cpu_s": analysis_cpu_s,
         "rss_kb_before_load": rss_before_kb,
         "peak_rss_kb": status_kb("VmHWM")?,
     });
@@ -90,6 +94,55 @@ fn tune(start: usize, n: usize, rate: f64) -> Vec<f32> {
                 + 0.2 * (TAU * 55.0 * t).sin() * (TAU * 2.0 * t).sin().max(0.0)
         })
         .collect()
+}
+
+/// Watches the CPU time of the plugin's analysis thread (named `mcclstm-analysis`, which Linux
+/// shortens to 15 characters) while a render runs: the thread is gone once the plugin deactivates,
+/// so the last reading is kept.
+struct AnalysisCpuWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: std::thread::JoinHandle<f64>,
+}
+
+impl AnalysisCpuWatch {
+    fn start() -> Self {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let mut last = 0.0f64;
+            while !flag.load(Ordering::Acquire) {
+                if let Some(seconds) = thread_cpu_seconds("mcclstm-analysi") {
+                    last = last.max(seconds);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            last
+        });
+        Self { stop, handle }
+    }
+
+    fn stop(self) -> f64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        self.handle.join().unwrap_or(0.0)
+    }
+}
+
+/// CPU seconds (user + system) of this process's thread named `name`, if it runs.
+fn thread_cpu_seconds(name: &str) -> Option<f64> {
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).ok()?;
+        if comm.trim() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        let rest = stat.rsplit_once(") ")?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        return Some(ticks / 100.0);
+    }
+    None
 }
 
 /// Resident set size of this process in kB (Linux).
