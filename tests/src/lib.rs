@@ -98,6 +98,14 @@ pub enum Schedule {
         max: usize,
         seed: u64,
     },
+    /// How DAWs split their audio buffer (modelled, not captured from a particular host): a
+    /// nominal `buffer`, split in two at a random offset when sample-accurate automation changes
+    /// inside it (one buffer in four), cut short where a loop wraps (every 37 buffers), and a
+    /// short last block. Seeded.
+    HostLike {
+        buffer: usize,
+        seed: u64,
+    },
 }
 
 impl Schedule {
@@ -105,13 +113,30 @@ impl Schedule {
         let mut blocks = Vec::new();
         let mut left = total;
         let mut rng = StdRng::seed_from_u64(match self {
-            Schedule::Random { seed, .. } => seed,
+            Schedule::Random { seed, .. } | Schedule::HostLike { seed, .. } => seed,
             Schedule::Fixed(_) => 0,
         });
+        let mut buffers = 0usize;
         while left > 0 {
             let size = match self {
                 Schedule::Fixed(n) => n.max(1),
                 Schedule::Random { max, .. } => rng.random_range(1..=max.max(1)),
+                Schedule::HostLike { buffer, .. } => {
+                    buffers += 1;
+                    let mut size = buffer.max(2).min(left);
+                    if buffers.is_multiple_of(37) {
+                        // The loop end falls inside this buffer.
+                        size = rng.random_range(1..=size);
+                    }
+                    if size > 1 && rng.random_bool(0.25) {
+                        // Automation changes inside the buffer: the host splits it there.
+                        let split = rng.random_range(1..size);
+                        blocks.push(split);
+                        left -= split;
+                        size -= split;
+                    }
+                    size
+                }
             }
             .min(left);
             blocks.push(size);
@@ -122,7 +147,9 @@ impl Schedule {
 
     pub fn max(self) -> usize {
         match self {
-            Schedule::Fixed(n) | Schedule::Random { max: n, .. } => n.max(1),
+            Schedule::Fixed(n)
+            | Schedule::Random { max: n, .. }
+            | Schedule::HostLike { buffer: n, .. } => n.max(1),
         }
     }
 }
@@ -512,4 +539,36 @@ pub fn saved_history(bytes: &[u8]) -> anyhow::Result<Vec<Vec<HistoryEntry>>> {
         .get("history")
         .context("the state has no `history` field")?;
     Ok(serde_json::from_str::<History>(history)?.slots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_schedule_covers_the_audio_exactly_within_its_maximum() {
+        for schedule in [
+            Schedule::Fixed(512),
+            Schedule::Random { max: 300, seed: 1 },
+            Schedule::HostLike {
+                buffer: 441,
+                seed: 2,
+            },
+        ] {
+            let blocks = schedule.blocks(100_000);
+            assert_eq!(blocks.iter().sum::<usize>(), 100_000, "{schedule:?}");
+            assert!(
+                blocks.iter().all(|&b| b >= 1 && b <= schedule.max()),
+                "{schedule:?}"
+            );
+        }
+        // The host-like schedule splits some buffers, so it has blocks of several sizes.
+        let host = Schedule::HostLike {
+            buffer: 441,
+            seed: 2,
+        }
+        .blocks(100_000);
+        assert!(host.iter().filter(|&&b| b == 441).count() > host.len() / 2);
+        assert!(host.iter().any(|&b| b < 441));
+    }
 }

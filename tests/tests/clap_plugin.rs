@@ -134,6 +134,10 @@ fn every_rate_and_block_size_produces_chunk_results() {
             Schedule::Fixed(1),
             Schedule::Fixed(4096),
             Schedule::Random { max: 4096, seed: 1 },
+            Schedule::HostLike {
+                buffer: 441,
+                seed: 2,
+            },
         ] {
             let options = RenderOptions {
                 sample_rate: rate,

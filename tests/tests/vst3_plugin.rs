@@ -96,6 +96,10 @@ fn offline_render_is_bit_exact_and_equals_the_engine_at_44_1_and_48_khz() {
         for schedule in [
             Schedule::Fixed(512),
             Schedule::Random { max: 4096, seed: 3 },
+            Schedule::HostLike {
+                buffer: 1024,
+                seed: 5,
+            },
         ] {
             let mut session = offline_session(&bundle, None, f64::from(rate));
             let out = session.process(&input, schedule).unwrap();
