@@ -215,28 +215,35 @@ const SCREENSHOT_PACKAGES: [(&str, &str); 4] = [
     ("/usr/include/jack/jack.h", "libjack-jackd2-dev"),
 ];
 
-fn screenshot() -> anyhow::Result<()> {
-    let root = workspace_root()?;
-    std::env::set_current_dir(&root)?;
-    let missing: Vec<&str> = SCREENSHOT_PACKAGES
+/// Installs the Debian packages of `packages` (file that shows it is there, package) that are
+/// missing, with apt-get (as root); `purpose` names what needs them in the error.
+fn install_debian(packages: &[(&str, &str)], purpose: &str) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .filter(|(file, _)| !Path::new(file).exists())
         .map(|(_, package)| *package)
         .collect();
-    if !missing.is_empty() {
-        run(
-            "apt-get update",
-            Command::new("apt-get").args(["update", "-qq"]),
-        )
-        .context("the screenshot needs Debian packages; install them as root")?;
-        run(
-            &format!("apt-get install {}", missing.join(" ")),
-            Command::new("apt-get")
-                .args(["install", "-y", "-qq", "--no-install-recommends"])
-                .args(&missing)
-                .env("DEBIAN_FRONTEND", "noninteractive"),
-        )?;
+    if missing.is_empty() {
+        return Ok(());
     }
+    run(
+        "apt-get update",
+        Command::new("apt-get").args(["update", "-qq"]),
+    )
+    .with_context(|| format!("{purpose} needs Debian packages; install them as root"))?;
+    run(
+        &format!("apt-get install {}", missing.join(" ")),
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+fn screenshot() -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    install_debian(&SCREENSHOT_PACKAGES, "the screenshot")?;
     run(
         "build the standalone",
         cargo().args([

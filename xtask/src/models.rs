@@ -146,26 +146,7 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
 }
 
 pub(crate) fn install_packages() -> anyhow::Result<()> {
-    let missing: Vec<&str> = PACKAGES
-        .iter()
-        .filter(|(file, _)| !Path::new(file).exists())
-        .map(|(_, package)| *package)
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    run(
-        "apt-get update",
-        Command::new("apt-get").args(["update", "-qq"]),
-    )
-    .context("the training data needs Debian packages; install them as root")?;
-    run(
-        &format!("apt-get install {}", missing.join(" ")),
-        Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends"])
-            .args(&missing)
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
+    crate::install_debian(&PACKAGES, "the training data")
 }
 
 /// Ryan's Mammoth Collection from music21's wheel (downloaded, not installed: only the tune

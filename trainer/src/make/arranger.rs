@@ -24,22 +24,9 @@ use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, T
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// The GTZAN genre labels, in the data set's order.
-pub const GENRES: [&str; 10] = [
-    "blues",
-    "classical",
-    "country",
-    "disco",
-    "hiphop",
-    "jazz",
-    "metal",
-    "pop",
-    "reggae",
-    "rock",
-];
-
-/// The discrete emotions of the Eerola & Vuoskoski (2011) soundtrack set, in its order.
-pub const MOODS: [&str; 5] = ["anger", "fear", "sadness", "happiness", "tenderness"];
+/// The classes the arranger knows: GTZAN's genres and the soundtrack set's emotions, in the
+/// data sets' order (the readers' constants, so the two can never disagree).
+pub use crate::dataset::{GTZAN_GENRES as GENRES, SOUNDTRACK_EMOTIONS as MOODS};
 
 /// One generated piece.
 pub struct Song {
