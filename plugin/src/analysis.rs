@@ -199,6 +199,21 @@ impl Analyzer {
         self.segment += 1;
     }
 
+    /// Adds `analysed` samples, and the samples the audio thread dropped since the last call, to
+    /// the saved account. Returns whether any were dropped.
+    pub fn account(&mut self, analysed: u64) -> bool {
+        let dropped = self.published.dropped.load(Ordering::Acquire);
+        let newly_dropped = dropped.wrapping_sub(self.dropped_seen);
+        self.dropped_seen = dropped;
+        if (analysed > 0 || newly_dropped > 0)
+            && let Ok(mut h) = self.history.lock()
+        {
+            h.analysed_samples += analysed;
+            h.dropped_samples += newly_dropped;
+        }
+        newly_dropped > 0
+    }
+
     /// Analyses a block of mono host-rate samples.
     pub fn push(&mut self, samples: &[f32]) {
         let requests = self.published.reset_requests.load(Ordering::Acquire);
@@ -206,11 +221,9 @@ impl Analyzer {
             self.reset_seen = requests;
             self.reset();
         }
-        let dropped = self.published.dropped.load(Ordering::Acquire);
-        if dropped != self.dropped_seen {
+        if self.account(samples.len() as u64) {
             // Samples went missing between the last block and this one: the partial chunk would
             // straddle the gap, so it is discarded rather than corrupted.
-            self.dropped_seen = dropped;
             for slot in self.slots.iter_mut().flatten() {
                 slot.discard_partial_chunk();
             }
@@ -357,6 +370,8 @@ impl AnalysisThread {
                         continue;
                     }
                     if stopping {
+                        // The audio thread has stopped: count what it dropped after the last read.
+                        analyzer.account(0);
                         break;
                     }
                     std::thread::sleep(Duration::from_millis(20));
@@ -509,8 +524,8 @@ mod tests {
     }
 
     #[test]
-    fn dropped_samples_discard_the_partial_chunk() {
-        let (mut analyzer, published, _) = analyzer(22_050);
+    fn dropped_samples_discard_the_partial_chunk_and_are_saved() {
+        let (mut analyzer, published, params) = analyzer(22_050);
         let music = tone(22_050, 6.0);
         // 3 s in, the audio thread drops samples: the 3 s collected so far must not be completed
         // by samples from after the gap.
@@ -530,6 +545,20 @@ mod tests {
                 .load(Ordering::Relaxed),
             1
         );
+        // Drops after the last block are counted when the thread stops.
+        published.dropped.fetch_add(24, Ordering::AcqRel);
+        analyzer.account(0);
+        let history = params.history.lock().unwrap();
+        assert_eq!(history.analysed_samples, 22_050 * 7);
+        assert_eq!(history.dropped_samples, 1024);
+    }
+
+    #[test]
+    fn a_saved_state_from_before_the_account_still_loads() {
+        let old = r#"{"slots":[[{"task":"genre","segment":0,"chunk":0,"end_s":3.7,"probs":[1.0],"top":"rock"}]]}"#;
+        let history: History = serde_json::from_str(old).unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!((history.analysed_samples, history.dropped_samples), (0, 0));
     }
 
     #[test]

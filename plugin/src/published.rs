@@ -111,10 +111,19 @@ pub struct HistoryEntry {
     pub top: String,
 }
 
-/// The saved history: the last [`HISTORY_PER_SLOT`] chunks of each slot.
+/// The saved history: the last [`HISTORY_PER_SLOT`] chunks of each slot, and how much of the
+/// host's audio the analysis saw.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
     pub slots: Vec<VecDeque<HistoryEntry>>,
+    /// Host samples (per channel) handed to the analysis, over every session of this state.
+    #[serde(default)]
+    pub analysed_samples: u64,
+    /// Host samples the audio thread dropped because the analysis had fallen behind (its ring was
+    /// full), over every session of this state. Together with `analysed_samples` this accounts for
+    /// every sample the host processed, so a host (or a user) can tell how much was not analysed.
+    #[serde(default)]
+    pub dropped_samples: u64,
 }
 
 impl History {

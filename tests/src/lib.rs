@@ -25,16 +25,42 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
-/// Where the bundle under test is.
+/// Where the release CLAP bundle is (what ships): `MCCLSTM_CLAP_BUNDLE`, or where
+/// `cargo xtask bundle mcclstm-plugin --release` writes it.
 pub fn bundle_path() -> anyhow::Result<PathBuf> {
-    let path = match std::env::var_os("MCCLSTM_CLAP_BUNDLE") {
+    existing_bundle(
+        "MCCLSTM_CLAP_BUNDLE",
+        "bundled/MCCLSTM.clap",
+        "cargo xtask bundle mcclstm-plugin --release",
+    )
+}
+
+/// Where the debug CLAP bundle built with `assert_process_allocs` is (its `process()` aborts on
+/// any allocation): `MCCLSTM_DEBUG_CLAP_BUNDLE`, or where `cargo xtask test` lays it out.
+pub fn debug_bundle_path() -> anyhow::Result<PathBuf> {
+    existing_bundle(
+        "MCCLSTM_DEBUG_CLAP_BUNDLE",
+        "bundled-debug/MCCLSTM.clap",
+        "cargo xtask test",
+    )
+}
+
+/// The bundle `variable` names, or `default` under the target directory; an error that says how
+/// to build it when it is missing (a test never skips for want of a bundle).
+pub(crate) fn existing_bundle(
+    variable: &str,
+    default: &str,
+    build: &str,
+) -> anyhow::Result<PathBuf> {
+    let path = match std::env::var_os(variable) {
         Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bundled/MCCLSTM.clap"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target")
+            .join(default),
     };
-    if !path.is_file() {
+    if !path.exists() {
         bail!(
-            "{} is missing: build it with `cargo xtask test` (or `cargo xtask bundle \
-             mcclstm-plugin --features assert_process_allocs`)",
+            "{} is missing ({variable}): build it with `{build}`",
             path.display()
         );
     }
@@ -527,18 +553,30 @@ pub struct HistoryEntry {
     pub top: String,
 }
 
-/// The saved analysis history per slot (genre, mood, dance).
-pub fn saved_history(bytes: &[u8]) -> anyhow::Result<Vec<Vec<HistoryEntry>>> {
-    #[derive(Deserialize)]
-    struct History {
-        slots: Vec<Vec<HistoryEntry>>,
-    }
+/// The plugin's saved `history` field.
+#[derive(Clone, Debug, Deserialize)]
+pub struct SavedHistory {
+    /// The chunks per slot (genre, mood, dance).
+    pub slots: Vec<Vec<HistoryEntry>>,
+    /// Host samples handed to the analysis.
+    pub analysed_samples: u64,
+    /// Host samples the audio thread dropped because the analysis fell behind.
+    pub dropped_samples: u64,
+}
+
+/// The whole saved history field, with the account of analysed and dropped samples.
+pub fn saved_history_field(bytes: &[u8]) -> anyhow::Result<SavedHistory> {
     let state = parse_state(bytes)?;
     let history = state
         .fields
         .get("history")
         .context("the state has no `history` field")?;
-    Ok(serde_json::from_str::<History>(history)?.slots)
+    Ok(serde_json::from_str(history)?)
+}
+
+/// The saved analysis history per slot (genre, mood, dance).
+pub fn saved_history(bytes: &[u8]) -> anyhow::Result<Vec<Vec<HistoryEntry>>> {
+    Ok(saved_history_field(bytes)?.slots)
 }
 
 #[cfg(test)]

@@ -33,21 +33,15 @@ type ModuleEntryFn = unsafe extern "C" fn(*mut c_void) -> bool;
 type ModuleExitFn = unsafe extern "C" fn() -> bool;
 type GetPluginFactoryFn = unsafe extern "system" fn() -> *mut c_void;
 
-/// Where the VST3 bundle under test is: `MCCLSTM_VST3_BUNDLE`, else the one `cargo xtask test`
-/// builds. A missing bundle is an error, never a skipped test.
+/// Where the release VST3 bundle under test is: `MCCLSTM_VST3_BUNDLE`, else where
+/// `cargo xtask bundle mcclstm-plugin --release` writes it. A missing bundle is an error, never a
+/// skipped test.
 pub fn vst3_bundle_path() -> anyhow::Result<PathBuf> {
-    let path = match std::env::var_os("MCCLSTM_VST3_BUNDLE") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bundled/MCCLSTM.vst3"),
-    };
-    if !path.is_dir() {
-        bail!(
-            "{} is missing: build it with `cargo xtask test` (or `cargo xtask bundle \
-             mcclstm-plugin --features assert_process_allocs`)",
-            path.display()
-        );
-    }
-    Ok(path)
+    crate::existing_bundle(
+        "MCCLSTM_VST3_BUNDLE",
+        "bundled/MCCLSTM.vst3",
+        "cargo xtask bundle mcclstm-plugin --release",
+    )
 }
 
 /// Turns anything but `kResultOk` from `step` into an error that names the plugin's answer.
@@ -349,6 +343,9 @@ pub struct Vst3Session {
     offline: bool,
     active: bool,
     max_block: usize,
+    sample_rate: f64,
+    /// Sleep after each block for the block's duration, as a real-time host's callback does.
+    realtime_pace: bool,
     in_bufs: Vec<Vec<f32>>,
     out_bufs: Vec<Vec<f32>>,
     _module: Arc<Module>,
@@ -395,6 +392,8 @@ impl Vst3Session {
             offline,
             active: false,
             max_block: 0,
+            sample_rate: 0.0,
+            realtime_pace: false,
             in_bufs: Vec::new(),
             out_bufs: Vec::new(),
             _module: bundle.module.clone(),
@@ -406,6 +405,12 @@ impl Vst3Session {
             check(result, "IComponent::setState")?;
         }
         Ok(session)
+    }
+
+    /// From now on, [`Vst3Session::process`] sleeps after each block for the block's duration
+    /// at the activated rate, as a real-time host does (`false`: as fast as it can).
+    pub fn set_realtime_pace(&mut self, on: bool) {
+        self.realtime_pace = on;
     }
 
     fn process_mode(&self) -> int32 {
@@ -456,6 +461,7 @@ impl Vst3Session {
             check(result, "IAudioProcessor::setupProcessing")?;
         }
         self.max_block = max_block;
+        self.sample_rate = sample_rate;
         self.in_bufs = vec![vec![0.0; max_block]; 2];
         self.out_bufs = vec![vec![0.0; max_block]; 2];
         // SAFETY: buses and processing are set up, as `setActive` requires.
@@ -468,7 +474,8 @@ impl Vst3Session {
     }
 
     /// Processes stereo `input` in blocks of `schedule` with no parameter changes, events or
-    /// process context, timing each `IAudioProcessor::process` call.
+    /// process context, timing each `IAudioProcessor::process` call (and pacing the blocks when
+    /// [`Vst3Session::set_realtime_pace`] is on).
     pub fn process(&mut self, input: &[Vec<f32>], schedule: Schedule) -> anyhow::Result<Processed> {
         if input.len() != 2 || input[0].len() != input[1].len() {
             bail!("process takes two channels of equal length");
@@ -528,6 +535,11 @@ impl Vst3Session {
                 result.output[ch].extend_from_slice(&self.out_bufs[ch][..n]);
             }
             pos += n;
+            if self.realtime_pace {
+                std::thread::sleep(std::time::Duration::from_secs_f64(
+                    n as f64 / self.sample_rate,
+                ));
+            }
         }
         Ok(result)
     }

@@ -89,22 +89,56 @@ fn output_equals_input_bit_for_bit_in_both_modes() {
 
 #[test]
 fn process_never_allocates_in_real_time_mode() {
-    // The bundle is a debug build with nice-plug's assert_process_allocs: an allocation inside
+    // The debug bundle is built with nice-plug's assert_process_allocs: an allocation inside
     // process() aborts the host process. Run it as a child so the abort is a failed assertion.
-    for block in ["1", "64", "4096"] {
-        let summary = host(&[
-            "--realtime",
-            "--rate",
-            "48000",
-            "--seconds",
-            "5",
-            "--block",
-            block,
-        ]);
-        assert_eq!(summary["bit_exact"], true, "{summary}");
+    // The renders cover one-sample and large blocks, random and host-like schedules, non-finite
+    // samples, and unpaced rendering where the ring overflows and the audio thread drops.
+    for args in [
+        &["--block", "1", "--seconds", "5"][..],
+        &["--block", "64", "--seconds", "5"],
+        &["--block", "4096", "--seconds", "5"],
+        &["--random-blocks", "4096", "--seconds", "8", "--non-finite"],
+        &["--host-like", "441", "--seconds", "8", "--rate", "44100"],
+        &["--block", "8192", "--seconds", "40"],
+    ] {
+        let mut all = vec!["--debug-bundle", "--realtime", "--rate", "48000"];
+        all.extend_from_slice(args);
+        let summary = host(&all);
+        assert_eq!(summary["bit_exact"], true, "{args:?}: {summary}");
+        assert_eq!(summary["all_finite"], true, "{args:?}: {summary}");
         // The analysis thread ran: it joined after draining the ring, so the chunk is in the state.
-        assert!(summary["chunks"][0].as_u64().unwrap() >= 1, "{summary}");
+        assert!(
+            summary["chunks"][0].as_u64().unwrap() >= 1,
+            "{args:?}: {summary}"
+        );
     }
+}
+
+#[test]
+fn a_host_far_faster_than_real_time_makes_the_plugin_drop_and_count() {
+    // Real-time mode with the host unpaced: two minutes of audio are processed in a small fraction
+    // of the time the analysis needs for them (about 1 ms per 3.7 s chunk and model, plus the
+    // frontend), and the ring holds 4 s. If process() waited for room in the ring, nothing would
+    // be dropped; it must instead drop what does not fit and count it, and every sample the host
+    // processed is either analysed or counted as dropped.
+    let summary = host(&[
+        "--realtime",
+        "--rate",
+        "48000",
+        "--seconds",
+        "120",
+        "--block",
+        "4096",
+    ]);
+    let samples = summary["samples"].as_u64().unwrap();
+    let analysed = summary["analysed_samples"].as_u64().unwrap();
+    let dropped = summary["dropped_samples"].as_u64().unwrap();
+    assert_eq!(analysed + dropped, samples, "{summary}");
+    assert!(dropped > 0, "nothing was dropped: {summary}");
+    assert_eq!(summary["bit_exact"], true, "{summary}");
+    // What was analysed stays finite; the gaps cost chunks (120 s would give 32 per slot).
+    assert_eq!(summary["all_finite"], true, "{summary}");
+    assert!(summary["chunks"][0].as_u64().unwrap() < 32, "{summary}");
 }
 
 #[test]
@@ -452,6 +486,9 @@ fn realtime_pace_delivers_every_chunk() {
     assert_eq!(summary["chunks"][0], 3, "{summary}");
     assert_eq!(summary["chunks"][1], 3, "{summary}");
     assert_eq!(summary["bit_exact"], true);
+    // Nothing was dropped: every sample reached the analysis.
+    assert_eq!(summary["dropped_samples"], 0, "{summary}");
+    assert_eq!(summary["analysed_samples"], summary["samples"], "{summary}");
 }
 
 #[test]

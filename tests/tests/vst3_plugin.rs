@@ -1,8 +1,9 @@
 //! The real VST3 bundle in the project's headless VST3 host (`mcclstm_tests::vst3_host`): the
 //! module entry, factory, component, audio processor, buses, setupProcessing, setActive, process,
 //! getState/setState, terminate. What the CLAP suite pins for both formats' shared code (the
-//! allocation checker, an hour of audio, real-time pace) runs there once; here, what the VST3
-//! wrapper adds: class info, bus setup, offline results, state, rate changes, two instances.
+//! allocation checker, an hour of audio, bad samples) runs there once; here, what the VST3
+//! wrapper adds: class info, bus setup, offline results, real-time mode at the host's pace and far
+//! faster, state, rate changes, two instances.
 #![cfg(target_os = "linux")]
 
 use std::f32::consts::TAU;
@@ -11,7 +12,7 @@ use mcclstm_engine::Model;
 use mcclstm_engine::resample::resample;
 use mcclstm_engine::runner::analyze_signal;
 use mcclstm_tests::vst3_host::{Vst3Bundle, Vst3Session, vst3_bundle_path};
-use mcclstm_tests::{HistoryEntry, Schedule, saved_history};
+use mcclstm_tests::{HistoryEntry, Schedule, saved_history, saved_history_field};
 
 fn bundle() -> Vst3Bundle {
     let path = vst3_bundle_path().expect("the VST3 bundle (built by `cargo xtask test`)");
@@ -193,4 +194,56 @@ fn two_instances_run_at_once_and_the_bundle_loads_twice() {
     let hb = saved_history(&b.save_state().unwrap()).unwrap();
     assert_eq!(ha[0].len(), 1);
     assert_eq!(ha, hb);
+}
+
+#[test]
+fn real_time_mode_at_the_hosts_pace_analyses_every_sample() {
+    // A fresh instance's first activation runs in real-time mode (the analysis thread beside the
+    // audio thread, fed through the ring).
+    let bundle = bundle();
+    let input = music(48_000.0, 8.0);
+    let mut session = Vst3Session::new(&bundle, None, false).unwrap();
+    session.activate(48_000.0, 512).unwrap();
+    session.set_realtime_pace(true);
+    let out = session.process(&input, Schedule::Fixed(512)).unwrap();
+    assert_eq!(bits(&out.output[0]), bits(&input[0]));
+    session.deactivate().unwrap();
+    let saved = saved_history_field(&session.save_state().unwrap()).unwrap();
+    assert_eq!(saved.dropped_samples, 0);
+    assert_eq!(saved.analysed_samples, input[0].len() as u64);
+    // 8 s at 3.715 s per chunk; the analysis of the ring's batches equals the offline engine's.
+    assert_eq!(saved.slots[0].len(), 2);
+    let diff = max_diff(
+        &saved.slots[0],
+        &engine_chunks(&input, 48_000, "genre.onnx"),
+    );
+    assert!(diff < 1e-5, "{diff}");
+}
+
+#[test]
+fn real_time_mode_far_faster_than_real_time_drops_and_counts() {
+    // Unpaced: a minute of audio goes through process() in a small fraction of the time its
+    // analysis takes, and the ring holds 4 s. A process() that waited for the analysis would drop
+    // nothing; this one drops what does not fit and counts it.
+    let bundle = bundle();
+    let input = music(44_100.0, 60.0);
+    let mut session = Vst3Session::new(&bundle, None, false).unwrap();
+    session.activate(44_100.0, 2048).unwrap();
+    let out = session.process(&input, Schedule::Fixed(2048)).unwrap();
+    assert_eq!(bits(&out.output[1]), bits(&input[1]));
+    session.deactivate().unwrap();
+    let saved = saved_history_field(&session.save_state().unwrap()).unwrap();
+    assert_eq!(
+        saved.analysed_samples + saved.dropped_samples,
+        input[0].len() as u64
+    );
+    assert!(saved.dropped_samples > 0, "nothing was dropped");
+    assert!(saved.slots[0].len() < 16);
+    assert!(
+        saved
+            .slots
+            .iter()
+            .flatten()
+            .all(|e| e.probs.iter().all(|p| p.is_finite()))
+    );
 }

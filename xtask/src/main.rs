@@ -3,7 +3,9 @@
 //! - `cargo xtask test [-- CARGO TEST ARGS]`: the project's whole check, as CI runs it: formatting,
 //!   clippy with warnings as errors, and every test. Installs ONNX Runtime (the `onnxruntime` wheel,
 //!   pinned) under `target/onnxruntime` when it is missing, for the export parity tests, and
-//!   Debian's abcmidi and fluid-soundfont-gm for the data maker's tests.
+//!   Debian's abcmidi and fluid-soundfont-gm for the data maker's tests. Builds the release
+//!   bundles (`target/bundled`) and a debug bundle with `assert_process_allocs`
+//!   (`target/bundled-debug`) for the host tests.
 //! - `cargo xtask bundle <package> [--release]`: CLAP and VST3 bundles (nice-plug-xtask).
 //! - `cargo xtask screenshot`: runs the standalone plugin under Xvfb while it analyses the demo
 //!   track and saves `docs/editor.png`. Installs xvfb, imagemagick and the ALSA headers (Debian
@@ -104,32 +106,45 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         "cargo test --no-run (workspace, plugin with assert_process_allocs)",
         cargo().args(["test", "--workspace", "--no-run", "--features", &features]),
     )?;
-    // The host tests load the real bundle: this debug build, whose process() aborts on any
-    // allocation, laid out as nice-plug-xtask lays out Linux bundles.
-    bundle_debug_plugin(&root)?;
+    // The host tests load real bundles: the allocation test this debug build, whose process()
+    // aborts on any allocation, laid out as nice-plug-xtask lays out Linux bundles; the rest the
+    // release bundles that ship, built exactly as a user builds them.
+    let debug_bundles = bundle_debug_plugin(&root)?;
+    run(
+        "cargo xtask bundle mcclstm-plugin --release",
+        cargo().args(["xtask", "bundle", "mcclstm-plugin", "--release"]),
+    )?;
+    let release_bundles = target_dir(&root).join("bundled");
+    for bundle in ["MCCLSTM.clap", "MCCLSTM.vst3"] {
+        if !release_bundles.join(bundle).exists() {
+            bail!(
+                "{}: the release bundle was not built",
+                release_bundles.join(bundle).display()
+            );
+        }
+    }
     run(
         "cargo test",
         cargo()
             .args(["test", "--workspace", "--features", &features])
             .args(extra)
             .env("ORT_DYLIB_PATH", &ort)
+            .env("MCCLSTM_CLAP_BUNDLE", release_bundles.join("MCCLSTM.clap"))
+            .env("MCCLSTM_VST3_BUNDLE", release_bundles.join("MCCLSTM.vst3"))
             .env(
-                "MCCLSTM_CLAP_BUNDLE",
-                target_dir(&root).join("bundled/MCCLSTM.clap"),
-            )
-            .env(
-                "MCCLSTM_VST3_BUNDLE",
-                target_dir(&root).join("bundled/MCCLSTM.vst3"),
+                "MCCLSTM_DEBUG_CLAP_BUNDLE",
+                debug_bundles.join("MCCLSTM.clap"),
             ),
     )?;
     eprintln!("==> all checks passed");
     Ok(())
 }
 
-/// Copies the debug plugin library into `target/bundled/MCCLSTM.clap` and
-/// `target/bundled/MCCLSTM.vst3/Contents/x86_64-linux/MCCLSTM.so`, the layout
-/// `cargo xtask bundle` writes on Linux. Fails loudly when the library was not built.
-fn bundle_debug_plugin(root: &Path) -> anyhow::Result<()> {
+/// Copies the debug plugin library into `target/bundled-debug/MCCLSTM.clap` and
+/// `target/bundled-debug/MCCLSTM.vst3/Contents/x86_64-linux/MCCLSTM.so`, the layout
+/// `cargo xtask bundle` writes on Linux (beside the release bundles in `target/bundled`, which it
+/// leaves alone), and returns that directory. Fails loudly when the library was not built.
+fn bundle_debug_plugin(root: &Path) -> anyhow::Result<PathBuf> {
     let target = target_dir(root);
     // `cargo test` leaves the cdylib in deps/ (only `cargo build` copies it up a level).
     let library = target.join("debug/deps/libmcclstm_plugin.so");
@@ -139,7 +154,7 @@ fn bundle_debug_plugin(root: &Path) -> anyhow::Result<()> {
             library.display()
         );
     }
-    let bundled = target.join("bundled");
+    let bundled = target.join("bundled-debug");
     let vst3 = bundled.join("MCCLSTM.vst3/Contents/x86_64-linux");
     std::fs::create_dir_all(&vst3).with_context(|| format!("{}: cannot create", vst3.display()))?;
     for destination in [bundled.join("MCCLSTM.clap"), vst3.join("MCCLSTM.so")] {
@@ -152,7 +167,7 @@ fn bundle_debug_plugin(root: &Path) -> anyhow::Result<()> {
         })?;
     }
     eprintln!("==> bundled the debug plugin into {}", bundled.display());
-    Ok(())
+    Ok(bundled)
 }
 
 /// Installs the pinned `onnxruntime` wheel under `target/onnxruntime` (pip, from the Python

@@ -2,22 +2,30 @@
 //! it as a child process, so a bundle that aborts (an allocation in `process()` under
 //! `assert_process_allocs`) fails the test instead of killing the test runner.
 //!
-//! `mcclstm-host [--rate HZ] [--block N | --random-blocks MAX] [--seconds S] [--realtime]
-//! [--realtime-pace] [--non-finite] [--stream-minutes M]`
+//! `mcclstm-host [--debug-bundle] [--rate HZ] [--block N | --random-blocks MAX | --host-like N]
+//! [--seconds S] [--realtime] [--realtime-pace] [--non-finite] [--stream-minutes M]`
+//!
+//! It loads the release bundle ([`bundle_path`]), or with `--debug-bundle` the debug bundle built
+//! with `assert_process_allocs` ([`debug_bundle_path`]).
 //!
 //! `--stream-minutes M` renders M minutes offline in 10-second pieces through one instance (so the
 //! input never has to fit in memory) and reports resident memory after 5 minutes and at the end.
 
 use std::f32::consts::TAU;
+use std::path::Path;
 
 use anyhow::{Context, bail};
-use mcclstm_tests::{Bundle, RenderOptions, Schedule, Session, bundle_path, render, saved_history};
+use mcclstm_tests::{
+    Bundle, RenderOptions, Schedule, Session, bundle_path, debug_bundle_path, render,
+    saved_history, saved_history_field,
+};
 
 fn main() -> anyhow::Result<()> {
     let mut options = RenderOptions::default();
     let mut seconds = 6.0f64;
     let mut non_finite = false;
     let mut stream_minutes = None;
+    let mut debug_bundle = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
@@ -30,6 +38,13 @@ fn main() -> anyhow::Result<()> {
                     seed: 7,
                 }
             }
+            "--host-like" => {
+                options.schedule = Schedule::HostLike {
+                    buffer: value("--host-like")?.parse()?,
+                    seed: 7,
+                }
+            }
+            "--debug-bundle" => debug_bundle = true,
             "--seconds" => seconds = value("--seconds")?.parse()?,
             "--realtime" => options.offline = false,
             "--realtime-pace" => options.realtime_pace = true,
@@ -38,8 +53,13 @@ fn main() -> anyhow::Result<()> {
             other => bail!("unknown argument `{other}`"),
         }
     }
+    let bundle_path = if debug_bundle {
+        debug_bundle_path()?
+    } else {
+        bundle_path()?
+    };
     if let Some(minutes) = stream_minutes {
-        return stream(&options, minutes);
+        return stream(&bundle_path, &options, minutes);
     }
     let n = (seconds * options.sample_rate) as usize;
     let mut left = tune(0, n, options.sample_rate);
@@ -55,7 +75,7 @@ fn main() -> anyhow::Result<()> {
     let cpu_before = cpu_seconds()?;
     let analysis_cpu = AnalysisCpuWatch::start();
     let started = std::time::Instant::now();
-    let bundle = Bundle::load(&bundle_path()?)?;
+    let bundle = Bundle::load(&bundle_path)?;
     let rendered = render(&bundle, &input, &options)?;
     let wall_s = started.elapsed().as_secs_f64();
     let cpu_s = cpu_seconds()? - cpu_before;
@@ -63,12 +83,17 @@ fn main() -> anyhow::Result<()> {
     let bit_exact = rendered.output.iter().zip(&input).all(|(o, i)| {
         o.len() == i.len() && o.iter().zip(i).all(|(a, b)| a.to_bits() == b.to_bits())
     });
-    let history = saved_history(&rendered.state)?;
+    let saved = saved_history_field(&rendered.state)?;
+    let history = &saved.slots;
     let summary = serde_json::json!({
         "samples": n,
         "bit_exact": bit_exact,
         "chunks": history.iter().map(Vec::len).collect::<Vec<_>>(),
         "all_finite": history.iter().flatten().all(|e| e.probs.iter().all(|p| p.is_finite())),
+        // The plugin's saved account: samples the analysis got, and samples the audio thread
+        // dropped because the analysis was behind.
+        "analysed_samples": saved.analysed_samples,
+        "dropped_samples": saved.dropped_samples,
         "max_process_us": rendered.max_process_time.as_secs_f64() * 1e6,
         "process_ns_per_frame": rendered.total_process_time.as_secs_f64() * 1e9 / n.max(1) as f64,
         // The whole process's CPU time over the render (audio thread, analysis thread, host),
@@ -181,8 +206,8 @@ fn cpu_seconds() -> anyhow::Result<f64> {
     Ok((ticks(11)? + ticks(12)?) / 100.0)
 }
 
-fn stream(options: &RenderOptions, minutes: u64) -> anyhow::Result<()> {
-    let bundle = Bundle::load(&bundle_path()?)?;
+fn stream(bundle_path: &Path, options: &RenderOptions, minutes: u64) -> anyhow::Result<()> {
+    let bundle = Bundle::load(bundle_path)?;
     let mut session = Session::new(&bundle, None, true)?;
     session.activate(options.sample_rate, options.schedule.max())?;
     let piece = (10.0 * options.sample_rate) as usize;
