@@ -38,12 +38,69 @@ impl DecodedAudio {
 /// A truncated file keeps what was decoded before the cut; a packet that fails to decode is
 /// skipped. A file that yields no samples at all is an error.
 pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
+    let mut mono = Vec::new();
+    let (sample_rate, channels) = decode_frames(path, |frames, n_channels| {
+        let scale = 1.0 / n_channels as f32;
+        mono.extend(
+            frames
+                .chunks_exact(n_channels)
+                .map(|frame| frame.iter().sum::<f32>() * scale),
+        );
+    })?;
+    Ok(DecodedAudio {
+        samples: mono,
+        sample_rate,
+        channels,
+    })
+}
+
+/// A decoded file with its channels kept apart.
+#[derive(Clone, Debug)]
+pub struct DecodedChannels {
+    /// One vector per channel, all of the same length.
+    pub channels: Vec<Vec<f32>>,
+    pub sample_rate: u32,
+}
+
+/// Decodes a file like [`decode_file`] but keeps every channel: what a host plays into a plugin.
+/// Its channels average to exactly the samples [`decode_file`] gives.
+pub fn decode_file_channels(path: &Path) -> Result<DecodedChannels, AudioError> {
+    let mut channels: Vec<Vec<f32>> = Vec::new();
+    let (sample_rate, _) = decode_frames(path, |frames, n_channels| {
+        if channels.len() < n_channels {
+            // A stream that gains channels mid-file: the new ones are silent until they start.
+            let len = channels.first().map_or(0, Vec::len);
+            channels.resize(n_channels, vec![0.0; len]);
+        }
+        for frame in frames.chunks_exact(n_channels) {
+            for (channel, &s) in channels.iter_mut().zip(frame) {
+                channel.push(s);
+            }
+        }
+        let len = channels[0].len();
+        for channel in &mut channels[n_channels..] {
+            channel.resize(len, 0.0);
+        }
+    })?;
+    Ok(DecodedChannels {
+        channels,
+        sample_rate,
+    })
+}
+
+/// Decodes `path` and hands each decoded packet to `on_frames` as interleaved samples with its
+/// channel count. Returns the sample rate and the largest channel count; a file that yields no
+/// frames is [`AudioError::Empty`].
+fn decode_frames(
+    path: &Path,
+    mut on_frames: impl FnMut(&[f32], usize),
+) -> Result<(u32, usize), AudioError> {
     let mut file = File::open(path).map_err(|source| AudioError::Open {
         path: path.to_path_buf(),
         source,
     })?;
     if starts_like_au(&mut file) {
-        return decode_au(path);
+        return decode_au(path, on_frames);
     }
     let stream = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
@@ -72,9 +129,9 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
         mut decoder,
     } = open_decoder(format.as_ref()).map_err(unsupported)?;
 
-    let mut mono = Vec::new();
     let mut interleaved: Vec<f32> = Vec::new();
     let mut channels = 0;
+    let mut any = false;
     loop {
         let packet = match format.next_packet() {
             Ok(Some(packet)) => packet,
@@ -105,19 +162,15 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
                 sample_rate = sample_rate.or(Some(buffer.spec().rate()));
                 channels = channels.max(n_channels);
                 buffer.copy_to_vec_interleaved(&mut interleaved);
-                let scale = 1.0 / n_channels as f32;
-                mono.extend(
-                    interleaved
-                        .chunks_exact(n_channels)
-                        .map(|frame| frame.iter().sum::<f32>() * scale),
-                );
+                on_frames(&interleaved, n_channels);
+                any = true;
             }
             // A damaged packet: skip it, as players do.
             Err(SymphoniaError::DecodeError(_)) | Err(SymphoniaError::IoError(_)) => continue,
             Err(e) => return Err(decode_err(e.to_string())),
         }
     }
-    if mono.is_empty() {
+    if !any {
         return Err(AudioError::Empty {
             path: path.to_path_buf(),
         });
@@ -125,11 +178,7 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
     let sample_rate = sample_rate
         .filter(|&r| r > 0)
         .ok_or_else(|| decode_err("the file does not state its sample rate".to_string()))?;
-    Ok(DecodedAudio {
-        samples: mono,
-        sample_rate,
-        channels,
-    })
+    Ok((sample_rate, channels))
 }
 
 /// The default audio track's id, its stated sample rate (if any) and a decoder for it.
@@ -169,7 +218,10 @@ fn starts_like_au(file: &mut File) -> bool {
 }
 
 /// Sun/NeXT `.au` (GTZAN's format), which symphonia does not read.
-fn decode_au(path: &Path) -> Result<DecodedAudio, AudioError> {
+fn decode_au(
+    path: &Path,
+    mut on_frames: impl FnMut(&[f32], usize),
+) -> Result<(u32, usize), AudioError> {
     let bytes = std::fs::read(path).map_err(|source| AudioError::Open {
         path: path.to_path_buf(),
         source,
@@ -178,21 +230,13 @@ fn decode_au(path: &Path) -> Result<DecodedAudio, AudioError> {
         path: path.to_path_buf(),
         reason,
     })?;
-    let samples: Vec<f32> = au
-        .samples
-        .chunks_exact(au.channels)
-        .map(|frame| frame.iter().sum::<f32>() / au.channels as f32)
-        .collect();
-    if samples.is_empty() {
+    if au.channels == 0 || au.samples.len() < au.channels {
         return Err(AudioError::Empty {
             path: path.to_path_buf(),
         });
     }
-    Ok(DecodedAudio {
-        samples,
-        sample_rate: au.sample_rate,
-        channels: au.channels,
-    })
+    on_frames(&au.samples, au.channels);
+    Ok((au.sample_rate, au.channels))
 }
 
 /// Decodes a file and resamples it to the frontend's rate: the samples the frontend expects.

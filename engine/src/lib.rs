@@ -3,7 +3,8 @@
 //! The plugin, the trainer and the tests all call this crate, so training and live use cannot
 //! disagree. Stages, in the order data flows through them:
 //!
-//! - [`audio`]: decode WAV, FLAC, MP3, Ogg Vorbis and Sun `.au` ([`au`]) to mono `f32`; resample to the model's rate.
+//! - [`audio`]: decode WAV, FLAC, MP3, Ogg Vorbis and Sun `.au` ([`au`]) to mono `f32` (or to
+//!   its channels, as a host plays a file); resample to the model's rate.
 //! - [`resample`]: the streaming resampler, for whole files and for live blocks alike.
 //! - [`frontend`]: the log-mel frontend (whole-signal and streaming, one implementation) and the
 //!   chunk assembler.

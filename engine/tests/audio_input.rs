@@ -4,7 +4,7 @@
 use std::f64::consts::PI;
 use std::path::Path;
 
-use mcclstm_engine::audio::{decode_file, load_for_frontend, write_wav_f32};
+use mcclstm_engine::audio::{decode_file, decode_file_channels, load_for_frontend, write_wav_f32};
 use mcclstm_engine::error::AudioError;
 use mcclstm_engine::frontend::{MelFrontend, Preset};
 
@@ -75,6 +75,32 @@ fn resampled_48k_and_96k_input_gives_the_frames_of_the_22k_path() {
             "{rate} Hz: worst music band differs by {worst} dB"
         );
     }
+}
+
+#[test]
+fn decoding_channels_keeps_each_channel_and_averages_to_the_mono_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stereo.wav");
+    let left = music_like(44_100, 1.5);
+    let right: Vec<f32> = left.iter().map(|s| -0.7 * s + 0.01).collect();
+    let interleaved: Vec<f32> = left
+        .iter()
+        .zip(&right)
+        .flat_map(|(&l, &r)| [l, r])
+        .collect();
+    write_wav_f32(&path, &interleaved, 2, 44_100).unwrap();
+    let decoded = decode_file_channels(&path).unwrap();
+    assert_eq!(decoded.sample_rate, 44_100);
+    // A float WAV holds the samples exactly: bit for bit what was written, per channel.
+    assert_eq!(decoded.channels, vec![left, right]);
+    // The mono decode is the same mean a host's downmix would compute from those channels.
+    let mono = decode_file(&path).unwrap().samples;
+    let mean: Vec<f32> = decoded.channels[0]
+        .iter()
+        .zip(&decoded.channels[1])
+        .map(|(l, r)| (l + r) * 0.5)
+        .collect();
+    assert_eq!(mono, mean);
 }
 
 #[test]

@@ -354,8 +354,10 @@ impl AnalysisThread {
                     while let Ok(command) = commands.try_recv() {
                         analyzer.handle(command);
                     }
-                    let available = consumer.slots().min(block.len());
+                    // The stop flag first: once it is seen, every sample the audio thread wrote
+                    // before it stopped is visible in `slots()`, so draining misses none.
                     let stopping = stop_flag.load(Ordering::Acquire);
+                    let available = consumer.slots().min(block.len());
                     // Reads of a few hundred samples cost more per sample (each push runs the
                     // resampler, frontend and publishing) than they gain in latency against a
                     // 3.7 s chunk: wait for a batch, unless the thread is draining to stop.

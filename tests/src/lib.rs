@@ -1,11 +1,17 @@
-//! mcclstm-tests: a headless CLAP host (clack-host) that loads the built bundle the way a DAW
-//! does, renders audio through it and reads the analysis back from the saved state.
+//! mcclstm-tests: headless hosts that load the built bundles the way a DAW does, render audio
+//! through them and read the analysis back from the saved state: a CLAP host (clack-host, here),
+//! a VST3 host ([`vst3_host`]) and, over both, [`render`] (one trait, one render helper, WAV files
+//! in).
 //!
-//! The bundle is `target/bundled/MCCLSTM.clap`, built by `cargo xtask test` (a debug build with
-//! nice-plug's `assert_process_allocs`, so any allocation in `process()` aborts the host), or the
-//! file `MCCLSTM_CLAP_BUNDLE` names. A missing bundle is an error, never a skipped test.
+//! The bundles under test are the release bundles `target/bundled/MCCLSTM.{clap,vst3}` (what
+//! users load; `cargo xtask test` builds them as the main job does) and, for the allocation
+//! test, the debug bundles `target/bundled-debug/` built with nice-plug's
+//! `assert_process_allocs` (any allocation in `process()` aborts the host). The
+//! `MCCLSTM_{,DEBUG_}{CLAP,VST3}_BUNDLE` variables name others. A missing bundle is an error,
+//! never a skipped test.
 
-#[cfg(target_os = "linux")]
+// Linux only, as the bundles' layout and the `/proc` readings of the host binary are.
+pub mod render;
 pub mod vst3_host;
 
 use std::ffi::CString;
@@ -507,7 +513,8 @@ impl Drop for Session {
 }
 
 /// Renders stereo `input` (two equal-length channels) through a new instance of the bundle's
-/// first plugin, then deactivates it and saves its state.
+/// first plugin, then deactivates it and saves its state. ([`render::AnyBundle::render`] does the
+/// same for either format.)
 pub fn render(
     bundle: &Bundle,
     input: &[Vec<f32>],
@@ -515,14 +522,7 @@ pub fn render(
 ) -> anyhow::Result<Rendered> {
     let mut session = Session::new(bundle, options.state.as_deref(), options.offline)?;
     session.activate(options.sample_rate, options.schedule.max())?;
-    let processed = session.process(input, options.schedule, options.realtime_pace, &[])?;
-    session.deactivate()?;
-    Ok(Rendered {
-        output: processed.output,
-        state: session.save_state()?,
-        max_process_time: processed.max_process_time,
-        total_process_time: processed.total_process_time,
-    })
+    render::render_in(&mut session, input, options)
 }
 
 /// nice-plug's saved state: parameter values and persisted fields (each a JSON string).

@@ -344,8 +344,6 @@ pub struct Vst3Session {
     active: bool,
     max_block: usize,
     sample_rate: f64,
-    /// Sleep after each block for the block's duration, as a real-time host's callback does.
-    realtime_pace: bool,
     in_bufs: Vec<Vec<f32>>,
     out_bufs: Vec<Vec<f32>>,
     _module: Arc<Module>,
@@ -393,7 +391,6 @@ impl Vst3Session {
             active: false,
             max_block: 0,
             sample_rate: 0.0,
-            realtime_pace: false,
             in_bufs: Vec::new(),
             out_bufs: Vec::new(),
             _module: bundle.module.clone(),
@@ -405,12 +402,6 @@ impl Vst3Session {
             check(result, "IComponent::setState")?;
         }
         Ok(session)
-    }
-
-    /// From now on, [`Vst3Session::process`] sleeps after each block for the block's duration
-    /// at the activated rate, as a real-time host does (`false`: as fast as it can).
-    pub fn set_realtime_pace(&mut self, on: bool) {
-        self.realtime_pace = on;
     }
 
     fn process_mode(&self) -> int32 {
@@ -474,9 +465,14 @@ impl Vst3Session {
     }
 
     /// Processes stereo `input` in blocks of `schedule` with no parameter changes, events or
-    /// process context, timing each `IAudioProcessor::process` call (and pacing the blocks when
-    /// [`Vst3Session::set_realtime_pace`] is on).
-    pub fn process(&mut self, input: &[Vec<f32>], schedule: Schedule) -> anyhow::Result<Processed> {
+    /// process context, timing each `IAudioProcessor::process` call. With `realtime_pace` it
+    /// sleeps each block's duration after the call, as a real-time host's callback does.
+    pub fn process(
+        &mut self,
+        input: &[Vec<f32>],
+        schedule: Schedule,
+        realtime_pace: bool,
+    ) -> anyhow::Result<Processed> {
         if input.len() != 2 || input[0].len() != input[1].len() {
             bail!("process takes two channels of equal length");
         }
@@ -535,7 +531,7 @@ impl Vst3Session {
                 result.output[ch].extend_from_slice(&self.out_bufs[ch][..n]);
             }
             pos += n;
-            if self.realtime_pace {
+            if realtime_pace {
                 std::thread::sleep(std::time::Duration::from_secs_f64(
                     n as f64 / self.sample_rate,
                 ));

@@ -1,11 +1,15 @@
-//! The plugin bundle in a real (headless) CLAP host: descriptor, bit-exact pass-through, no
-//! allocation in `process()`, bad samples, every rate and block size, state round trip, the
-//! offline render against the engine's own analysis of the same audio, two instances at once,
-//! rate changes and `reset()`, parameter events, long silence, real-time pace and flat memory.
+//! The release CLAP bundle in the headless CLAP host: descriptor, bit-exact pass-through in
+//! both modes, every rate and block size, state round trip, the offline render against the
+//! engine's own analysis of the same audio, two instances at once, rate changes and `reset()`,
+//! parameter events. What both formats must pass (allocations, real-time pace and drops, bad
+//! samples, long silence, flat memory, WAV renders against `mcclstm analyze`) is in
+//! `both_formats.rs`.
+
+mod common;
 
 use std::f32::consts::TAU;
-use std::process::Command;
 
+use common::bits;
 use mcclstm_engine::Model;
 use mcclstm_engine::resample::resample;
 use mcclstm_engine::runner::analyze_signal;
@@ -30,26 +34,6 @@ fn music(rate: f64, seconds: f64) -> Vec<Vec<f32>> {
         .collect();
     let right = left.iter().map(|s| -0.7 * s).collect();
     vec![left, right]
-}
-
-/// Runs the `mcclstm-host` child process with `args` and returns its JSON summary. A child dies
-/// alone (an allocation in `process()` aborts it), and the death is a failed assertion here.
-fn host(args: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_mcclstm-host"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "mcclstm-host {args:?} died ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn bits(x: &[f32]) -> Vec<u32> {
-    x.iter().map(|s| s.to_bits()).collect()
 }
 
 #[test]
@@ -85,77 +69,6 @@ fn output_equals_input_bit_for_bit_in_both_modes() {
             assert_eq!(bits(output), bits(input), "offline={offline}, channel {ch}");
         }
     }
-}
-
-#[test]
-fn process_never_allocates_in_real_time_mode() {
-    // The debug bundle is built with nice-plug's assert_process_allocs: an allocation inside
-    // process() aborts the host process. Run it as a child so the abort is a failed assertion.
-    // The renders cover one-sample and large blocks, random and host-like schedules, non-finite
-    // samples, and unpaced rendering where the ring overflows and the audio thread drops.
-    for args in [
-        &["--block", "1", "--seconds", "5"][..],
-        &["--block", "64", "--seconds", "5"],
-        &["--block", "4096", "--seconds", "5"],
-        &["--random-blocks", "4096", "--seconds", "8", "--non-finite"],
-        &["--host-like", "441", "--seconds", "8", "--rate", "44100"],
-        &["--block", "8192", "--seconds", "40"],
-    ] {
-        let mut all = vec!["--debug-bundle", "--realtime", "--rate", "48000"];
-        all.extend_from_slice(args);
-        let summary = host(&all);
-        assert_eq!(summary["bit_exact"], true, "{args:?}: {summary}");
-        assert_eq!(summary["all_finite"], true, "{args:?}: {summary}");
-        // The analysis thread ran: it joined after draining the ring, so the chunk is in the state.
-        assert!(
-            summary["chunks"][0].as_u64().unwrap() >= 1,
-            "{args:?}: {summary}"
-        );
-    }
-}
-
-#[test]
-fn a_host_far_faster_than_real_time_makes_the_plugin_drop_and_count() {
-    // Real-time mode with the host unpaced: two minutes of audio are processed in a small fraction
-    // of the time the analysis needs for them (about 1 ms per 3.7 s chunk and model, plus the
-    // frontend), and the ring holds 4 s. If process() waited for room in the ring, nothing would
-    // be dropped; it must instead drop what does not fit and count it, and every sample the host
-    // processed is either analysed or counted as dropped.
-    let summary = host(&[
-        "--realtime",
-        "--rate",
-        "48000",
-        "--seconds",
-        "120",
-        "--block",
-        "4096",
-    ]);
-    let samples = summary["samples"].as_u64().unwrap();
-    let analysed = summary["analysed_samples"].as_u64().unwrap();
-    let dropped = summary["dropped_samples"].as_u64().unwrap();
-    assert_eq!(analysed + dropped, samples, "{summary}");
-    assert!(dropped > 0, "nothing was dropped: {summary}");
-    assert_eq!(summary["bit_exact"], true, "{summary}");
-    // What was analysed stays finite; the gaps cost chunks (120 s would give 32 per slot).
-    assert_eq!(summary["all_finite"], true, "{summary}");
-    assert!(summary["chunks"][0].as_u64().unwrap() < 32, "{summary}");
-}
-
-#[test]
-fn non_finite_input_passes_through_and_the_analysis_stays_finite() {
-    let summary = host(&[
-        "--non-finite",
-        "--rate",
-        "44100",
-        "--seconds",
-        "8",
-        "--random-blocks",
-        "1024",
-    ]);
-    assert_eq!(summary["bit_exact"], true, "{summary}");
-    assert_eq!(summary["all_finite"], true, "{summary}");
-    assert_eq!(summary["chunks"][0], 2, "{summary}");
-    assert_eq!(summary["chunks"][1], 2, "{summary}");
 }
 
 #[test]
@@ -296,61 +209,6 @@ fn the_bundle_loads_twice_and_two_instances_run_at_once() {
 }
 
 #[test]
-fn dc_full_scale_noise_and_denormals_pass_and_analyse_finite() {
-    let bundle = bundle();
-    let n = 44_100 * 8;
-    let mut state = 0x9E37_79B9u32;
-    let mut noise = || {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        (state as f32 / u32::MAX as f32) * 2.0 - 1.0
-    };
-    let full_scale: Vec<f32> = (0..n).map(|_| noise().signum()).collect();
-    let cases = [
-        ("dc", vec![vec![0.5; n], vec![0.5; n]], 2),
-        ("full-scale noise", vec![full_scale.clone(), full_scale], 2),
-        ("denormals", vec![vec![1e-40; n], vec![-1e-40; n]], 1),
-    ];
-    for (name, input, chunks) in cases {
-        let out = render(&bundle, &input, &RenderOptions::default()).unwrap();
-        assert_eq!(bits(&out.output[0]), bits(&input[0]), "{name}");
-        let history = saved_history(&out.state).unwrap();
-        assert!(
-            history
-                .iter()
-                .flatten()
-                .all(|e| e.probs.iter().all(|p| p.is_finite())),
-            "{name}: non-finite analysis"
-        );
-        // Denormals count as silence: the one chunk before the silence threshold, then nothing.
-        assert_eq!(history[0].len(), chunks, "{name}");
-    }
-}
-
-#[test]
-fn ten_minutes_of_silence_show_silence_and_stay_finite() {
-    let bundle = bundle();
-    let mut session = Session::new(&bundle, None, true).unwrap();
-    session.activate(48_000.0, 4096).unwrap();
-    let minute = vec![vec![0.0f32; 48_000 * 60]; 2];
-    for _ in 0..10 {
-        let out = session
-            .process(&minute, Schedule::Fixed(4096), false, &[])
-            .unwrap();
-        assert!(out.output[0].iter().all(|s| *s == 0.0));
-    }
-    session.deactivate().unwrap();
-    let history = saved_history(&session.save_state().unwrap()).unwrap();
-    // The first chunk (3.7 s) completes before the 5 s silence threshold; after it the plugin
-    // shows silence and analyses nothing, instead of 160 confident chunks of nothing.
-    for slot in history.iter().take(2) {
-        assert!(slot.len() <= 1, "{} chunks of silence analysed", slot.len());
-        assert!(slot.iter().all(|e| e.probs.iter().all(|p| p.is_finite())));
-    }
-}
-
-#[test]
 fn reset_and_a_rate_change_clear_the_analysis_state() {
     let bundle = bundle();
     let (first, second) = (music(48_000.0, 8.0), music(48_000.0, 8.0));
@@ -466,49 +324,4 @@ fn parameter_events_change_the_silence_threshold() {
     }]);
     assert_eq!(short_segments, 2);
     assert!((session.param_value(id).unwrap() - one_second).abs() < 1e-9);
-}
-
-#[test]
-fn realtime_pace_delivers_every_chunk() {
-    // The analysis thread runs beside the audio thread; at real-time pace it must keep up, so
-    // every completed chunk is in the history when the host deactivates.
-    let summary = host(&[
-        "--realtime",
-        "--realtime-pace",
-        "--rate",
-        "48000",
-        "--seconds",
-        "12",
-        "--block",
-        "512",
-    ]);
-    // 12 s at the model's 3.715 s chunks: 3 complete chunks per slot.
-    assert_eq!(summary["chunks"][0], 3, "{summary}");
-    assert_eq!(summary["chunks"][1], 3, "{summary}");
-    assert_eq!(summary["bit_exact"], true);
-    // Nothing was dropped: every sample reached the analysis.
-    assert_eq!(summary["dropped_samples"], 0, "{summary}");
-    assert_eq!(summary["analysed_samples"], summary["samples"], "{summary}");
-}
-
-#[test]
-fn an_hour_of_audio_keeps_memory_flat() {
-    let summary = host(&[
-        "--stream-minutes",
-        "60",
-        "--rate",
-        "44100",
-        "--block",
-        "4096",
-    ]);
-    let warm = summary["rss_kb_after_5_min"].as_f64().unwrap();
-    let end = summary["rss_kb_end"].as_f64().unwrap();
-    // The history is bounded (1024 chunks per slot; an hour is 969) and holds about 100 bytes per
-    // chunk; everything else is allocated once. 16 MB allows for the allocator's slack.
-    assert!(
-        end - warm < 16_384.0,
-        "resident memory grew from {warm} kB to {end} kB over an hour"
-    );
-    // An hour at 3.715 s per chunk is 969 chunks, less the resampler's and window's edges.
-    assert!(summary["chunks"][0].as_u64().unwrap() >= 960, "{summary}");
 }

@@ -1,12 +1,15 @@
 //! The real VST3 bundle in the project's headless VST3 host (`mcclstm_tests::vst3_host`): the
 //! module entry, factory, component, audio processor, buses, setupProcessing, setActive, process,
-//! getState/setState, terminate. What the CLAP suite pins for both formats' shared code (the
-//! allocation checker, an hour of audio, bad samples) runs there once; here, what the VST3
-//! wrapper adds: class info, bus setup, offline results, real-time mode at the host's pace and far
-//! faster, state, rate changes, two instances.
+//! getState/setState, terminate: class info, bus setup, offline results against the engine,
+//! real-time mode at the host's pace against the engine, state, rate changes, two instances.
+//! What both formats must pass is in `both_formats.rs`.
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::f32::consts::TAU;
+
+use common::{bits, max_diff};
 
 use mcclstm_engine::Model;
 use mcclstm_engine::resample::resample;
@@ -45,10 +48,6 @@ fn offline_session(bundle: &Vst3Bundle, state: Option<&[u8]>, rate: f64) -> Vst3
     session
 }
 
-fn bits(x: &[f32]) -> Vec<u32> {
-    x.iter().map(|s| s.to_bits()).collect()
-}
-
 fn engine_chunks(input: &[Vec<f32>], rate: u32, file: &str) -> Vec<Vec<f32>> {
     let mono: Vec<f32> = input[0]
         .iter()
@@ -64,14 +63,6 @@ fn engine_chunks(input: &[Vec<f32>], rate: u32, file: &str) -> Vec<Vec<f32>> {
         .into_iter()
         .map(|c| c.track)
         .collect()
-}
-
-fn max_diff(live: &[HistoryEntry], offline: &[Vec<f32>]) -> f32 {
-    assert_eq!(live.len(), offline.len(), "chunk count");
-    live.iter()
-        .zip(offline)
-        .flat_map(|(l, o)| l.probs.iter().zip(o).map(|(a, b)| (a - b).abs()))
-        .fold(0.0f32, f32::max)
 }
 
 #[test]
@@ -103,7 +94,7 @@ fn offline_render_is_bit_exact_and_equals_the_engine_at_44_1_and_48_khz() {
             },
         ] {
             let mut session = offline_session(&bundle, None, f64::from(rate));
-            let out = session.process(&input, schedule).unwrap();
+            let out = session.process(&input, schedule, false).unwrap();
             for (ch, (output, input)) in out.output.iter().zip(&input).enumerate() {
                 assert_eq!(
                     bits(output),
@@ -129,7 +120,7 @@ fn state_saved_from_one_instance_restores_the_history_in_another() {
     let bundle = bundle();
     let mut first = offline_session(&bundle, None, 44_100.0);
     first
-        .process(&music(44_100.0, 8.0), Schedule::Fixed(1024))
+        .process(&music(44_100.0, 8.0), Schedule::Fixed(1024), false)
         .unwrap();
     first.deactivate().unwrap();
     let state = first.save_state().unwrap();
@@ -149,11 +140,13 @@ fn a_rate_change_clears_the_analysis_state() {
     let input = music(48_000.0, 8.0);
     let mut session = offline_session(&bundle, None, 44_100.0);
     session
-        .process(&music(44_100.0, 6.0), Schedule::Fixed(512))
+        .process(&music(44_100.0, 6.0), Schedule::Fixed(512), false)
         .unwrap();
     session.deactivate().unwrap();
     session.activate(48_000.0, 4096).unwrap();
-    session.process(&input, Schedule::Fixed(512)).unwrap();
+    session
+        .process(&input, Schedule::Fixed(512), false)
+        .unwrap();
     session.deactivate().unwrap();
     let history = saved_history(&session.save_state().unwrap()).unwrap();
     // The chunks after the rate change are those of a fresh analysis of the new audio.
@@ -178,13 +171,17 @@ fn two_instances_run_at_once_and_the_bundle_loads_twice() {
     let part = |from: usize, to: usize| -> Vec<Vec<f32>> {
         input.iter().map(|c| c[from..to].to_vec()).collect()
     };
-    let a1 = a.process(&part(0, half), Schedule::Fixed(256)).unwrap();
-    let b1 = b.process(&part(0, half), Schedule::Fixed(333)).unwrap();
+    let a1 = a
+        .process(&part(0, half), Schedule::Fixed(256), false)
+        .unwrap();
+    let b1 = b
+        .process(&part(0, half), Schedule::Fixed(333), false)
+        .unwrap();
     let a2 = a
-        .process(&part(half, input[0].len()), Schedule::Fixed(256))
+        .process(&part(half, input[0].len()), Schedule::Fixed(256), false)
         .unwrap();
     let b2 = b
-        .process(&part(half, input[0].len()), Schedule::Fixed(333))
+        .process(&part(half, input[0].len()), Schedule::Fixed(333), false)
         .unwrap();
     assert_eq!(bits(&a1.output[0]), bits(&b1.output[0]));
     assert_eq!(bits(&a2.output[1]), bits(&b2.output[1]));
@@ -204,8 +201,7 @@ fn real_time_mode_at_the_hosts_pace_analyses_every_sample() {
     let input = music(48_000.0, 8.0);
     let mut session = Vst3Session::new(&bundle, None, false).unwrap();
     session.activate(48_000.0, 512).unwrap();
-    session.set_realtime_pace(true);
-    let out = session.process(&input, Schedule::Fixed(512)).unwrap();
+    let out = session.process(&input, Schedule::Fixed(512), true).unwrap();
     assert_eq!(bits(&out.output[0]), bits(&input[0]));
     session.deactivate().unwrap();
     let saved = saved_history_field(&session.save_state().unwrap()).unwrap();
@@ -218,32 +214,4 @@ fn real_time_mode_at_the_hosts_pace_analyses_every_sample() {
         &engine_chunks(&input, 48_000, "genre.onnx"),
     );
     assert!(diff < 1e-5, "{diff}");
-}
-
-#[test]
-fn real_time_mode_far_faster_than_real_time_drops_and_counts() {
-    // Unpaced: a minute of audio goes through process() in a small fraction of the time its
-    // analysis takes, and the ring holds 4 s. A process() that waited for the analysis would drop
-    // nothing; this one drops what does not fit and counts it.
-    let bundle = bundle();
-    let input = music(44_100.0, 60.0);
-    let mut session = Vst3Session::new(&bundle, None, false).unwrap();
-    session.activate(44_100.0, 2048).unwrap();
-    let out = session.process(&input, Schedule::Fixed(2048)).unwrap();
-    assert_eq!(bits(&out.output[1]), bits(&input[1]));
-    session.deactivate().unwrap();
-    let saved = saved_history_field(&session.save_state().unwrap()).unwrap();
-    assert_eq!(
-        saved.analysed_samples + saved.dropped_samples,
-        input[0].len() as u64
-    );
-    assert!(saved.dropped_samples > 0, "nothing was dropped");
-    assert!(saved.slots[0].len() < 16);
-    assert!(
-        saved
-            .slots
-            .iter()
-            .flatten()
-            .all(|e| e.probs.iter().all(|p| p.is_finite()))
-    );
 }

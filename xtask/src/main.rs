@@ -134,7 +134,14 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
             .env(
                 "MCCLSTM_DEBUG_CLAP_BUNDLE",
                 debug_bundles.join("MCCLSTM.clap"),
-            ),
+            )
+            .env(
+                "MCCLSTM_DEBUG_VST3_BUNDLE",
+                debug_bundles.join("MCCLSTM.vst3"),
+            )
+            // The `mcclstm` command the WAV render tests compare against (the trainer's tests
+            // build it).
+            .env("MCCLSTM_BIN", target_dir(&root).join("debug/mcclstm")),
     )?;
     eprintln!("==> all checks passed");
     Ok(())

@@ -2,23 +2,24 @@
 //! it as a child process, so a bundle that aborts (an allocation in `process()` under
 //! `assert_process_allocs`) fails the test instead of killing the test runner.
 //!
-//! `mcclstm-host [--debug-bundle] [--rate HZ] [--block N | --random-blocks MAX | --host-like N]
-//! [--seconds S] [--realtime] [--realtime-pace] [--non-finite] [--stream-minutes M]`
+//! `mcclstm-host [--format clap|vst3] [--debug-bundle] [--rate HZ]
+//! [--block N | --random-blocks MAX | --host-like N] [--seconds S | --wav FILE] [--realtime]
+//! [--realtime-pace] [--non-finite] [--stream-minutes M]`
 //!
-//! It loads the release bundle ([`bundle_path`]), or with `--debug-bundle` the debug bundle built
-//! with `assert_process_allocs` ([`debug_bundle_path`]).
+//! It loads the release bundle of the format ([`Format::bundle_path`], CLAP unless told), or with
+//! `--debug-bundle` the debug bundle built with `assert_process_allocs`
+//! ([`Format::debug_bundle_path`]). It renders S seconds of a test tune, or the file `--wav`
+//! names (played at `--rate`, resampled when the file has another rate).
 //!
 //! `--stream-minutes M` renders M minutes offline in 10-second pieces through one instance (so the
 //! input never has to fit in memory) and reports resident memory after 5 minutes and at the end.
 
 use std::f32::consts::TAU;
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use mcclstm_tests::{
-    Bundle, RenderOptions, Schedule, Session, bundle_path, debug_bundle_path, render,
-    saved_history, saved_history_field,
-};
+use mcclstm_tests::render::{AnyBundle, Format, read_track};
+use mcclstm_tests::{RenderOptions, Schedule, saved_history, saved_history_field};
 
 fn main() -> anyhow::Result<()> {
     let mut options = RenderOptions::default();
@@ -26,6 +27,8 @@ fn main() -> anyhow::Result<()> {
     let mut non_finite = false;
     let mut stream_minutes = None;
     let mut debug_bundle = false;
+    let mut format = Format::Clap;
+    let mut wav: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
@@ -45,6 +48,8 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             "--debug-bundle" => debug_bundle = true,
+            "--format" => format = Format::parse(&value("--format")?)?,
+            "--wav" => wav = Some(value("--wav")?.into()),
             "--seconds" => seconds = value("--seconds")?.parse()?,
             "--realtime" => options.offline = false,
             "--realtime-pace" => options.realtime_pace = true,
@@ -54,29 +59,39 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let bundle_path = if debug_bundle {
-        debug_bundle_path()?
+        format.debug_bundle_path()?
     } else {
-        bundle_path()?
+        format.bundle_path()?
     };
     if let Some(minutes) = stream_minutes {
-        return stream(&bundle_path, &options, minutes);
+        let bundle = AnyBundle::load(format, &bundle_path)?;
+        return stream(&bundle, &options, minutes);
     }
-    let n = (seconds * options.sample_rate) as usize;
-    let mut left = tune(0, n, options.sample_rate);
+    let mut input = match &wav {
+        Some(path) => read_track(path, options.sample_rate)?,
+        None => {
+            let left = tune(
+                0,
+                (seconds * options.sample_rate) as usize,
+                options.sample_rate,
+            );
+            let right: Vec<f32> = left.iter().map(|s| s * 0.5).collect();
+            vec![left, right]
+        }
+    };
+    let n = input[0].len();
     if non_finite {
         for i in (0..n).step_by(1009) {
-            left[i] = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][i % 3];
+            input[0][i] = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][i % 3];
         }
     }
-    let right: Vec<f32> = left.iter().map(|s| s * 0.5).collect();
-    let input = vec![left, right];
 
     let rss_before_kb = status_kb("VmRSS")?;
     let cpu_before = cpu_seconds()?;
     let analysis_cpu = AnalysisCpuWatch::start();
     let started = std::time::Instant::now();
-    let bundle = Bundle::load(&bundle_path)?;
-    let rendered = render(&bundle, &input, &options)?;
+    let bundle = AnyBundle::load(format, &bundle_path)?;
+    let rendered = bundle.render(&input, &options)?;
     let wall_s = started.elapsed().as_secs_f64();
     let cpu_s = cpu_seconds()? - cpu_before;
     let analysis_cpu_s = analysis_cpu.stop();
@@ -86,6 +101,8 @@ fn main() -> anyhow::Result<()> {
     let saved = saved_history_field(&rendered.state)?;
     let history = &saved.slots;
     let summary = serde_json::json!({
+        "format": format!("{format:?}"),
+        "bundle": bundle_path,
         "samples": n,
         "bit_exact": bit_exact,
         "chunks": history.iter().map(Vec::len).collect::<Vec<_>>(),
@@ -206,16 +223,14 @@ fn cpu_seconds() -> anyhow::Result<f64> {
     Ok((ticks(11)? + ticks(12)?) / 100.0)
 }
 
-fn stream(bundle_path: &Path, options: &RenderOptions, minutes: u64) -> anyhow::Result<()> {
-    let bundle = Bundle::load(bundle_path)?;
-    let mut session = Session::new(&bundle, None, true)?;
-    session.activate(options.sample_rate, options.schedule.max())?;
+fn stream(bundle: &AnyBundle, options: &RenderOptions, minutes: u64) -> anyhow::Result<()> {
+    let mut session = bundle.start(None, true, options.sample_rate, options.schedule.max())?;
     let piece = (10.0 * options.sample_rate) as usize;
     let mut rss_after_5_min = 0;
     for k in 0..(minutes * 6) as usize {
         let left = tune(k * piece, piece, options.sample_rate);
         let right: Vec<f32> = left.iter().map(|s| s * 0.5).collect();
-        session.process(&[left, right], options.schedule, false, &[])?;
+        session.process(&[left, right], options.schedule, false)?;
         if k + 1 == 30 {
             rss_after_5_min = rss_kb()?;
         }

@@ -1,0 +1,310 @@
+//! What both formats must do, run through the real release bundles in both headless hosts (and
+//! the debug bundles for the allocation check): an offline render of a WAV file equals
+//! `mcclstm analyze` on the same file; `process()` never allocates in real-time mode; at the
+//! host's pace every sample is analysed, and far faster than real time the plugin drops and
+//! counts instead of waiting; NaN, Inf, DC, full-scale noise, denormals and ten minutes of
+//! silence; an hour of audio with flat memory.
+
+mod common;
+
+use std::f32::consts::TAU;
+
+use common::{analyze_chunks, bits, host, max_diff};
+use mcclstm_tests::render::{AnyBundle, Format, read_track, render_file};
+use mcclstm_tests::{RenderOptions, Schedule, saved_history};
+
+/// A stereo tune with a bass line and a beat, `seconds` long at `rate`; left and right differ.
+fn music(rate: f64, seconds: f64) -> Vec<Vec<f32>> {
+    let n = (rate * seconds) as usize;
+    let left: Vec<f32> = (0..n)
+        .map(|i| {
+            let t = (i as f64 / rate) as f32;
+            let note = [220.0, 277.2, 329.6, 440.0][(t * 2.0) as usize % 4];
+            let beat = (-12.0 * (t * 2.0).fract()).exp();
+            0.3 * (TAU * note * t).sin() + 0.2 * beat * (TAU * 55.0 * t).sin()
+        })
+        .collect();
+    let right = left
+        .iter()
+        .enumerate()
+        .map(|(i, s)| 0.6 * s + 0.1 * (TAU * 660.0 * i as f32 / rate as f32).sin())
+        .collect();
+    vec![left, right]
+}
+
+fn interleave(channels: &[Vec<f32>]) -> Vec<f32> {
+    channels[0]
+        .iter()
+        .zip(&channels[1])
+        .flat_map(|(&l, &r)| [l, r])
+        .collect()
+}
+
+#[test]
+fn a_wav_rendered_offline_equals_mcclstm_analyze_at_44_1_and_48_khz() {
+    let dir = tempfile::tempdir().unwrap();
+    for rate in [44_100u32, 48_000] {
+        let wav = dir.path().join(format!("track-{rate}.wav"));
+        mcclstm_engine::audio::write_wav_f32(&wav, &interleave(&music(rate.into(), 12.0)), 2, rate)
+            .unwrap();
+        let reference = analyze_chunks(&wav);
+        assert_eq!(
+            reference
+                .iter()
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>(),
+            ["genre", "mood"]
+        );
+        for format in Format::ALL {
+            let bundle = AnyBundle::release(format).unwrap();
+            let options = RenderOptions {
+                sample_rate: rate.into(),
+                schedule: Schedule::HostLike {
+                    buffer: 1024,
+                    seed: 11,
+                },
+                ..Default::default()
+            };
+            let (rendered, input) = render_file(&bundle, &wav, &options).unwrap();
+            for (output, input) in rendered.output.iter().zip(&input) {
+                assert_eq!(bits(output), bits(input), "{format:?} {rate} Hz");
+            }
+            let history = saved_history(&rendered.state).unwrap();
+            for (slot, (task, chunks)) in reference.iter().enumerate() {
+                // 12 s at 3.715 s per chunk, less the resampler's delay: 3 chunks.
+                assert_eq!(chunks.len(), 3, "{task}");
+                assert!(history[slot].iter().all(|e| &e.task == task));
+                // The same engine code on the same decoded samples: the plugin's downmix
+                // ((l + r) * 0.5) is the decoder's, and only the block boundaries differ, which
+                // the streaming frontend and resampler make invisible (bit-exact in the engine's
+                // own tests); 1e-5 leaves room for an ulp of summation order.
+                let diff = max_diff(&history[slot], chunks);
+                eprintln!("{format:?} {rate} Hz {task}: largest difference {diff:.1e}");
+                assert!(diff < 1e-5, "{format:?} {rate} Hz {task}: {diff}");
+            }
+            // Dance is embedded but off by default.
+            assert!(history.get(2).is_none_or(Vec::is_empty), "{format:?}");
+        }
+    }
+}
+
+#[test]
+fn a_mono_wav_plays_on_both_channels_and_another_rate_is_resampled() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("mono.wav");
+    let tune = music(22_050.0, 5.0).swap_remove(0);
+    mcclstm_engine::audio::write_wav_f32(&wav, &tune, 1, 22_050).unwrap();
+    let track = read_track(&wav, 48_000.0).unwrap();
+    assert_eq!(bits(&track[0]), bits(&track[1]));
+    // 5 s at 48 kHz, within the resampler's edge.
+    assert!(
+        (track[0].len() as i64 - 240_000).abs() < 64,
+        "{}",
+        track[0].len()
+    );
+}
+
+#[test]
+fn process_never_allocates_in_real_time_mode() {
+    // The debug bundles are built with nice-plug's assert_process_allocs: an allocation inside
+    // process() aborts the host process. Run it as a child so the abort is a failed assertion.
+    // The renders cover one-sample and large blocks, random and host-like schedules, non-finite
+    // samples, and unpaced rendering where the ring overflows and the audio thread drops.
+    for format in ["clap", "vst3"] {
+        for args in [
+            &["--block", "1", "--seconds", "5"][..],
+            &["--block", "64", "--seconds", "5"],
+            &["--block", "4096", "--seconds", "5"],
+            &["--random-blocks", "4096", "--seconds", "8", "--non-finite"],
+            &["--host-like", "441", "--seconds", "8", "--rate", "44100"],
+            &["--block", "8192", "--seconds", "40"],
+        ] {
+            let mut all = vec![
+                "--format",
+                format,
+                "--debug-bundle",
+                "--realtime",
+                "--rate",
+                "48000",
+            ];
+            all.extend_from_slice(args);
+            let summary = host(&all);
+            assert_eq!(summary["bit_exact"], true, "{all:?}: {summary}");
+            assert_eq!(summary["all_finite"], true, "{all:?}: {summary}");
+            // The analysis thread ran: it joined after draining the ring, so a chunk is saved.
+            assert!(
+                summary["chunks"][0].as_u64().unwrap() >= 1,
+                "{all:?}: {summary}"
+            );
+        }
+    }
+}
+
+#[test]
+fn at_real_time_pace_every_sample_is_analysed_and_every_chunk_delivered() {
+    // The analysis thread runs beside the audio thread; at real-time pace it must keep up, so
+    // nothing is dropped and every completed chunk is in the history when the host deactivates.
+    for format in ["clap", "vst3"] {
+        let summary = host(&[
+            "--format",
+            format,
+            "--realtime",
+            "--realtime-pace",
+            "--rate",
+            "48000",
+            "--seconds",
+            "12",
+            "--block",
+            "512",
+        ]);
+        // 12 s at the model's 3.715 s chunks: 3 complete chunks per slot.
+        assert_eq!(summary["chunks"][0], 3, "{summary}");
+        assert_eq!(summary["chunks"][1], 3, "{summary}");
+        assert_eq!(summary["bit_exact"], true, "{summary}");
+        assert_eq!(summary["dropped_samples"], 0, "{summary}");
+        assert_eq!(summary["analysed_samples"], summary["samples"], "{summary}");
+    }
+}
+
+#[test]
+fn a_host_far_faster_than_real_time_makes_the_plugin_drop_and_count() {
+    // Real-time mode with the host unpaced: two minutes of audio go through process() in a small
+    // fraction of the time the analysis needs for them (about 1 ms per 3.7 s chunk and model,
+    // plus the resampler and frontend), and the ring holds 4 s. A process() that waited for room
+    // in the ring would drop nothing; it must instead drop what does not fit and count it, and
+    // every sample the host processed is either analysed or counted as dropped.
+    for format in ["clap", "vst3"] {
+        let summary = host(&[
+            "--format",
+            format,
+            "--realtime",
+            "--rate",
+            "48000",
+            "--seconds",
+            "120",
+            "--block",
+            "4096",
+        ]);
+        let samples = summary["samples"].as_u64().unwrap();
+        let analysed = summary["analysed_samples"].as_u64().unwrap();
+        let dropped = summary["dropped_samples"].as_u64().unwrap();
+        assert_eq!(analysed + dropped, samples, "{summary}");
+        assert!(dropped > 0, "nothing was dropped: {summary}");
+        assert_eq!(summary["bit_exact"], true, "{summary}");
+        // What was analysed stays finite; the gaps cost chunks (120 s would give 32 per slot).
+        assert_eq!(summary["all_finite"], true, "{summary}");
+        assert!(summary["chunks"][0].as_u64().unwrap() < 32, "{summary}");
+    }
+}
+
+#[test]
+fn non_finite_input_passes_through_and_the_analysis_stays_finite() {
+    for format in ["clap", "vst3"] {
+        let summary = host(&[
+            "--format",
+            format,
+            "--non-finite",
+            "--rate",
+            "44100",
+            "--seconds",
+            "8",
+            "--random-blocks",
+            "1024",
+        ]);
+        assert_eq!(summary["bit_exact"], true, "{summary}");
+        assert_eq!(summary["all_finite"], true, "{summary}");
+        assert_eq!(summary["chunks"][0], 2, "{summary}");
+        assert_eq!(summary["chunks"][1], 2, "{summary}");
+    }
+}
+
+#[test]
+fn dc_full_scale_noise_and_denormals_pass_and_analyse_finite() {
+    let n = 44_100 * 8;
+    let mut state = 0x9E37_79B9u32;
+    let mut noise = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        (state as f32 / u32::MAX as f32) * 2.0 - 1.0
+    };
+    let full_scale: Vec<f32> = (0..n).map(|_| noise().signum()).collect();
+    let cases = [
+        ("dc", vec![vec![0.5; n], vec![0.5; n]], 2),
+        ("full-scale noise", vec![full_scale.clone(), full_scale], 2),
+        ("denormals", vec![vec![1e-40; n], vec![-1e-40; n]], 1),
+    ];
+    for format in Format::ALL {
+        let bundle = AnyBundle::release(format).unwrap();
+        for (name, input, chunks) in &cases {
+            let out = bundle.render(input, &RenderOptions::default()).unwrap();
+            assert_eq!(bits(&out.output[0]), bits(&input[0]), "{format:?} {name}");
+            assert_eq!(bits(&out.output[1]), bits(&input[1]), "{format:?} {name}");
+            let history = saved_history(&out.state).unwrap();
+            assert!(
+                history
+                    .iter()
+                    .flatten()
+                    .all(|e| e.probs.iter().all(|p| p.is_finite())),
+                "{format:?} {name}: non-finite analysis"
+            );
+            // Denormals count as silence: the one chunk before the silence threshold, then
+            // nothing.
+            assert_eq!(history[0].len(), *chunks, "{format:?} {name}");
+        }
+    }
+}
+
+#[test]
+fn ten_minutes_of_silence_show_silence_and_stay_finite() {
+    let minute = vec![vec![0.0f32; 48_000 * 60]; 2];
+    for format in Format::ALL {
+        let bundle = AnyBundle::release(format).unwrap();
+        let mut session = bundle.start(None, true, 48_000.0, 4096).unwrap();
+        for _ in 0..10 {
+            let out = session
+                .process(&minute, Schedule::Fixed(4096), false)
+                .unwrap();
+            assert!(out.output[0].iter().all(|s| *s == 0.0), "{format:?}");
+        }
+        session.deactivate().unwrap();
+        let history = saved_history(&session.save_state().unwrap()).unwrap();
+        // The first chunk (3.7 s) completes before the 5 s silence threshold; after it the plugin
+        // shows silence and analyses nothing, instead of 160 confident chunks of nothing.
+        for slot in history.iter().take(2) {
+            assert!(
+                slot.len() <= 1,
+                "{format:?}: {} chunks of silence analysed",
+                slot.len()
+            );
+            assert!(slot.iter().all(|e| e.probs.iter().all(|p| p.is_finite())));
+        }
+    }
+}
+
+#[test]
+fn an_hour_of_audio_keeps_memory_flat() {
+    for format in ["clap", "vst3"] {
+        let summary = host(&[
+            "--format",
+            format,
+            "--stream-minutes",
+            "60",
+            "--rate",
+            "44100",
+            "--block",
+            "4096",
+        ]);
+        let warm = summary["rss_kb_after_5_min"].as_f64().unwrap();
+        let end = summary["rss_kb_end"].as_f64().unwrap();
+        // The history is bounded (1024 chunks per slot; an hour is 969) and holds about 100
+        // bytes per chunk; everything else is allocated once. 16 MB allows for the allocator's
+        // slack.
+        assert!(
+            end - warm < 16_384.0,
+            "{format}: resident memory grew from {warm} kB to {end} kB over an hour"
+        );
+        // An hour at 3.715 s per chunk is 969 chunks, less the resampler's and window's edges.
+        assert!(summary["chunks"][0].as_u64().unwrap() >= 960, "{summary}");
+    }
+}
