@@ -5,7 +5,7 @@
 //! same result as `mcclstm analyze`. Per model slot it runs the engine's resampler, frontend, chunk
 //! assembler and streaming runner: the same code as the command line.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,6 +23,13 @@ use crate::published::{History, HistoryEntry, MAX_CLASSES, MAX_SLOTS, Published}
 
 /// Most samples the analysis thread takes from the ring at once.
 const READ_BLOCK: usize = 4096;
+
+/// In the ring, a value with these bits is not a sample but the audio thread's mark of where a
+/// reset happened (a transport jump, the host's `reset()`), so the analysis thread resets at
+/// exactly that sample however it reads the ring in batches. A quiet NaN with a payload that
+/// arithmetic on host samples does not make; the audio thread writes a host NaN that happens to
+/// have these bits as the plain NaN, so a sample is never taken for the mark.
+pub const RESET_MARK: u32 = 0x7FC0_4D43;
 /// Samples the analysis thread waits for before it reads the ring (about 85 ms at 48 kHz).
 const MIN_BATCH: usize = 4096;
 
@@ -90,7 +97,10 @@ pub struct Analyzer {
     silent_run: u64,
     reset_seen: u64,
     dropped_seen: u64,
-    segment: u64,
+    /// This analysis's number, unique in the process: the history numbers segments per analysis.
+    analysis_id: u64,
+    /// Resets so far: the analysis's local segment, which the history maps to a saved segment.
+    local_segment: u64,
     /// Sanitised copy of the current block (NaN and infinities replaced by zero).
     clean: Vec<f32>,
 }
@@ -105,12 +115,9 @@ impl Analyzer {
         params: Arc<McclstmParams>,
         repaint: RepaintNotifier,
     ) -> Self {
-        // Continue the saved history's numbering (activation at a new rate, reloaded project).
-        let segment = params
-            .history
-            .lock()
-            .map(|h| h.next_segment())
-            .unwrap_or_default();
+        // Segments are numbered by the history when the first chunk is written, after whatever
+        // it holds then (activation at a new rate, a project loaded before or after activation).
+        static ANALYSES: AtomicU64 = AtomicU64::new(1);
         let mut analyzer = Self {
             host_rate,
             slots: [None, None, None],
@@ -121,7 +128,8 @@ impl Analyzer {
             params,
             repaint,
             silent_run: 0,
-            segment,
+            analysis_id: ANALYSES.fetch_add(1, Ordering::Relaxed),
+            local_segment: 0,
             // The analysis thread hands over at most READ_BLOCK samples, the host at most max_block.
             clean: Vec::with_capacity(max_block.max(READ_BLOCK)),
         };
@@ -196,7 +204,7 @@ impl Analyzer {
             results.progress.store(0.0, Ordering::Relaxed);
         }
         self.silent_run = 0;
-        self.segment += 1;
+        self.local_segment += 1;
     }
 
     /// Adds `analysed` samples, and the samples the audio thread dropped since the last call, to
@@ -214,8 +222,19 @@ impl Analyzer {
         newly_dropped > 0
     }
 
-    /// Analyses a block of mono host-rate samples.
+    /// Analyses a block of mono host-rate samples. A [`RESET_MARK`] in it resets the analysis at
+    /// exactly that point (what came before it is analysed first); the mark is not a sample.
     pub fn push(&mut self, samples: &[f32]) {
+        let mut rest = samples;
+        while let Some(at) = rest.iter().position(|s| s.to_bits() == RESET_MARK) {
+            self.push_samples(&rest[..at]);
+            self.reset();
+            rest = &rest[at + 1..];
+        }
+        self.push_samples(rest);
+    }
+
+    fn push_samples(&mut self, samples: &[f32]) {
         let requests = self.published.reset_requests.load(Ordering::Acquire);
         if requests != self.reset_seen {
             self.reset_seen = requests;
@@ -227,6 +246,9 @@ impl Analyzer {
             for slot in self.slots.iter_mut().flatten() {
                 slot.discard_partial_chunk();
             }
+        }
+        if samples.is_empty() {
+            return;
         }
 
         self.clean.clear();
@@ -269,7 +291,7 @@ impl Analyzer {
             let Some(slot) = slot else { continue };
             let results = &self.published.slots[index];
             let history = &self.history;
-            let segment = self.segment;
+            let (analysis, local) = (self.analysis_id, self.local_segment);
             let Slot {
                 model,
                 resampler,
@@ -304,14 +326,15 @@ impl Analyzer {
                             let top = argmax(out.track);
                             let entry = HistoryEntry {
                                 task: description.task.clone(),
-                                segment,
+                                // Numbered by the history in `push_chunk`.
+                                segment: 0,
                                 chunk: out.chunk_index,
                                 end_s,
                                 probs: out.track.to_vec(),
                                 top: description.labels[top].clone(),
                             };
                             if let Ok(mut h) = history.lock() {
-                                h.push(index, entry);
+                                h.push_chunk(index, analysis, local, entry);
                             }
                         }
                         Err(e) => {
@@ -553,6 +576,43 @@ mod tests {
         let history = params.history.lock().unwrap();
         assert_eq!(history.analysed_samples, 22_050 * 7);
         assert_eq!(history.dropped_samples, 1024);
+    }
+
+    #[test]
+    fn a_reset_mark_resets_at_exactly_its_sample_within_a_batch() {
+        // Two seconds of one tune, the mark, then another: read in batches of any size, the
+        // chunks after the mark are exactly those of a fresh analysis of the second tune.
+        let first = tone(22_050, 2.0);
+        let second: Vec<f32> = tone(22_050, 8.0)
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s * (1.0 + 0.5 * (i as f32 / 5000.0).sin()))
+            .collect();
+        let (mut fresh, _, fresh_params) = analyzer(22_050);
+        push_in_blocks(&mut fresh, &second);
+        let expected = fresh_params.history.lock().unwrap().slots[0].clone();
+        assert_eq!(expected.len(), 2);
+        for batch in [4096, 1000, 333] {
+            let mut ring = first.clone();
+            ring.push(f32::from_bits(RESET_MARK));
+            ring.extend_from_slice(&second);
+            let (mut marked, _, params) = analyzer(22_050);
+            for block in ring.chunks(batch) {
+                marked.push(block);
+            }
+            let history = params.history.lock().unwrap();
+            let after: Vec<_> = history.slots[0].iter().collect();
+            assert_eq!(after.len(), 2, "batch {batch}");
+            for (got, want) in after.iter().zip(&expected) {
+                assert_eq!(got.probs, want.probs, "batch {batch}");
+                assert_eq!(got.chunk, want.chunk, "batch {batch}");
+            }
+            // The mark is not a sample.
+            assert_eq!(
+                history.analysed_samples,
+                (first.len() + second.len()) as u64
+            );
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ use mcclstm_engine::Model;
 use nice_plug::prelude::*;
 use nice_plug_egui::RepaintNotifier;
 
-use analysis::{AnalysisThread, Analyzer, Command};
+use analysis::{AnalysisThread, Analyzer, Command, RESET_MARK};
 use params::McclstmParams;
 use published::{MAX_SLOTS, Published};
 
@@ -47,6 +47,9 @@ pub struct Mcclstm {
     mono: Vec<f32>,
     /// Where the transport should be at the next block while playing, to notice a restart.
     expected_pos: Option<i64>,
+    /// A reset to mark in the ring before the next samples (real-time mode); set by `reset()`
+    /// and transport jumps, kept while the ring is full.
+    reset_pending: bool,
 }
 
 impl Default for Mcclstm {
@@ -61,6 +64,7 @@ impl Default for Mcclstm {
             inline: None,
             mono: Vec::new(),
             expected_pos: None,
+            reset_pending: false,
         }
     }
 }
@@ -93,10 +97,28 @@ impl Mcclstm {
         })
     }
 
-    /// Mono downmix of sample `i` (mean of the channels).
+    /// Mono downmix of sample `i` (mean of the channels). A NaN that happens to have the bits of
+    /// [`RESET_MARK`] becomes the plain NaN, so a host sample is never read as a reset.
     #[inline]
     fn downmix(channels: &[&mut [f32]], i: usize, scale: f32) -> f32 {
-        channels.iter().map(|c| c[i]).sum::<f32>() * scale
+        let x = channels.iter().map(|c| c[i]).sum::<f32>() * scale;
+        if x.to_bits() == RESET_MARK {
+            f32::NAN
+        } else {
+            x
+        }
+    }
+
+    /// Starts a new track in the analysis: inline, through the request counter the analysis
+    /// reads before its next block; in real-time mode, as a [`RESET_MARK`] in the ring before
+    /// the next samples, so the reset lands on the exact sample whatever the analysis thread's
+    /// batches. Audio thread; no allocation.
+    fn request_reset(&mut self) {
+        if self.inline.is_some() {
+            self.published.reset_requests.fetch_add(1, Ordering::AcqRel);
+        } else {
+            self.reset_pending = true;
+        }
     }
 }
 
@@ -159,6 +181,8 @@ impl Plugin for Mcclstm {
         let offline = buffer_config.process_mode == ProcessMode::Offline;
         self.published.offline.store(offline, Ordering::Relaxed);
         self.expected_pos = None;
+        // A new analysis starts fresh: a reset asked of the old one needs no mark.
+        self.reset_pending = false;
         if offline {
             self.mono = vec![0.0; max_block];
             self.inline = Some(Box::new(analyzer));
@@ -200,9 +224,10 @@ impl Plugin for Mcclstm {
         self.inline = None;
     }
 
-    /// Audio thread: only counts the request; the analysis resets when it sees it.
+    /// Audio thread: only asks for the reset ([`Mcclstm::request_reset`]); the analysis resets
+    /// when it reaches it.
     fn reset(&mut self) {
-        self.published.reset_requests.fetch_add(1, Ordering::AcqRel);
+        self.request_reset();
         self.expected_pos = None;
     }
 
@@ -229,7 +254,7 @@ impl Plugin for Mcclstm {
             if let (Some(pos), Some(expected)) = (pos, self.expected_pos)
                 && pos != expected
             {
-                self.published.reset_requests.fetch_add(1, Ordering::AcqRel);
+                self.request_reset();
             }
             self.expected_pos = pos.map(|p| p + samples as i64);
         } else {
@@ -252,6 +277,9 @@ impl Plugin for Mcclstm {
                 analyzer.push(mono);
             });
         } else if let Some(producer) = self.producer.as_mut() {
+            if self.reset_pending && producer.push(f32::from_bits(RESET_MARK)).is_ok() {
+                self.reset_pending = false;
+            }
             let free = producer.slots().min(samples);
             if free > 0
                 && let Ok(chunk) = producer.write_chunk_uninit(free)

@@ -2,7 +2,8 @@
 //! display, and a bounded history of past chunks that is saved with the plugin state.
 //!
 //! Data flows one way: the analysis writes, the editor and the state reader read. The audio thread
-//! touches only the atomic counters ([`Published::dropped`], [`Published::reset_requests`]).
+//! touches only the atomic counters ([`Published::dropped`], [`Published::reset_requests`]) and,
+//! in real-time mode, marks resets in the ring itself (`analysis::RESET_MARK`).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -87,8 +88,9 @@ pub struct Published {
     pub invalid: AtomicU64,
     /// True while the input has been silent for longer than the threshold.
     pub silence: AtomicBool,
-    /// Incremented by the audio thread (reset, transport restart); the analysis resets its state
-    /// when it sees a new value.
+    /// Incremented by the audio thread (reset, transport restart) while the analysis runs inline
+    /// (offline); the analysis resets its state when it sees a new value. In real-time mode the
+    /// audio thread marks resets in the ring instead, at the exact sample.
     pub reset_requests: AtomicU64,
     /// True while the host renders offline (analysis inline in `process()`).
     pub offline: AtomicBool,
@@ -113,7 +115,7 @@ pub struct HistoryEntry {
 
 /// The saved history: the last [`HISTORY_PER_SLOT`] chunks of each slot, and how much of the
 /// host's audio the analysis saw.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct History {
     pub slots: Vec<VecDeque<HistoryEntry>>,
     /// Host samples (per channel) handed to the analysis, over every session of this state.
@@ -124,9 +126,53 @@ pub struct History {
     /// every sample the host processed, so a host (or a user) can tell how much was not analysed.
     #[serde(default)]
     pub dropped_samples: u64,
+    /// The segment the running analysis writes to. Not saved, so a state loaded by the host
+    /// (which replaces the whole history, also while the plugin is active, as Ardour does when it
+    /// opens a project) has none, and the next chunk starts a segment after all it holds.
+    #[serde(skip)]
+    writer: Option<SegmentWriter>,
+}
+
+/// Which history segment one analysis's local segment (its count of resets) was given.
+#[derive(Clone, Copy, Debug)]
+struct SegmentWriter {
+    analysis: u64,
+    local: u64,
+    segment: u64,
+}
+
+/// Histories are equal when they hold the same chunks and counts; who writes next is not part of
+/// what was saved.
+impl PartialEq for History {
+    fn eq(&self, other: &Self) -> bool {
+        self.slots == other.slots
+            && self.analysed_samples == other.analysed_samples
+            && self.dropped_samples == other.dropped_samples
+    }
 }
 
 impl History {
+    /// Appends a chunk of the analysis numbered `analysis` (unique per analysis instance), in the
+    /// `local`-th segment of that analysis (its resets so far), and numbers its segment: the first
+    /// chunk of a new local segment, of a new analysis, or after a state was loaded starts a
+    /// segment after every one the history holds, so restored and new chunks never share one.
+    pub fn push_chunk(&mut self, slot: usize, analysis: u64, local: u64, mut entry: HistoryEntry) {
+        let segment = match self.writer {
+            Some(w) if w.analysis == analysis && w.local == local => w.segment,
+            _ => {
+                let segment = self.next_segment();
+                self.writer = Some(SegmentWriter {
+                    analysis,
+                    local,
+                    segment,
+                });
+                segment
+            }
+        };
+        entry.segment = segment;
+        self.push(slot, entry);
+    }
+
     pub fn push(&mut self, slot: usize, entry: HistoryEntry) {
         if self.slots.len() <= slot {
             self.slots.resize_with(slot + 1, VecDeque::new);
@@ -181,5 +227,46 @@ mod tests {
         assert_eq!(h.slots[1].len(), HISTORY_PER_SLOT);
         assert_eq!(h.slots[1].front().unwrap().chunk, 10);
         assert!(h.slots[0].is_empty());
+    }
+
+    fn chunk(task: &str, chunk: u64) -> HistoryEntry {
+        HistoryEntry {
+            task: task.into(),
+            segment: u64::MAX,
+            chunk,
+            end_s: 0.0,
+            probs: vec![],
+            top: String::new(),
+        }
+    }
+
+    fn segments(h: &History, slot: usize) -> Vec<u64> {
+        h.slots[slot].iter().map(|e| e.segment).collect()
+    }
+
+    #[test]
+    fn segments_are_numbered_by_the_history_and_never_shared_with_a_loaded_state() {
+        let mut h = History::default();
+        // One analysis: both slots' chunks of a local segment share its number; a reset (the next
+        // local segment) starts the next number.
+        h.push_chunk(0, 1, 0, chunk("genre", 0));
+        h.push_chunk(1, 1, 0, chunk("mood", 0));
+        h.push_chunk(0, 1, 0, chunk("genre", 1));
+        h.push_chunk(0, 1, 1, chunk("genre", 0));
+        h.push_chunk(1, 1, 1, chunk("mood", 0));
+        assert_eq!(segments(&h, 0), [0, 0, 1]);
+        assert_eq!(segments(&h, 1), [0, 1]);
+        // The host loads a saved state while that analysis runs: its next chunk, still in the
+        // same local segment, goes after everything the loaded history holds.
+        let saved = serde_json::to_string(&h).unwrap();
+        let mut loaded: History = serde_json::from_str(&saved).unwrap();
+        assert_eq!(loaded, h);
+        loaded.push_chunk(0, 1, 1, chunk("genre", 1));
+        loaded.push_chunk(1, 1, 1, chunk("mood", 1));
+        assert_eq!(segments(&loaded, 0), [0, 0, 1, 2]);
+        assert_eq!(segments(&loaded, 1), [0, 1, 2]);
+        // A new analysis (a new activation) starts a new segment too.
+        loaded.push_chunk(0, 2, 0, chunk("genre", 0));
+        assert_eq!(segments(&loaded, 0), [0, 0, 1, 2, 3]);
     }
 }

@@ -1,7 +1,7 @@
 //! mcclstm-tests: headless hosts that load the built bundles the way a DAW does, render audio
 //! through them and read the analysis back from the saved state: a CLAP host (clack-host, here),
 //! a VST3 host ([`vst3_host`]) and, over both, [`render`] (one trait, one render helper, WAV files
-//! in).
+//! in); and a real DAW, Ardour, driven headless ([`ardour`]).
 //!
 //! The bundles under test are the release bundles `target/bundled/MCCLSTM.{clap,vst3}` (what
 //! users load; `cargo xtask test` builds them as the main job does) and, for the allocation
@@ -11,6 +11,7 @@
 //! never a skipped test.
 
 // Linux only, as the bundles' layout and the `/proc` readings of the host binary are.
+pub mod ardour;
 pub mod render;
 pub mod vst3_host;
 
@@ -294,14 +295,6 @@ impl Session {
         let mut instance =
             PluginInstance::<Host>::new(|_| Shared, |_| (), &bundle.entry, &id, &host_info)
                 .map_err(|e| anyhow!("cannot instantiate: {e:?}"))?;
-        if let Some(state) = state {
-            let ext = instance
-                .plugin_handle()
-                .get_extension::<PluginState>()
-                .context("the plugin has no state extension")?;
-            ext.load(&instance.plugin_handle(), &mut &state[..])
-                .map_err(|e| anyhow!("state load: {e:?}"))?;
-        }
         if offline {
             let ext = instance
                 .plugin_handle()
@@ -310,7 +303,7 @@ impl Session {
             ext.set(&instance.plugin_handle(), RenderMode::Offline)
                 .map_err(|e| anyhow!("render mode: {e:?}"))?;
         }
-        Ok(Self {
+        let mut session = Self {
             instance,
             processor: None,
             sample_rate: 0.0,
@@ -320,7 +313,22 @@ impl Session {
             out_bufs: Vec::new(),
             in_events: EventBuffer::new(),
             out_events: EventBuffer::new(),
-        })
+        };
+        if let Some(state) = state {
+            session.load_state(state)?;
+        }
+        Ok(session)
+    }
+
+    /// Loads a saved state on the main thread, as a host does when it opens a project; allowed
+    /// while the instance is active (some hosts activate first).
+    pub fn load_state(&mut self, state: &[u8]) -> anyhow::Result<()> {
+        let handle = self.instance.plugin_handle();
+        let ext = handle
+            .get_extension::<PluginState>()
+            .context("the plugin has no state extension")?;
+        ext.load(&handle, &mut &state[..])
+            .map_err(|e| anyhow!("state load: {e:?}"))
     }
 
     /// Activates at `sample_rate` with blocks of at most `max_block` and starts processing.
@@ -533,13 +541,19 @@ pub struct SavedState {
     pub fields: std::collections::BTreeMap<String, String>,
 }
 
-/// Parses a saved state (nice-plug's JSON, which its CLAP wrapper may prefix with a length).
+/// Parses a saved state: nice-plug's JSON, which its CLAP wrapper may prefix with a length and a
+/// VST3 host may wrap in its own container (Ardour keeps a header before it and its chunk list
+/// after it), so the first JSON object in the bytes is read and what follows it is ignored.
 pub fn parse_state(bytes: &[u8]) -> anyhow::Result<SavedState> {
     let json = match bytes.iter().position(|&b| b == b'{') {
         Some(start) => &bytes[start..],
         None => bail!("the state holds no JSON"),
     };
-    serde_json::from_slice(json).context("the state is not nice-plug's JSON")
+    serde_json::Deserializer::from_slice(json)
+        .into_iter::<SavedState>()
+        .next()
+        .context("the state holds no JSON")?
+        .context("the state is not nice-plug's JSON")
 }
 
 /// One chunk of the analysis history, as the plugin saves it.

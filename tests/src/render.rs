@@ -68,6 +68,8 @@ pub trait PluginSession {
     fn deactivate(&mut self) -> anyhow::Result<()>;
     /// The plugin's state, as a host saves it into a project.
     fn save_state(&mut self) -> anyhow::Result<Vec<u8>>;
+    /// Loads a saved state, active or not, as a host does when it opens a project.
+    fn load_state(&mut self, state: &[u8]) -> anyhow::Result<()>;
 }
 
 impl PluginSession for Session {
@@ -88,6 +90,9 @@ impl PluginSession for Session {
     fn save_state(&mut self) -> anyhow::Result<Vec<u8>> {
         Session::save_state(self)
     }
+    fn load_state(&mut self, state: &[u8]) -> anyhow::Result<()> {
+        Session::load_state(self, state)
+    }
 }
 
 impl PluginSession for Vst3Session {
@@ -107,6 +112,9 @@ impl PluginSession for Vst3Session {
     }
     fn save_state(&mut self) -> anyhow::Result<Vec<u8>> {
         Vst3Session::save_state(self)
+    }
+    fn load_state(&mut self, state: &[u8]) -> anyhow::Result<()> {
+        Vst3Session::load_state(self, state)
     }
 }
 

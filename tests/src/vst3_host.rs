@@ -383,7 +383,7 @@ impl Vst3Session {
             bail!("the component has no IAudioProcessor interface");
         };
         // From here on `Drop` terminates the component whatever fails.
-        let session = Self {
+        let mut session = Self {
             processor,
             component,
             _host: host,
@@ -396,12 +396,18 @@ impl Vst3Session {
             _module: bundle.module.clone(),
         };
         if let Some(state) = state {
-            let (_stream, stream) = memory_stream(state.to_vec())?;
-            // SAFETY: `stream` points into `_stream`, alive for the whole call.
-            let result = unsafe { session.component.setState(stream) };
-            check(result, "IComponent::setState")?;
+            session.load_state(state)?;
         }
         Ok(session)
+    }
+
+    /// `IComponent::setState` from a memory stream, as a host does when it opens a project;
+    /// allowed while active (Ardour activates before it restores the state).
+    pub fn load_state(&mut self, state: &[u8]) -> anyhow::Result<()> {
+        let (_stream, stream) = memory_stream(state.to_vec())?;
+        // SAFETY: `stream` points into `_stream`, alive for the whole call.
+        let result = unsafe { self.component.setState(stream) };
+        check(result, "IComponent::setState")
     }
 
     fn process_mode(&self) -> int32 {

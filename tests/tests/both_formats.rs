@@ -308,3 +308,84 @@ fn an_hour_of_audio_keeps_memory_flat() {
         assert!(summary["chunks"][0].as_u64().unwrap() >= 960, "{summary}");
     }
 }
+
+#[test]
+fn a_reopened_project_keeps_its_history_and_new_analysis_starts_a_new_segment() {
+    for format in Format::ALL {
+        let bundle = AnyBundle::release(format).unwrap();
+        let options = RenderOptions::default();
+        let first = bundle.render(&music(44_100.0, 8.0), &options).unwrap();
+        let saved = saved_history(&first.state).unwrap();
+        assert_eq!(saved[0].len(), 2, "{format:?}");
+        // The project is reopened: a new instance loads the state, activates, hears more music.
+        let reopened = RenderOptions {
+            state: Some(first.state.clone()),
+            ..options.clone()
+        };
+        let second = bundle.render(&music(44_100.0, 8.0), &reopened).unwrap();
+        let history = saved_history(&second.state).unwrap();
+        for (slot, (before, after)) in saved.iter().zip(&history).take(2).enumerate() {
+            // The past is there once, unchanged, and the new chunks follow it in a later segment.
+            assert_eq!(
+                &after[..before.len()],
+                &before[..],
+                "{format:?} slot {slot}"
+            );
+            let new = &after[before.len()..];
+            assert_eq!(new.len(), 2, "{format:?} slot {slot}: {after:?}");
+            let last_old = before.last().unwrap().segment;
+            assert!(
+                new.iter().all(|e| e.segment > last_old),
+                "{format:?} slot {slot}: {after:?}"
+            );
+            assert_eq!(
+                (new[0].chunk, new[1].chunk),
+                (0, 1),
+                "{format:?} slot {slot}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_state_loaded_while_active_keeps_new_analysis_in_a_segment_of_its_own() {
+    // Ardour activates a plugin before it restores the project's state; chunks analysed after
+    // that must not join a restored segment.
+    for format in Format::ALL {
+        let bundle = AnyBundle::release(format).unwrap();
+        let first = bundle
+            .render(&music(44_100.0, 8.0), &RenderOptions::default())
+            .unwrap();
+        let saved = saved_history(&first.state).unwrap();
+        let mut session = bundle.start(None, true, 44_100.0, 512).unwrap();
+        // Some music before the state arrives, then the state, then more music.
+        session
+            .process(&music(44_100.0, 2.0), Schedule::Fixed(512), false)
+            .unwrap();
+        session.load_state(&first.state).unwrap();
+        session
+            .process(&music(44_100.0, 8.0), Schedule::Fixed(512), false)
+            .unwrap();
+        session.deactivate().unwrap();
+        let history = saved_history(&session.save_state().unwrap()).unwrap();
+        for slot in 0..2 {
+            let before = &saved[slot];
+            let after = &history[slot];
+            assert_eq!(
+                &after[..before.len()],
+                &before[..],
+                "{format:?} slot {slot}"
+            );
+            let last_old = before.iter().map(|e| e.segment).max().unwrap();
+            let new = &after[before.len()..];
+            assert!(
+                !new.is_empty(),
+                "{format:?} slot {slot}: nothing after the load"
+            );
+            assert!(
+                new.iter().all(|e| e.segment > last_old),
+                "{format:?} slot {slot}: {after:?}"
+            );
+        }
+    }
+}

@@ -325,3 +325,56 @@ fn parameter_events_change_the_silence_threshold() {
     assert_eq!(short_segments, 2);
     assert!((session.param_value(id).unwrap() - one_second).abs() < 1e-9);
 }
+
+#[test]
+fn reset_in_real_time_mode_lands_on_its_exact_sample() {
+    // The analysis thread reads the ring in batches; a reset must still start the new track at
+    // the exact sample where the host asked for it, not at the start of the batch it falls in.
+    let bundle = bundle();
+    let (first, second) = (music(48_000.0, 2.0), music(48_000.0, 8.0));
+    let second: Vec<Vec<f32>> = second
+        .iter()
+        .map(|c| c.iter().map(|s| s * 0.5).collect())
+        .collect();
+    let fresh = saved_history(
+        &render(
+            &bundle,
+            &second,
+            &RenderOptions {
+                sample_rate: 48_000.0,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .state,
+    )
+    .unwrap();
+
+    let mut session = Session::new(&bundle, None, false).unwrap();
+    session.activate(48_000.0, 512).unwrap();
+    session
+        .process(&first, Schedule::Fixed(512), false, &[])
+        .unwrap();
+    // No pause here: the reset falls inside whatever batch the analysis thread reads next.
+    session.reset().unwrap();
+    let n = second[0].len();
+    for start in (0..n).step_by(48_000) {
+        let end = (start + 48_000).min(n);
+        let piece: Vec<Vec<f32>> = second.iter().map(|c| c[start..end].to_vec()).collect();
+        session
+            .process(&piece, Schedule::Fixed(512), false, &[])
+            .unwrap();
+        // A second of audio, then time for the analysis to drain it (it runs at about a thousand
+        // times real time), so the 4 s ring never overflows.
+        std::thread::sleep(std::time::Duration::from_millis(60));
+    }
+    session.deactivate().unwrap();
+    let saved = mcclstm_tests::saved_history_field(&session.save_state().unwrap()).unwrap();
+    assert_eq!(saved.dropped_samples, 0);
+    for (slot, fresh) in fresh.iter().enumerate().take(2) {
+        let segment = last_segment(&saved.slots[slot]);
+        assert_eq!(segment[0].chunk, 0);
+        let diff = max_prob_diff(&segment, fresh);
+        assert!(diff < 1e-6, "slot {slot}: the reset moved ({diff})");
+    }
+}

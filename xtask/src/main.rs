@@ -3,7 +3,8 @@
 //! - `cargo xtask test [-- CARGO TEST ARGS]`: the project's whole check, as CI runs it: formatting,
 //!   clippy with warnings as errors, and every test. Installs ONNX Runtime (the `onnxruntime` wheel,
 //!   pinned) under `target/onnxruntime` when it is missing, for the export parity tests, and
-//!   Debian's abcmidi and fluid-soundfont-gm for the data maker's tests. Builds the release
+//!   Debian's abcmidi and fluid-soundfont-gm for the data maker's tests and Debian's ardour for the
+//!   DAW test. Builds the release
 //!   bundles (`target/bundled`) and a debug bundle with `assert_process_allocs`
 //!   (`target/bundled-debug`) for the host tests.
 //! - `cargo xtask bundle <package> [--release]`: CLAP and VST3 bundles (nice-plug-xtask).
@@ -26,6 +27,11 @@ use anyhow::{Context, bail};
 
 /// Plugin features of the bundle the host tests load.
 const TEST_FEATURES: &str = "assert_process_allocs";
+
+/// Debian packages of the host tests (file that shows it is installed, package): Ardour, the DAW
+/// `tests/tests/ardour.rs` drives headless through its Lua session tool (GPL; installed here,
+/// never shipped).
+const HOST_TEST_PACKAGES: [(&str, &str); 1] = [("/usr/bin/ardour7-lua", "ardour")];
 
 /// Must match `mcclstm_trainer::reference::ONNXRUNTIME_VERSION`.
 const ONNXRUNTIME_VERSION: &str = "1.31.1";
@@ -85,8 +91,10 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
         cargo().args(["fmt", "--all", "--check"]),
     )?;
     let ort = install_onnxruntime(&root)?;
-    // The data maker's tests render with the real SoundFont and abc2midi.
+    // The data maker's tests render with the real SoundFont and abc2midi; the DAW test runs the
+    // VST3 bundle in Ardour.
     models::install_packages()?;
+    install_debian(&HOST_TEST_PACKAGES, "the DAW test")?;
     run(
         "cargo clippy -D warnings",
         cargo().args([

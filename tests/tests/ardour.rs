@@ -1,0 +1,174 @@
+//! The release VST3 bundle in a real DAW: Ardour 7, headless ([`mcclstm_tests::ardour`]). Ardour
+//! scans the bundle, puts it on a stereo track, records 9 s of its dummy backend's sine sweep
+//! through it at real-time pace, saves the project, reopens it and bounces the take offline.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::bits;
+use mcclstm_engine::audio::decode_file_channels;
+use mcclstm_tests::ardour::{Ardour, FLOAT_PRESET_ID, plugin_state};
+use mcclstm_tests::render::Format;
+use mcclstm_tests::{HistoryEntry, SavedHistory, saved_history_field};
+
+/// More than the samples Ardour fades in when the transport starts rolling (3584 measured).
+const DECLICK: usize = 8192;
+
+/// Records `seconds` of the dummy backend's sine sweep on a stereo track with the plugin on it,
+/// with region fades off (so the take plays back as recorded), and saves the session `live`.
+fn record_script(session: &Path, seconds: f64) -> String {
+    format!(
+        r#"
+local backend = AudioEngine:set_backend("None (Dummy)", "", "")
+assert(AudioEngine:current_backend_name() == "Dummy")
+assert(backend:set_device_name("Sine Sweep") == 0)
+assert(backend:set_buffer_size(512) == 0)
+assert(create_session("{dir}", "live", 48000))
+local tracks = Session:new_audio_track(2, 2, nil, 1, "Music",
+    ARDOUR.PresentationInfo.max_order, ARDOUR.TrackMode.Normal, true)
+local track = tracks:front()
+local plugin = ARDOUR.LuaAPI.new_plugin(Session, "MCCLSTM", ARDOUR.PluginType.VST3, "")
+assert(not plugin:isnil(), "Ardour has no VST3 named MCCLSTM")
+assert(track:add_processor_by_index(plugin, 0, nil, true) == 0)
+track:rec_enable_control():set_value(1, PBD.GroupControlDisposition.NoGroup)
+Session:maybe_enable_record(false)
+Session:request_roll(ARDOUR.TransportRequestSource.TRS_UI)
+ARDOUR.LuaAPI.usleep({micros})
+Session:request_stop(false, false, ARDOUR.TransportRequestSource.TRS_UI)
+ARDOUR.LuaAPI.usleep(1000000)
+track:rec_enable_control():set_value(0, PBD.GroupControlDisposition.NoGroup)
+Session:disable_record(false, false)
+local regions = 0
+for region in track:playlist():region_list():iter() do
+    local audio = region:to_audioregion()
+    audio:set_fade_in_active(false)
+    audio:set_fade_out_active(false)
+    audio:set_fade_in_length(1)
+    audio:set_fade_out_length(1)
+    regions = regions + 1
+end
+assert(regions == 1, "expected one take")
+Session:save_state("", false, false, false, false, false)
+close_session()
+"#,
+        dir = session.display(),
+        micros = (seconds * 1e6) as u64,
+    )
+}
+
+/// Reopens `live` (the dummy backend now silent), bounces the session range offline to
+/// `out/bounce.wav` and saves the snapshot `bounced`.
+fn bounce_script(session: &Path, out: &Path) -> String {
+    format!(
+        r#"
+local backend = AudioEngine:set_backend("None (Dummy)", "", "")
+assert(backend:set_device_name("Silence") == 0)
+assert(backend:set_buffer_size(512) == 0)
+assert(load_session("{dir}", "live"))
+local export = Session:simple_export()
+export:set_name("bounce")
+assert(export:set_preset("{FLOAT_PRESET_ID}"), "no float export preset")
+export:set_folder("{out}")
+assert(export:run_export(), "the export failed")
+Session:save_state("bounced", false, false, false, false, false)
+close_session()
+"#,
+        dir = session.display(),
+        out = out.display(),
+    )
+}
+
+fn history(session_file: &Path) -> SavedHistory {
+    let state = plugin_state(session_file, "MCCLSTM").unwrap();
+    saved_history_field(&state).unwrap()
+}
+
+/// The take's channel file (`%L` or `%R`) in the session's audio files.
+fn take(session: &Path, side: &str) -> PathBuf {
+    let dir = session.join("interchange/live/audiofiles");
+    std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(&format!("%{side}.wav")))
+        .unwrap_or_else(|| panic!("no %{side} take in {}", dir.display()))
+}
+
+/// Entries equal as saved: the f64 end time may move by an ulp through JSON.
+fn same_entries(a: &[HistoryEntry], b: &[HistoryEntry]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            (x.task.as_str(), x.segment, x.chunk, &x.probs)
+                == (y.task.as_str(), y.segment, y.chunk, &y.probs)
+                && (x.end_s - y.end_s).abs() < 1e-9
+        })
+}
+
+#[test]
+fn ardour_records_saves_reopens_and_bounces_through_the_vst3() {
+    let work = tempfile::tempdir().unwrap();
+    let ardour = Ardour::new(work.path(), &Format::Vst3.bundle_path().unwrap()).unwrap();
+    let session = ardour.work().join("live");
+    let out = ardour.work().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+
+    // Live: Ardour's process thread drives the plugin in real-time mode for 9 s of recording.
+    ardour.run("record", &record_script(&session, 9.0)).unwrap();
+    let live = history(&session.join("live.ardour"));
+    assert_eq!(live.dropped_samples, 0, "{live:?}");
+    // Ardour ran the plugin from session creation to the end of the recording: at least 9 s.
+    assert!(live.analysed_samples >= 9 * 48_000, "{live:?}");
+    for (slot, task) in ["genre", "mood"].into_iter().enumerate() {
+        let entries = &live.slots[slot];
+        // Rolling the transport restarts the track, so at least the 9 s of the take give
+        // complete 3.7 s chunks: two, less the one a late start can cost.
+        assert!(!entries.is_empty(), "{task}: no chunk analysed live");
+        assert!(entries.iter().all(|e| e.task == task));
+        assert!(entries.iter().flat_map(|e| &e.probs).all(|p| p.is_finite()));
+    }
+
+    // Reopened and bounced offline: the restored history comes back once and unchanged, the
+    // bounce is analysed in segments of its own, and the plugin passes the take through bit for
+    // bit into the bounce.
+    ardour
+        .run("bounce", &bounce_script(&session, &out))
+        .unwrap();
+    let bounced = history(&session.join("bounced.ardour"));
+    assert_eq!(bounced.dropped_samples, 0, "{bounced:?}");
+    assert!(bounced.analysed_samples > live.analysed_samples);
+    for slot in 0..2 {
+        let (before, after) = (&live.slots[slot], &bounced.slots[slot]);
+        assert!(
+            same_entries(&after[..before.len()], before),
+            "slot {slot}: the restored history changed: {after:?}"
+        );
+        let last_live = before.iter().map(|e| e.segment).max().unwrap();
+        let new = &after[before.len()..];
+        // The take is about 9 s: the bounce completes two chunks.
+        assert!(
+            new.len() >= 2,
+            "slot {slot}: the bounce was not analysed: {after:?}"
+        );
+        assert!(
+            new.iter().all(|e| e.segment > last_live),
+            "slot {slot}: new chunks joined a restored segment: {after:?}"
+        );
+        assert!(new.iter().flat_map(|e| &e.probs).all(|p| p.is_finite()));
+    }
+    let bounce = decode_file_channels(&out.join("bounce.wav")).unwrap();
+    assert_eq!(bounce.sample_rate, 48_000);
+    for (channel, side) in bounce.channels.iter().zip(["L", "R"]) {
+        let recorded = decode_file_channels(&take(&session, side)).unwrap();
+        let recorded = &recorded.channels[0];
+        assert!(recorded.len() >= 8 * 48_000, "a short take");
+        assert_eq!(channel.len(), recorded.len(), "{side}");
+        // Ardour declicks the start of the roll (3584 samples here, at 512-sample buffers)
+        // before the track's plugins; from there on the bounce is the take, bit for bit.
+        assert_eq!(
+            bits(&channel[DECLICK..]),
+            bits(&recorded[DECLICK..]),
+            "{side}"
+        );
+    }
+}
