@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, bail};
 use base64::Engine as _;
@@ -40,9 +41,16 @@ impl Ardour {
         let plugins = ardour.plugins_dir();
         std::fs::create_dir_all(&plugins)?;
         let name = bundle.file_name().context("the bundle path has no name")?;
-        std::os::unix::fs::symlink(bundle, plugins.join(name)).with_context(|| {
+        // A copy, dated ten seconds back: Ardour trusts its plugin cache only when the cache is
+        // newer than the module by a whole second, and a bundle built just before the scan is not.
+        copy_dated(
+            bundle,
+            &plugins.join(name),
+            SystemTime::now() - Duration::from_secs(10),
+        )
+        .with_context(|| {
             format!(
-                "{}: cannot link into {}",
+                "{}: cannot copy into {}",
                 bundle.display(),
                 plugins.display()
             )
@@ -134,6 +142,25 @@ impl Ardour {
     pub fn work(&self) -> &Path {
         &self.work
     }
+}
+
+/// Copies the folder `from` to `to`, every file's modification time set to `mtime`.
+fn copy_dated(from: &Path, to: &Path, mtime: SystemTime) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dated(&entry.path(), &target, mtime)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+            std::fs::File::options()
+                .write(true)
+                .open(&target)?
+                .set_modified(mtime)?;
+        }
+    }
+    Ok(())
 }
 
 /// The state of the first processor named `plugin` in an Ardour session file: the bytes of its
