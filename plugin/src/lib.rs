@@ -4,9 +4,11 @@
 //! The live path (DESIGN.md): the audio thread passes audio through untouched, downmixes it to mono
 //! and writes it into an SPSC ring ([`rtrb`]); nothing else. The analysis thread drains the ring and
 //! runs the engine per model slot ([`analysis`]); results are published lock-free ([`published`])
-//! for the editor ([`editor`]) and saved with the project. When the host renders offline, the
+//! for the editor ([`editor`]) and saved with the project. When a CLAP host renders offline, the
 //! analysis runs inline in `process()` instead, so a bounce is deterministic and equals
-//! `mcclstm analyze` on the same audio.
+//! `mcclstm analyze` on the same audio; under VST3, whose reported mode nice-plug 0.4.2 delays
+//! by one `setupProcessing`, an offline render keeps the analysis thread and `process()` waits
+//! for room in the ring instead of dropping, which gives the same result.
 
 pub mod analysis;
 pub mod editor;
@@ -31,6 +33,11 @@ use published::{MAX_SLOTS, Published};
 /// are dropped (and counted).
 const RING_SECONDS: f32 = 4.0;
 
+/// The longest `process()` waits for room in the ring while a VST3 host renders offline: far more
+/// than the analysis needs to free a block (it frees thousands of samples per millisecond), far
+/// less than a host's offline-render watchdog.
+const OFFLINE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
 pub struct Mcclstm {
     params: Arc<McclstmParams>,
     /// Results for the editor; the audio thread only bumps its counters.
@@ -50,6 +57,9 @@ pub struct Mcclstm {
     /// A reset to mark in the ring before the next samples (real-time mode); set by `reset()`
     /// and transport jumps, kept while the ring is full.
     reset_pending: bool,
+    /// Wait (at most [`OFFLINE_WAIT`] per block) for room in the ring instead of dropping: VST3
+    /// offline rendering, where the analysis runs on its thread (see `activate()`).
+    wait_for_room: bool,
 }
 
 impl Default for Mcclstm {
@@ -65,6 +75,7 @@ impl Default for Mcclstm {
             mono: Vec::new(),
             expected_pos: None,
             reset_pending: false,
+            wait_for_room: false,
         }
     }
 }
@@ -165,7 +176,7 @@ impl Plugin for Mcclstm {
         &mut self,
         _layout: &AudioIOLayout,
         buffer_config: &BufferConfig,
-        _context: &mut impl ActivateContext<Self>,
+        context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.deactivate();
         let host_rate = buffer_config.sample_rate.round().max(1.0) as u32;
@@ -183,7 +194,14 @@ impl Plugin for Mcclstm {
         self.expected_pos = None;
         // A new analysis starts fresh: a reset asked of the old one needs no mark.
         self.reset_pending = false;
-        if offline {
+        // nice-plug 0.4.2's VST3 wrapper reports the mode of the *previous* `setupProcessing`
+        // (docs/dev/vst3-host-notes.md), so under VST3 "offline" may be real-time playback after
+        // a bounce. The analysis never runs inline there (that would put the model on a real-time
+        // audio thread); it runs on its thread, and where the wrapper says offline, `process()`
+        // waits a bounded time for room in the ring instead of dropping. CLAP's mode is reliable.
+        let vst3 = context.plugin_api() == PluginApi::Vst3;
+        self.wait_for_room = offline && vst3;
+        if offline && !vst3 {
             self.mono = vec![0.0; max_block];
             self.inline = Some(Box::new(analyzer));
             return true;
@@ -233,8 +251,9 @@ impl Plugin for Mcclstm {
 
     /// Real-time: passes audio through untouched (the host already copied input to output), and
     /// hands a mono downmix to the analysis. In real-time mode that is one write into the ring,
-    /// never waiting: when the ring is full the rest is dropped and counted. No allocation, lock,
-    /// I/O or panic on this path; `assert_process_allocs` builds prove the allocation part.
+    /// never waiting: when the ring is full the rest is dropped and counted (a VST3 offline render
+    /// first waits up to [`OFFLINE_WAIT`] for room). No allocation, lock, I/O or panic on this
+    /// path; `assert_process_allocs` builds prove the allocation part.
     fn process(
         &mut self,
         buffer: &mut Buffer,
@@ -277,6 +296,16 @@ impl Plugin for Mcclstm {
                 analyzer.push(mono);
             });
         } else if let Some(producer) = self.producer.as_mut() {
+            if self.wait_for_room {
+                // Offline, waiting is allowed and dropping would spoil the bounce. Bounded, so a
+                // mode that is really real time (see `activate()`) never stalls playback for
+                // long, and only when the analysis has already fallen a whole ring behind.
+                let needed = samples + usize::from(self.reset_pending);
+                let started = std::time::Instant::now();
+                while producer.slots() < needed && started.elapsed() < OFFLINE_WAIT {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+            }
             if self.reset_pending && producer.push(f32::from_bits(RESET_MARK)).is_ok() {
                 self.reset_pending = false;
             }
