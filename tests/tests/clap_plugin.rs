@@ -161,6 +161,15 @@ fn offline_render_equals_the_engine_on_the_same_audio() {
     }
 }
 
+/// The history a fresh instance saves after an offline render of `input` at `rate`.
+fn fresh_history(bundle: &Bundle, input: &[Vec<f32>], rate: f64) -> Vec<Vec<HistoryEntry>> {
+    let options = RenderOptions {
+        sample_rate: rate,
+        ..Default::default()
+    };
+    saved_history(&render(bundle, input, &options).unwrap().state).unwrap()
+}
+
 /// The entries of the last segment (since the last reset) of a slot's history.
 fn last_segment(history: &[HistoryEntry]) -> Vec<HistoryEntry> {
     let last = history.last().map(|e| e.segment).unwrap_or_default();
@@ -218,33 +227,9 @@ fn reset_and_a_rate_change_clear_the_analysis_state() {
         .collect();
 
     // What a fresh instance makes of `second` at 48 kHz, and of the same tune at 96 kHz.
-    let fresh_48 = saved_history(
-        &render(
-            &bundle,
-            &second,
-            &RenderOptions {
-                sample_rate: 48_000.0,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .state,
-    )
-    .unwrap();
+    let fresh_48 = fresh_history(&bundle, &second, 48_000.0);
     let at_96 = music(96_000.0, 8.0);
-    let fresh_96 = saved_history(
-        &render(
-            &bundle,
-            &at_96,
-            &RenderOptions {
-                sample_rate: 96_000.0,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .state,
-    )
-    .unwrap();
+    let fresh_96 = fresh_history(&bundle, &at_96, 96_000.0);
 
     let mut session = Session::new(&bundle, None, true).unwrap();
     session.activate(48_000.0, 512).unwrap();
@@ -336,19 +321,7 @@ fn reset_in_real_time_mode_lands_on_its_exact_sample() {
         .iter()
         .map(|c| c.iter().map(|s| s * 0.5).collect())
         .collect();
-    let fresh = saved_history(
-        &render(
-            &bundle,
-            &second,
-            &RenderOptions {
-                sample_rate: 48_000.0,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .state,
-    )
-    .unwrap();
+    let fresh = fresh_history(&bundle, &second, 48_000.0);
 
     let mut session = Session::new(&bundle, None, false).unwrap();
     session.activate(48_000.0, 512).unwrap();
