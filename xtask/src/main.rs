@@ -16,9 +16,15 @@
 //! - `cargo xtask bench`: mcclstm against its peers (librosa, onnxruntime, JAX) in one run,
 //!   written to BENCHMARKS.md and BENCHMARKS.json (see `bench.rs`).
 //! - `cargo xtask onnxruntime`: installs ONNX Runtime and prints its library path.
+//! - `cargo xtask corpus [--out DIR]`: the real-music corpus from pinned Debian packages (audio in
+//!   `target/corpus`, the track table in `corpus/tracks.csv`; see `corpus.rs`).
+//! - `cargo xtask teacher [--corpus DIR]`: musicnn's tags of every corpus chunk, written to
+//!   `corpus/teacher/` (a pinned Python 3.11 venv in `target/teacher-venv`; see `teacher.rs`).
 
 mod bench;
+mod corpus;
 mod models;
+mod teacher;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -43,6 +49,8 @@ fn main() -> anyhow::Result<()> {
         Some("screenshot") => screenshot(),
         Some("models") => models::models(&args[1..]),
         Some("bench") => bench::bench(),
+        Some("corpus") => corpus::corpus(&args[1..]),
+        Some("teacher") => teacher::teacher(&args[1..]),
         Some("onnxruntime") => {
             install_onnxruntime(&workspace_root()?).map(|p| println!("{}", p.display()))
         }

@@ -1,0 +1,101 @@
+//! `cargo xtask teacher [--corpus DIR]`: tags the real-music corpus (`cargo xtask corpus`) with
+//! musicnn's MTT_musicnn and MSD_musicnn on our model's chunk grid (`scripts/teacher.py`), and
+//! writes the committed tables under `corpus/teacher/` (format in `corpus/README.md`).
+//!
+//! Creates the pinned Python 3.11 environment `target/teacher-venv` first when it is missing or
+//! its pins changed: `scripts/requirements-teacher.txt`, then musicnn with `--no-deps` (its own
+//! pins cannot install on Python 3.11). About 1.7 GB. The run is resumable per track (its cache is
+//! `DIR/teacher-cache/`); run it under `nice -n 19` to leave the CPU to other work.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+/// Installed after the requirements, without its dependencies.
+const MUSICNN: &str = "musicnn==0.1.0";
+
+pub fn teacher(args: &[String]) -> anyhow::Result<()> {
+    let root = crate::workspace_root()?;
+    let mut corpus = crate::target_dir(&root).join("corpus");
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--corpus" => corpus = PathBuf::from(rest.next().context("--corpus needs a folder")?),
+            other => bail!("cargo xtask teacher: unknown argument {other} (usage: [--corpus DIR])"),
+        }
+    }
+    std::env::set_current_dir(&root)?;
+    if !corpus.join("tracks.csv").is_file() {
+        bail!(
+            "{}: no corpus there (no tracks.csv); build it with `cargo xtask corpus`",
+            corpus.display()
+        );
+    }
+    let python = install_venv(&root)?;
+    crate::run(
+        &format!("tag {} with musicnn", corpus.display()),
+        Command::new(python)
+            .arg(root.join("scripts/teacher.py"))
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--out")
+            .arg(root.join("corpus/teacher"))
+            .env("TF_CPP_MIN_LOG_LEVEL", "2"),
+    )
+}
+
+/// A Python 3.11 interpreter: `python3.11`, or `python3` when it is 3.11.
+fn python311() -> anyhow::Result<&'static str> {
+    ["python3.11", "python3"]
+        .into_iter()
+        .find(|p| {
+            Command::new(p)
+                .args(["-c", "import sys; assert sys.version_info[:2] == (3, 11)"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .context("the teacher needs Python 3.11 (tensorflow-cpu 2.15 has no wheels for newer ones)")
+}
+
+/// Creates `target/teacher-venv` with the pinned packages unless it holds exactly those pins
+/// (recorded in its `mcclstm-pins.txt`); returns its interpreter.
+fn install_venv(root: &Path) -> anyhow::Result<PathBuf> {
+    let venv = crate::target_dir(root).join("teacher-venv");
+    let interpreter = venv.join("bin/python");
+    let requirements = root.join("scripts/requirements-teacher.txt");
+    let pins = format!(
+        "{}{MUSICNN} --no-deps\n",
+        std::fs::read_to_string(&requirements)
+            .with_context(|| format!("{}: cannot read", requirements.display()))?
+    );
+    let stamp = venv.join("mcclstm-pins.txt");
+    if interpreter.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == pins) {
+        return Ok(interpreter);
+    }
+    crate::run(
+        &format!("create {}", venv.display()),
+        Command::new(python311()?).args(["-m", "venv"]).arg(&venv),
+    )?;
+    let pip = || {
+        let mut pip = Command::new(&interpreter);
+        pip.args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ]);
+        pip
+    };
+    crate::run(
+        "pip install -r scripts/requirements-teacher.txt",
+        pip().arg("-r").arg(&requirements),
+    )?;
+    crate::run(
+        &format!("pip install --no-deps {MUSICNN}"),
+        pip().args(["--no-deps", MUSICNN]),
+    )?;
+    std::fs::write(&stamp, pins).with_context(|| format!("{}: cannot write", stamp.display()))?;
+    Ok(interpreter)
+}
