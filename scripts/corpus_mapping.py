@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""The teacher-to-label mapping of docs/teacher-mapping.md, measured on the corpus.
+
+Reads corpus/tracks.csv and the teacher's tables (corpus/teacher/), maps every chunk's musicnn
+tags onto our genre labels (GTZAN's ten) and mood labels (the soundtrack set's five), and prints
+(markdown) how often the mapped top class agrees with the files' own GENRE tags, and the minutes
+per mapped class, per package and in all. Only the standard library (no venv needed):
+
+    python3 scripts/corpus_mapping.py [--corpus corpus] > /tmp/mapping.md
+"""
+
+import argparse
+import collections
+import csv
+import gzip
+import json
+import os
+
+CHUNK_S = 80 * 1024 / 22050  # one chunk's hop: each chunk stands for 3.7152 s of the track
+
+# Our label: the teacher tags whose largest probability is the label's score. No tags: the
+# teacher has no signal for that label (it is never the mapped class).
+GENRE = {
+    "blues": ["MSD:blues"],
+    "classical": ["MTT:classical", "MTT:classic", "MTT:strings", "MTT:violin", "MTT:cello",
+                  "MTT:harpsichord", "MTT:choral", "MTT:opera"],
+    "country": ["MSD:country", "MTT:country"],
+    "disco": [],
+    "hiphop": ["MSD:Hip-Hop"],
+    "jazz": ["MSD:jazz"],
+    "metal": ["MSD:metal", "MSD:heavy metal", "MTT:metal"],
+    "pop": ["MSD:pop", "MTT:pop"],
+    "reggae": [],
+    "rock": ["MSD:rock", "MSD:hard rock", "MSD:classic rock", "MSD:punk", "MTT:rock"],
+    # Not GTZAN genres: they compete with the ten, so electronic or ambient music is not forced
+    # into one of them (the mapped class is then "(electronic)" or "(ambient)": no genre target).
+    "(electronic)": ["MSD:electronic", "MSD:electronica", "MSD:electro", "MSD:House",
+                     "MTT:techno", "MTT:electronic"],
+    "(ambient)": ["MSD:ambient", "MSD:chillout", "MTT:ambient", "MTT:new age"],
+}
+MOOD = {
+    "anger": ["MSD:heavy metal", "MSD:hard rock", "MSD:punk", "MTT:loud"],
+    "fear": [],
+    "happiness": ["MSD:happy", "MSD:party", "MSD:catchy"],
+    "sadness": ["MSD:sad"],
+    "tenderness": ["MSD:Mellow", "MSD:beautiful", "MTT:soft"],
+}
+# The mood tags' probabilities differ in scale (MSD tags "happy" and "sad" far more rarely than
+# MTT tags "soft" or "loud"), so the mood mapping compares lifts: each label's score divided by its
+# mean over the corpus's music chunks; the top lift wins, none when no lift reaches 1.
+# Below this score the teacher abstains ("none"): none of the label's tags fires.
+ABSTAIN = 0.10
+# Metal beats rock when its score is at least this share of rock's (MSD tags almost every metal
+# song "rock" too, with a higher probability than "metal").
+METAL_OVER_ROCK = 0.5
+
+# The files' own GENRE tags, by what they name in our genre labels (None: not a GTZAN genre;
+# those are compared with the style tags instead).
+TAG_TO_GENRE = {
+    "romantic classical": "classical",
+    "classical": "classical",
+    "classique": "classical",
+    "orchestral": "classical",
+    "death metal": "metal",
+    "female fronted metal": "metal",
+    "trash metal": "metal",
+    "thrash metal": "metal",
+    "rock": "rock",
+    "blues": "blues",
+    "reggae": "reggae",
+}
+# GENRE tags that name a style outside GTZAN's ten, and the teacher tags of that style.
+TAG_TO_STYLE = {
+    "electronic": "(electronic)",
+    "house": "(electronic)",
+    "dnb": "(electronic)",
+    "ambient": "(ambient)",
+    "ambiance": "(ambient)",
+}
+
+# Candidate tags of a future multi-label `style` model, each the max of these teacher tags.
+STYLE = {
+    "orchestral": ["MTT:classical", "MTT:strings", "MTT:violin", "MTT:cello", "MTT:choir",
+                   "MTT:choral"],
+    "piano": ["MTT:piano"],
+    "electronic": ["MSD:electronic", "MSD:electronica", "MSD:electro", "MTT:electronic",
+                   "MTT:techno", "MTT:synth"],
+    "dance": ["MSD:dance", "MSD:House", "MTT:dance"],
+    "ambient": ["MSD:ambient", "MSD:chillout", "MTT:ambient", "MTT:new age"],
+    "rock": ["MSD:rock", "MSD:hard rock", "MSD:classic rock", "MSD:punk", "MTT:rock"],
+    "metal": ["MSD:metal", "MSD:heavy metal", "MTT:metal"],
+    "folk/acoustic": ["MSD:folk", "MSD:acoustic", "MTT:flute", "MTT:harp"],
+    "jazz": ["MSD:jazz"],
+    "vocals": ["MTT:vocal", "MTT:vocals", "MTT:singing", "MTT:voice", "MSD:female vocalists",
+               "MSD:male vocalists"],
+    "experimental": ["MSD:experimental", "MTT:weird"],
+}
+STYLE_ON = 0.5
+
+
+def load(corpus):
+    with open(os.path.join(corpus, "tracks.csv")) as f:
+        tracks = list(csv.DictReader(f))
+    with open(os.path.join(corpus, "teacher", "tags.json")) as f:
+        tags = json.load(f)["tags"]
+    chunks = collections.defaultdict(list)
+    with gzip.open(os.path.join(corpus, "teacher", "chunk_tags.csv.gz"), "rt") as f:
+        next(f)
+        for line in f:
+            sha, k, hexes = line.rstrip("\n").split(",")
+            chunks[sha].append([b / 255 for b in bytes.fromhex(hexes)])
+    return tracks, tags, chunks
+
+
+def scorer(tags, mapping):
+    index = {t: i for i, t in enumerate(tags)}
+    for label, names in mapping.items():
+        for n in names:
+            assert n in index, n
+    return lambda p: {
+        label: max((p[index[n]] for n in names), default=0.0) for label, names in mapping.items()
+    }
+
+
+def top(scores, genre=False):
+    if genre and scores["metal"] >= max(ABSTAIN, METAL_OVER_ROCK * scores["rock"]):
+        scores = dict(scores, rock=0.0)
+    label, value = max(scores.items(), key=lambda kv: kv[1])
+    return label if value >= ABSTAIN else "none"
+
+
+def mean(rows):
+    n = len(rows)
+    return [sum(r[i] for r in rows) / n for i in range(len(rows[0]))]
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", default="corpus")
+    args = ap.parse_args()
+    tracks, tags, chunks = load(args.corpus)
+    genre_score, mood_score, style_score = (scorer(tags, m) for m in (GENRE, MOOD, STYLE))
+    done = [t for t in tracks if t["sha256"] in chunks]
+    music = [t for t in done if t["kind"] == "music"]
+    total_min = sum(len(chunks[t["sha256"]]) for t in music) * CHUNK_S / 60
+    print(f"Tagged: {len(done)} of {len(tracks)} corpus files; {len(music)} music tracks, "
+          f"{total_min:.0f} min of full chunks.\n")
+
+    # Agreement with the files' own GENRE tags (track level: mapped top class of the mean tags;
+    # chunk level: share of the track's chunks whose mapped top class agrees).
+    print("### Agreement with the files' GENRE tags\n")
+    rows, per_label = [], collections.defaultdict(lambda: [0, 0, 0.0])
+    for t in done:
+        g = t["genre"].strip().lower()
+        want = TAG_TO_GENRE.get(g)
+        style = TAG_TO_STYLE.get(g)
+        if not want and not style:
+            continue
+        probs = chunks[t["sha256"]]
+        want = want or style
+        got = top(genre_score(mean(probs)), genre=True)
+        chunk_ok = sum(top(genre_score(p), genre=True) == want for p in probs) / len(probs)
+        per_label[(t["genre"], want)][0] += 1
+        per_label[(t["genre"], want)][1] += got == want
+        per_label[(t["genre"], want)][2] += chunk_ok
+    for (tag, want), (n, ok, chunk_ok) in sorted(per_label.items(), key=lambda kv: kv[0][1]):
+        rows.append([tag, want, n, f"{ok}/{n}", f"{100 * chunk_ok / n:.0f}%"])
+    print(table(["GENRE tag", "expected", "tracks", "track top class agrees",
+                 "chunks agreeing (mean)"], rows))
+    genre_rows = [(k, v) for k, v in per_label.items() if k[0].strip().lower() in TAG_TO_GENRE]
+    n = sum(v[0] for _, v in genre_rows)
+    ok = sum(v[1] for _, v in genre_rows)
+    no_signal = sum(v[0] for k, v in genre_rows if not GENRE[k[1]])
+    print(f"\nGTZAN genres: {ok}/{n} tracks agree ({100 * ok / max(n, 1):.0f}%); "
+          f"{no_signal} of the {n} carry a label the teacher has no tag for.")
+    n = sum(v[0] for v in per_label.values())
+    ok = sum(v[1] for v in per_label.values())
+    print(f"With the electronic and ambient tags: {ok}/{n} ({100 * ok / max(n, 1):.0f}%).\n")
+    confusion = collections.Counter()
+    for t in done:
+        want = TAG_TO_GENRE.get(t["genre"].strip().lower()) or TAG_TO_STYLE.get(
+            t["genre"].strip().lower())
+        if want:
+            confusion[(want, top(genre_score(mean(chunks[t["sha256"]])), genre=True))] += 1
+    print("Track-level confusions (expected -> mapped): " + ", ".join(
+        f"{a} -> {b}: {c}" for (a, b), c in sorted(confusion.items()) if a != b) + ".\n")
+
+    mood_sum = collections.Counter()
+    n_music_chunks = 0
+    for t in music:
+        for p in chunks[t["sha256"]]:
+            mood_sum.update(mood_score(p))
+            n_music_chunks += 1
+    mood_mean = {lab: mood_sum[lab] / max(n_music_chunks, 1) for lab in MOOD}
+    print("Mood scores' means over the music chunks (the lift divisors): " + ", ".join(
+        f"{lab} {v:.3f}" for lab, v in mood_mean.items() if MOOD[lab]) + ".\n")
+
+    def mood_top(p):
+        s = mood_score(p)
+        lifts = {lab: s[lab] / mood_mean[lab] for lab in MOOD if MOOD[lab] and mood_mean[lab] > 0}
+        label, value = max(lifts.items(), key=lambda kv: kv[1])
+        return label if value >= 1.0 else "none"
+
+    for name, classify, labels in (
+        ("genre", lambda p: top(genre_score(p), genre=True), list(GENRE) + ["none"]),
+        ("mood", mood_top, list(MOOD) + ["none"]),
+        ("mood (absolute scores, for comparison)", lambda p: top(mood_score(p)),
+         list(MOOD) + ["none"]),
+    ):
+        print(f"### Minutes per mapped {name} class (chunk level, music only)\n")
+        by_pkg = collections.defaultdict(collections.Counter)
+        for t in music:
+            for p in chunks[t["sha256"]]:
+                by_pkg[t["package"]][classify(p)] += CHUNK_S / 60
+        used = [lab for lab in labels if any(c[lab] for c in by_pkg.values())]
+        rows = []
+        for pkg in sorted(by_pkg):
+            rows.append([pkg] + [f"{by_pkg[pkg][lab]:.0f}" if by_pkg[pkg][lab] else ""
+                                 for lab in used])
+        totals = collections.Counter()
+        for c in by_pkg.values():
+            totals.update(c)
+        rows.append(["**all**"] + [f"**{totals[lab]:.0f}**" for lab in used])
+        print(table(["package"] + used, rows))
+        silent = [lab for lab in labels if lab != "none" and not totals[lab]]
+        share = sum(totals.values())
+        print("\nShares: " + ", ".join(
+            f"{lab} {100 * totals[lab] / share:.0f}%" for lab in used if share) + ".")
+        print(f"\nNever the mapped class: {', '.join(silent) or 'none'}.\n")
+
+    print(f"### Style candidates: minutes where the tag's score is {STYLE_ON} or more "
+          "(multi-label; music only)\n")
+    mins = collections.Counter()
+    pk = collections.defaultdict(set)
+    for t in music:
+        for p in chunks[t["sha256"]]:
+            for lab, v in style_score(p).items():
+                if v >= STYLE_ON:
+                    mins[lab] += CHUNK_S / 60
+                    pk[lab].add(t["package"])
+    rows = [[lab, f"{mins[lab]:.0f}", len(pk[lab])] for lab in STYLE]
+    print(table(["style", "minutes", "packages"], rows))
+
+
+if __name__ == "__main__":
+    main()
