@@ -32,6 +32,8 @@ pub fn corpus(args: &[String]) -> anyhow::Result<()> {
             other => bail!("cargo xtask corpus: unknown argument {other} (usage: [--out DIR])"),
         }
     }
+    // A relative --out is relative to where the command was run, not to the workspace.
+    let out = std::path::absolute(&out)?;
     std::env::set_current_dir(&root)?;
     let pylib = install_mutagen(&root)?;
     crate::run(

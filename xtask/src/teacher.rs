@@ -25,6 +25,8 @@ pub fn teacher(args: &[String]) -> anyhow::Result<()> {
             other => bail!("cargo xtask teacher: unknown argument {other} (usage: [--corpus DIR])"),
         }
     }
+    // A relative --corpus is relative to where the command was run, not to the workspace.
+    let corpus = std::path::absolute(&corpus)?;
     std::env::set_current_dir(&root)?;
     if !corpus.join("tracks.csv").is_file() {
         bail!(
