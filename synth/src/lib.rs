@@ -1,0 +1,395 @@
+//! `mcclstm dataset make`: training data the project makes itself from what the package registries
+//! ship, for the default models (real data sets cannot be downloaded here).
+//!
+//! | kind | source | label | group |
+//! |------|--------|-------|-------|
+//! | `dance` | ABC tunes (Ryan's Mammoth Collection in music21's corpus) via abc2midi | the tune's `R:` dance | the tune |
+//! | `genre` | the procedural arranger, GTZAN's ten genres | the genre | the song |
+//! | `mood` | the procedural arranger, the soundtrack set's five emotions | the emotion | the song |
+//!
+//! Every track is MIDI rendered with a General MIDI SoundFont (rustysynth) and written as
+//! `<label>/<name>.wav` beside its `.mid`, with `tracks.csv` (`path,label,group`, read by
+//! `--dataset generic`) and `manifest.json` (what was drawn for each track). Everything is seeded by
+//! (seed, track name), so a rerun writes the same files, and an interrupted run continues where it
+//! stopped: tracks whose audio exists are kept.
+
+pub mod abc;
+pub mod arranger;
+pub mod dance;
+pub mod midi;
+pub mod synth;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use synth::{Finish, Renderer};
+
+/// What to make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MakeKind {
+    Dance,
+    Genre,
+    Mood,
+}
+
+impl MakeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Dance => "dance",
+            Self::Genre => "genre",
+            Self::Mood => "mood",
+        }
+    }
+}
+
+/// Options of `dataset make`.
+#[derive(Clone, Debug)]
+pub struct MakeOptions {
+    pub kind: MakeKind,
+    pub out: PathBuf,
+    pub soundfont: PathBuf,
+    /// Folder of ABC tune files (dance only).
+    pub abc: Option<PathBuf>,
+    /// Tracks per class (dance: tunes per class, at most what the collection has, each played
+    /// `renders` times).
+    pub per_class: usize,
+    /// Dances with fewer tunes than this are left out (too few for a 10-fold protocol).
+    pub min_tunes: usize,
+    pub seconds: f64,
+    pub sample_rate: u32,
+    pub seed: u64,
+    /// Skip this many sources per class first: `--offset N` with the same seed makes tracks
+    /// disjoint from a set made with `--per-class N` (new songs; for dance, other tunes).
+    pub offset: usize,
+    /// Performances per tune (dance only): each has its own tempo, key, instruments and room,
+    /// and all share the tune's group.
+    pub renders: usize,
+    /// Tempo factor of the rendering (1.06 plays 6% faster at the same pitch): a pure
+    /// time-stretch, since the music is MIDI.
+    pub speed: f64,
+}
+
+/// One track of the made set.
+#[derive(Clone, Debug, Serialize)]
+pub struct MadeTrack {
+    /// Relative to the output folder.
+    pub path: String,
+    pub label: String,
+    pub group: String,
+    pub summary: String,
+}
+
+/// What `make` wrote.
+#[derive(Debug, Serialize)]
+pub struct MakeReport {
+    pub kind: MakeKind,
+    pub labels: Vec<String>,
+    pub tracks: Vec<MadeTrack>,
+    /// Sources that could not be turned into a track, with the reason.
+    pub skipped: Vec<(String, String)>,
+    pub seconds_per_track: f64,
+    pub sample_rate: u32,
+    pub seed: u64,
+    pub offset: usize,
+    pub renders: usize,
+    pub speed: f64,
+    pub soundfont: String,
+}
+
+impl MakeReport {
+    pub fn counts(&self) -> Vec<(String, usize)> {
+        self.labels
+            .iter()
+            .map(|l| {
+                (
+                    l.clone(),
+                    self.tracks.iter().filter(|t| t.label == *l).count(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// What one track is made from.
+enum Source {
+    Tune(abc::AbcTune),
+    Genre(&'static str),
+    Mood(&'static str),
+}
+
+struct Job {
+    name: String,
+    label: String,
+    group: String,
+    source: Source,
+}
+
+/// Makes the data set, calling `tick` after each track.
+pub fn make(options: &MakeOptions, tick: &(dyn Fn() + Sync)) -> anyhow::Result<MakeReport> {
+    anyhow::ensure!(options.per_class > 0, "--per-class must be at least 1");
+    anyhow::ensure!(options.renders > 0, "--renders must be at least 1");
+    anyhow::ensure!(
+        (0.5..=2.0).contains(&options.speed),
+        "--speed must be between 0.5 and 2"
+    );
+    anyhow::ensure!(
+        (4.0..=600.0).contains(&options.seconds),
+        "--seconds must be between 4 and 600"
+    );
+    let (labels, jobs, mut skipped) = plan(options)?;
+    let renderer = Renderer::load(&options.soundfont)?;
+    std::fs::create_dir_all(&options.out)
+        .with_context(|| format!("cannot create {}", options.out.display()))?;
+    // abc2midi writes files; each gets its own name here and is removed after reading.
+    let scratch = options.out.join(".scratch");
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    let results: Vec<Result<MadeTrack, (String, String)>> = jobs
+        .par_iter()
+        .map(|job| {
+            let made = make_track(options, &renderer, &scratch, job)
+                .map_err(|e| (job.name.clone(), format!("{e:#}")));
+            tick();
+            made
+        })
+        .collect();
+    let mut tracks = Vec::new();
+    for r in results {
+        match r {
+            Ok(t) => tracks.push(t),
+            Err(s) => skipped.push(s),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let report = MakeReport {
+        kind: options.kind,
+        labels,
+        tracks,
+        skipped,
+        seconds_per_track: options.seconds,
+        sample_rate: options.sample_rate,
+        seed: options.seed,
+        offset: options.offset,
+        renders: options.renders,
+        speed: options.speed,
+        soundfont: renderer.path.display().to_string(),
+    };
+    write_index(&options.out, &report)?;
+    Ok(report)
+}
+
+/// How many tracks `make` will write (for a progress bar), and the labels.
+pub fn planned(options: &MakeOptions) -> anyhow::Result<usize> {
+    Ok(plan(options)?.1.len())
+}
+
+type Plan = (Vec<String>, Vec<Job>, Vec<(String, String)>);
+
+fn plan(options: &MakeOptions) -> anyhow::Result<Plan> {
+    match options.kind {
+        MakeKind::Genre => Ok(arranged(options, &arranger::GENRES, Source::Genre)),
+        MakeKind::Mood => Ok(arranged(options, &arranger::MOODS, Source::Mood)),
+        MakeKind::Dance => plan_dance(options),
+    }
+}
+
+fn arranged(
+    options: &MakeOptions,
+    classes: &[&'static str],
+    source: fn(&'static str) -> Source,
+) -> Plan {
+    let mut jobs = Vec::new();
+    for &class in classes {
+        for i in options.offset..options.offset + options.per_class {
+            let name = format!("{}.{i:05}", file_safe(class));
+            jobs.push(Job {
+                group: name.clone(),
+                name,
+                label: class.to_string(),
+                source: source(class),
+            });
+        }
+    }
+    (
+        classes.iter().map(|c| c.to_string()).collect(),
+        jobs,
+        Vec::new(),
+    )
+}
+
+fn plan_dance(options: &MakeOptions) -> anyhow::Result<Plan> {
+    let Some(dir) = &options.abc else {
+        bail!(
+            "--kind dance needs --abc DIR, a folder of ABC tunes with R: fields (music21's corpus \
+             has Ryan's Mammoth Collection under music21/corpus/ryansMammoth)"
+        );
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the ABC folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("abc")))
+        .collect();
+    files.sort();
+    let mut skipped = Vec::new();
+    let mut by_dance: BTreeMap<&'static str, Vec<abc::AbcTune>> = BTreeMap::new();
+    for file in &files {
+        match abc::read_tune(file) {
+            Ok(Some(tune)) => by_dance.entry(tune.dance).or_default().push(tune),
+            Ok(None) => {}
+            Err(e) => skipped.push((file.display().to_string(), format!("{e:#}"))),
+        }
+    }
+    let mut labels = Vec::new();
+    let mut jobs = Vec::new();
+    for dance in abc::DANCES {
+        let Some(mut tunes) = by_dance.remove(dance) else {
+            continue;
+        };
+        if tunes.len() < options.min_tunes {
+            continue;
+        }
+        // A seeded choice of tunes, so --per-class below the collection's count is still a fair
+        // sample of it.
+        tunes.shuffle(&mut StdRng::seed_from_u64(options.seed ^ hash(dance)));
+        tunes.drain(..options.offset.min(tunes.len()));
+        tunes.truncate(options.per_class);
+        if tunes.is_empty() {
+            continue;
+        }
+        tunes.sort_by(|a, b| a.path.cmp(&b.path));
+        labels.push(dance.to_string());
+        for tune in tunes {
+            let group = tune.group();
+            for take in 0..options.renders {
+                let name = if options.renders == 1 {
+                    format!("{}.{}", file_safe(dance), file_safe(&group))
+                } else {
+                    format!("{}.{}.take{take}", file_safe(dance), file_safe(&group))
+                };
+                jobs.push(Job {
+                    name,
+                    label: dance.to_string(),
+                    group: group.clone(),
+                    source: Source::Tune(tune.clone()),
+                });
+            }
+        }
+    }
+    anyhow::ensure!(
+        !jobs.is_empty(),
+        "no dance in {} has {} or more tunes with an R: field",
+        dir.display(),
+        options.min_tunes
+    );
+    Ok((labels, jobs, skipped))
+}
+
+fn make_track(
+    options: &MakeOptions,
+    renderer: &Renderer,
+    scratch: &Path,
+    job: &Job,
+) -> anyhow::Result<MadeTrack> {
+    let folder = file_safe(&job.label);
+    let rel_wav = format!("{folder}/{}.wav", job.name);
+    let wav = options.out.join(&rel_wav);
+    let mid = wav.with_extension("mid");
+    let summary_file = wav.with_extension("txt");
+    let made = MadeTrack {
+        path: rel_wav,
+        label: job.label.clone(),
+        group: job.group.clone(),
+        summary: String::new(),
+    };
+    if wav.is_file() && summary_file.is_file() {
+        let summary = std::fs::read_to_string(&summary_file)?;
+        return Ok(MadeTrack { summary, ..made });
+    }
+    let mut rng = StdRng::seed_from_u64(options.seed ^ hash(&job.name));
+    // The same music at every speed, so `--speed` is a pure time-stretch of the same songs (the
+    // arranger's form depends on the length asked for). At speeds above 1 the music may end up to
+    // a few percent before the audio does; the arranger writes at least this length.
+    let music_seconds = options.seconds + 1.0;
+    let (smf, summary) = match &job.source {
+        Source::Tune(tune) => {
+            let midi = abc::to_midi(tune, scratch)?;
+            let melody = midi::melody_notes(&midi).map_err(anyhow::Error::msg)?;
+            let performance = dance::perform(tune, &melody, music_seconds, &mut rng)
+                .map_err(anyhow::Error::msg)?;
+            (
+                performance.song.write(),
+                format!("{}: {}", tune.title, performance.summary),
+            )
+        }
+        Source::Genre(genre) => {
+            let song =
+                arranger::genre_song(genre, rand::Rng::random(&mut rng), music_seconds as f32)?;
+            (song.smf, song.summary)
+        }
+        Source::Mood(mood) => {
+            let song =
+                arranger::mood_song(mood, rand::Rng::random(&mut rng), music_seconds as f32)?;
+            (song.smf, song.summary)
+        }
+    };
+    let finish = Finish {
+        peak_db: rand::Rng::random_range(&mut rng, -20.0..-1.0),
+        lowpass_hz: rand::Rng::random_bool(&mut rng, 0.4)
+            .then(|| rand::Rng::random_range(&mut rng, 2500.0..9000.0)),
+    };
+    let audio = renderer.render(
+        &smf,
+        options.seconds,
+        options.sample_rate,
+        options.speed,
+        finish,
+    )?;
+    std::fs::create_dir_all(options.out.join(&folder))?;
+    std::fs::write(&mid, &smf).with_context(|| format!("cannot write {}", mid.display()))?;
+    mcclstm_engine::audio::write_wav_f32(&wav, &audio, 1, options.sample_rate)
+        .with_context(|| format!("cannot write {}", wav.display()))?;
+    // Written last: its presence says the track is complete.
+    std::fs::write(&summary_file, &summary)?;
+    Ok(MadeTrack { summary, ..made })
+}
+
+fn write_index(out: &Path, report: &MakeReport) -> anyhow::Result<()> {
+    let mut csv = String::from("path,label,group\n");
+    for t in &report.tracks {
+        csv.push_str(&format!("{},{},{}\n", t.path, t.label, t.group));
+    }
+    std::fs::write(out.join("tracks.csv"), csv)?;
+    std::fs::write(
+        out.join("manifest.json"),
+        serde_json::to_string_pretty(report)?,
+    )?;
+    Ok(())
+}
+
+/// A name usable as a file or folder name on every system.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// A stable 64-bit hash (FNV-1a) for seeds; std's hasher may change between releases.
+fn hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

@@ -1,0 +1,168 @@
+//! `mcclstm dataset make`: the data the default models are trained on. These tests render with
+//! the real SoundFont and abc2midi (Debian's fluid-soundfont-gm and abcmidi, which `cargo xtask
+//! test` installs when missing), because what they pin is the audio the trainer reads.
+
+use std::path::{Path, PathBuf};
+
+use mcclstm_data::dataset::{self, DatasetKind};
+use mcclstm_synth::{self as make, MakeKind, MakeOptions, synth};
+
+fn options(kind: MakeKind, out: &Path) -> MakeOptions {
+    MakeOptions {
+        kind,
+        out: out.to_path_buf(),
+        soundfont: PathBuf::from(synth::DEFAULT_SOUNDFONT),
+        abc: None,
+        per_class: 1,
+        min_tunes: 2,
+        // Short tracks keep the test fast; two chunks of the paper's 3.715 s fit.
+        seconds: 8.0,
+        sample_rate: 22050,
+        seed: 1,
+        offset: 0,
+        renders: 1,
+        speed: 1.0,
+    }
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn genre_set_has_every_genre_is_reproducible_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = make::make(&options(MakeKind::Genre, dir.path()), &|| {}).unwrap();
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    assert_eq!(
+        report.labels,
+        make::arranger::GENRES.map(String::from).to_vec()
+    );
+    assert!(report.counts().iter().all(|(_, n)| *n == 1));
+
+    // The generic reader sees the same set.
+    let ds = dataset::open(DatasetKind::Generic, &dir.path().join("tracks.csv")).unwrap();
+    assert_eq!(ds.tracks.len(), 10);
+    assert_eq!(ds.labels.len(), 10);
+
+    // A second maker in another folder writes the same bytes (seeded by seed and track name).
+    let again = tempfile::tempdir().unwrap();
+    make::make(&options(MakeKind::Genre, again.path()), &|| {}).unwrap();
+    let first = &report.tracks[3].path;
+    assert_eq!(
+        read(&dir.path().join(first)),
+        read(&again.path().join(first))
+    );
+
+    // An interrupted run (the summary, written last, is missing) remakes that track identically;
+    // complete tracks are kept as they are.
+    let wav = dir.path().join(first);
+    let before = read(&wav);
+    std::fs::remove_file(wav.with_extension("txt")).unwrap();
+    std::fs::write(&wav, b"half-written").unwrap();
+    make::make(&options(MakeKind::Genre, dir.path()), &|| {}).unwrap();
+    assert_eq!(read(&wav), before);
+}
+
+#[test]
+fn speed_stretches_the_same_song() {
+    let normal = tempfile::tempdir().unwrap();
+    let faster = tempfile::tempdir().unwrap();
+    let mut opts = options(MakeKind::Mood, normal.path());
+    make::make(&opts, &|| {}).unwrap();
+    opts.out = faster.path().to_path_buf();
+    opts.speed = 1.06;
+    let report = make::make(&opts, &|| {}).unwrap();
+    let track = &report.tracks[0].path;
+    let mid = Path::new(track).with_extension("mid");
+    // Same notes (the MIDI), played faster: the audio differs.
+    assert_eq!(
+        read(&normal.path().join(&mid)),
+        read(&faster.path().join(&mid))
+    );
+    assert_ne!(
+        read(&normal.path().join(track)),
+        read(&faster.path().join(track))
+    );
+
+    // The offset gives other songs.
+    let other = tempfile::tempdir().unwrap();
+    opts.out = other.path().to_path_buf();
+    opts.speed = 1.0;
+    opts.offset = 1;
+    let shifted = make::make(&opts, &|| {}).unwrap();
+    assert_ne!(shifted.tracks[0].path, report.tracks[0].path);
+}
+
+/// A small ABC collection: `n` tunes of each of two dances, plus a tune without a rhythm and a
+/// file that is not ABC.
+fn write_tunes(dir: &Path, n: usize) {
+    for i in 0..n {
+        std::fs::write(
+            dir.join(format!("Reel{i}.abc")),
+            format!(
+                "X:1\nT:Reel {i}\nR:reel\nM:C|\nL:1/8\nK:D\n\
+                 |:DFAF dFAF|GBdB gBdB|AcEc ecAc|dfed cdBc:|\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("Jig{i}.abc")),
+            format!(
+                "X:1\nT:Jig {i}\nR:jig\nM:6/8\nL:1/8\nK:G\n\
+                 |:GAB cBA|BGE EDE|GAB dBG|AFD DEF:|\n"
+            ),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("Air.abc"), "X:1\nT:Air\nM:3/4\nK:C\nCDE|\n").unwrap();
+    std::fs::write(dir.join("Broken.abc"), "this is not a tune").unwrap();
+}
+
+#[test]
+fn dance_set_groups_takes_of_a_tune_and_held_out_tunes_are_new() {
+    let abc = tempfile::tempdir().unwrap();
+    write_tunes(abc.path(), 4);
+    let train = tempfile::tempdir().unwrap();
+    let mut opts = options(MakeKind::Dance, train.path());
+    opts.abc = Some(abc.path().to_path_buf());
+    opts.per_class = 3;
+    opts.offset = 1;
+    opts.renders = 2;
+    let report = make::make(&opts, &|| {}).unwrap();
+    assert_eq!(report.labels, vec!["reel", "jig"]);
+    assert_eq!(report.counts(), vec![("reel".into(), 6), ("jig".into(), 6)]);
+    // The broken file is reported, the tune without a rhythm is simply not a dance.
+    assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+    assert!(report.skipped[0].0.ends_with("Broken.abc"));
+    let ds = dataset::open(DatasetKind::Generic, &train.path().join("tracks.csv")).unwrap();
+    assert!(ds.has_groups());
+    let groups: std::collections::BTreeSet<String> =
+        report.tracks.iter().map(|t| t.group.clone()).collect();
+    assert_eq!(groups.len(), 6, "two takes per tune share the tune's group");
+
+    let held = tempfile::tempdir().unwrap();
+    opts.out = held.path().to_path_buf();
+    opts.per_class = 1;
+    opts.offset = 0;
+    opts.renders = 1;
+    let held_out = make::make(&opts, &|| {}).unwrap();
+    assert_eq!(held_out.tracks.len(), 2);
+    for t in &held_out.tracks {
+        assert!(!groups.contains(&t.group), "{} is in both sets", t.group);
+    }
+}
+
+#[test]
+fn a_missing_soundfont_names_the_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(MakeKind::Mood, dir.path());
+    opts.soundfont = dir.path().join("none.sf2");
+    let err = format!("{:#}", make::make(&opts, &|| {}).unwrap_err());
+    assert!(err.contains("fluid-soundfont-gm"), "{err}");
+    // A dance set without tunes says where to find them.
+    let mut opts = options(MakeKind::Dance, dir.path());
+    opts.abc = None;
+    let err = format!("{:#}", make::make(&opts, &|| {}).unwrap_err());
+    assert!(err.contains("ryansMammoth"), "{err}");
+}
