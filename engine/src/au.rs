@@ -11,6 +11,22 @@ pub const MAGIC: &[u8; 4] = b".snd";
 /// Size of the fixed header; the annotation field that may follow is skipped via the data offset.
 const HEADER_LEN: usize = 24;
 
+/// Why bytes are not a readable `.au` file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuError {
+    #[error("not a Sun/NeXT .au file (no `.snd` header)")]
+    NotAu,
+    #[error("data offset {offset} is outside the file ({file_len} bytes)")]
+    DataOffset { offset: usize, file_len: usize },
+    #[error("sample rate is 0")]
+    ZeroSampleRate,
+    /// None, or more than 64.
+    #[error("{0} channels")]
+    Channels(usize),
+    #[error("unsupported .au encoding {0}")]
+    UnsupportedEncoding(u32),
+}
+
 /// A decoded `.au` file, still interleaved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuAudio {
@@ -26,9 +42,9 @@ pub fn is_au(bytes: &[u8]) -> bool {
 
 /// Decodes a whole `.au` file. A data size of `0xffffffff` ("unknown") or one that runs past the end
 /// of the file reads to the end, keeping whole frames only, as other readers do with truncated files.
-pub fn decode(bytes: &[u8]) -> Result<AuAudio, String> {
+pub fn decode(bytes: &[u8]) -> Result<AuAudio, AuError> {
     if bytes.len() < HEADER_LEN || !is_au(bytes) {
-        return Err("not a Sun/NeXT .au file (no `.snd` header)".to_string());
+        return Err(AuError::NotAu);
     }
     let word = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     let offset = word(4) as usize;
@@ -37,16 +53,16 @@ pub fn decode(bytes: &[u8]) -> Result<AuAudio, String> {
     let sample_rate = word(16);
     let channels = word(20) as usize;
     if offset < HEADER_LEN || offset > bytes.len() {
-        return Err(format!(
-            "data offset {offset} is outside the file ({} bytes)",
-            bytes.len()
-        ));
+        return Err(AuError::DataOffset {
+            offset,
+            file_len: bytes.len(),
+        });
     }
     if sample_rate == 0 {
-        return Err("sample rate is 0".to_string());
+        return Err(AuError::ZeroSampleRate);
     }
     if channels == 0 || channels > 64 {
-        return Err(format!("{channels} channels"));
+        return Err(AuError::Channels(channels));
     }
     let width = match encoding {
         1 | 2 | 27 => 1,
@@ -54,7 +70,7 @@ pub fn decode(bytes: &[u8]) -> Result<AuAudio, String> {
         4 => 3,
         5 | 6 => 4,
         7 => 8,
-        other => return Err(format!("unsupported .au encoding {other}")),
+        other => return Err(AuError::UnsupportedEncoding(other)),
     };
     let available = bytes.len() - offset;
     let len = if size == u32::MAX {
@@ -171,9 +187,13 @@ mod tests {
 
     #[test]
     fn garbage_is_refused_with_a_reason() {
-        assert!(decode(b"RIFF....").unwrap_err().contains(".snd"));
+        let err = decode(b"RIFF....").unwrap_err();
+        assert_eq!(err, AuError::NotAu);
+        assert!(err.to_string().contains(".snd"), "{err}");
         let mut bytes = encode_pcm16(&[0.0; 4], 8000, 1);
         bytes[15] = 99;
-        assert!(decode(&bytes).unwrap_err().contains("encoding 99"));
+        let err = decode(&bytes).unwrap_err();
+        assert_eq!(err, AuError::UnsupportedEncoding(99));
+        assert!(err.to_string().contains("encoding 99"), "{err}");
     }
 }

@@ -5,7 +5,7 @@
 //! names the file and the cause.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
@@ -127,7 +127,7 @@ fn decode_frames(
         id: mut track_id,
         mut sample_rate,
         mut decoder,
-    } = open_decoder(format.as_ref()).map_err(unsupported)?;
+    } = open_decoder(format.as_ref()).map_err(|e| unsupported(e.to_string()))?;
 
     let mut interleaved: Vec<f32> = Vec::new();
     let mut channels = 0;
@@ -142,7 +142,8 @@ fn decode_frames(
             }
             // A chained Ogg stream starts a new logical stream: reopen its decoder.
             Err(SymphoniaError::ResetRequired) => {
-                let track = open_decoder(format.as_ref()).map_err(unsupported)?;
+                let track =
+                    open_decoder(format.as_ref()).map_err(|e| unsupported(e.to_string()))?;
                 track_id = track.id;
                 decoder = track.decoder;
                 sample_rate = sample_rate.or(track.sample_rate);
@@ -188,18 +189,29 @@ struct OpenTrack {
     decoder: Box<dyn AudioDecoder>,
 }
 
-fn open_decoder(format: &dyn FormatReader) -> Result<OpenTrack, String> {
+/// Why a file's audio track cannot be decoded; the reason of an [`AudioError::Unsupported`].
+#[derive(Debug, thiserror::Error)]
+enum TrackError {
+    #[error("the file has no audio track")]
+    NoAudioTrack,
+    #[error("the audio track has no codec parameters")]
+    NoCodecParameters,
+    #[error("no decoder for this codec: {0}")]
+    UnsupportedCodec(SymphoniaError),
+}
+
+fn open_decoder(format: &dyn FormatReader) -> Result<OpenTrack, TrackError> {
     let track = format
         .default_track(TrackType::Audio)
-        .ok_or("the file has no audio track")?;
+        .ok_or(TrackError::NoAudioTrack)?;
     let params = track
         .codec_params
         .as_ref()
         .and_then(|p| p.audio())
-        .ok_or("the audio track has no codec parameters")?;
+        .ok_or(TrackError::NoCodecParameters)?;
     let decoder = symphonia::default::get_codecs()
         .make_audio_decoder(params, &AudioDecoderOptions::default())
-        .map_err(|e| format!("no decoder for this codec: {e}"))?;
+        .map_err(TrackError::UnsupportedCodec)?;
     Ok(OpenTrack {
         id: track.id,
         sample_rate: params.sample_rate,
@@ -226,9 +238,9 @@ fn decode_au(
         path: path.to_path_buf(),
         source,
     })?;
-    let au = crate::au::decode(&bytes).map_err(|reason| AudioError::Decode {
+    let au = crate::au::decode(&bytes).map_err(|e| AudioError::Decode {
         path: path.to_path_buf(),
-        reason,
+        reason: e.to_string(),
     })?;
     if au.channels == 0 || au.samples.len() < au.channels {
         return Err(AudioError::Empty {
@@ -261,7 +273,6 @@ pub fn write_wav_f32(
     channels: u16,
     sample_rate: u32,
 ) -> std::io::Result<()> {
-    use std::io::Write;
     let data_len = (interleaved.len() * 4) as u32;
     let mut out = Vec::with_capacity(44 + interleaved.len() * 4);
     out.extend_from_slice(b"RIFF");
@@ -279,17 +290,5 @@ pub fn write_wav_f32(
     for s in interleaved {
         out.extend_from_slice(&s.to_le_bytes());
     }
-    let tmp = temp_path(path);
-    let mut file = File::create(&tmp)?;
-    file.write_all(&out)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)
-}
-
-/// `path` with `.tmp` appended: outputs are written there and renamed, so a kill never leaves a
-/// half-written file under the real name.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".tmp");
-    PathBuf::from(name)
+    crate::atomic_file::write(path, &out)
 }

@@ -11,11 +11,12 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
 use burn::prelude::*;
+use burn::tensor::TensorReadError;
 use burn::tensor::activation::{elu, relu, sigmoid};
 use serde::{Deserialize, Serialize};
 
-use crate::arch::{Activation, ArchConfig, CNN3_KERNELS, CNN3_POOL, Channel};
-use crate::export::{Conv, Linear as LinearWeights, Lstm, Tensor as WeightTensor, Weights};
+use mcclstm_onnx::arch::{Activation, ArchConfig, ArchError, CNN3_KERNELS, CNN3_POOL, Channel};
+use mcclstm_onnx::export::{Conv, Linear as LinearWeights, Lstm, Tensor as WeightTensor, Weights};
 
 /// How weights start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -39,6 +40,18 @@ pub struct ModelConfig {
     pub n_mels: usize,
     pub frames: usize,
     pub classes: usize,
+}
+
+/// Why a [`Net`] cannot be built, or its weights not read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Arch(#[from] ArchError),
+    #[error("dropout {0} is not in [0, 1)")]
+    Dropout(f64),
+    /// Not a `#[source]`: the message already ends with it.
+    #[error("cannot read weights: {0:?}")]
+    ReadWeights(TensorReadError),
 }
 
 /// A convolution followed by the activation and a max-pool whose stride is its size.
@@ -67,11 +80,11 @@ pub struct Net {
 
 impl Net {
     /// A freshly initialised model. Seed the device first for reproducible weights.
-    pub fn new(config: &ModelConfig, device: &Device) -> Result<Self, String> {
+    pub fn new(config: &ModelConfig, device: &Device) -> Result<Self, ModelError> {
         let arch = &config.arch;
         arch.validate(config.n_mels, config.frames)?;
         if !(0.0..1.0).contains(&config.dropout) {
-            return Err(format!("dropout {} is not in [0, 1)", config.dropout));
+            return Err(ModelError::Dropout(config.dropout));
         }
         let f = arch.filters;
         let weight_init = match config.init {
@@ -267,8 +280,8 @@ impl Net {
     }
 
     /// The weights in the model file's layout, with the training set's standardisation.
-    pub fn to_weights(&self, mel_mean: &[f32], mel_std: &[f32]) -> Result<Weights, String> {
-        let conv = |b: &Branch| -> Result<Conv, String> {
+    pub fn to_weights(&self, mel_mean: &[f32], mel_std: &[f32]) -> Result<Weights, ModelError> {
+        let conv = |b: &Branch| -> Result<Conv, ModelError> {
             let w = &b.conv.weight;
             Ok(Conv {
                 weight: read(w.val())?,
@@ -278,7 +291,7 @@ impl Net {
                 },
             })
         };
-        let linear = |l: &Linear| -> Result<LinearWeights, String> {
+        let linear = |l: &Linear| -> Result<LinearWeights, ModelError> {
             // burn keeps `[in, out]`; ONNX Gemm with transB takes `[out, in]`.
             let weight = read(l.weight.val().transpose())?;
             let out = weight.shape[0];
@@ -316,10 +329,10 @@ impl Net {
     }
 }
 
-fn read<const D: usize>(t: Tensor<D>) -> Result<WeightTensor, String> {
+fn read<const D: usize>(t: Tensor<D>) -> Result<WeightTensor, ModelError> {
     let shape = t.dims().to_vec();
     let data = t
         .try_into_vec_as::<f32>()
-        .map_err(|e| format!("cannot read weights: {e:?}"))?;
+        .map_err(ModelError::ReadWeights)?;
     Ok(WeightTensor::new(shape, data))
 }

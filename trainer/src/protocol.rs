@@ -9,15 +9,16 @@ use anyhow::Context;
 use mcclstm_engine::{Architecture, Model, Preset};
 use serde::Serialize;
 
-use crate::arch::{Activation, ArchConfig};
-use crate::cache::{self, FeatureCache, LoadedDataset, TrackChunks};
-use crate::dataset::{self, Dataset, DatasetKind};
-use crate::export::{self, ExportMeta};
 use crate::model::{Init, ModelConfig};
-use crate::parity::{self, ParityReport};
-use crate::report::{Confusion, mean_std_percent};
-use crate::split::{self, Fractions, Split};
+use crate::card::{CardSection, ModelCard};
 use crate::train::{self, Checkpointing, Progress, TrainOptions, Trained};
+use mcclstm_data::cache::{self, FeatureCache, LoadedDataset, TrackChunks};
+use mcclstm_data::dataset::{self, Dataset, DatasetKind};
+use mcclstm_data::metrics::{Confusion, mean_std_percent};
+use mcclstm_data::split::{self, Fractions, Split};
+use mcclstm_onnx::arch::{Activation, ArchConfig};
+use mcclstm_onnx::export::{self, ExportMeta};
+use mcclstm_onnx::parity::{self, ParityReport};
 
 /// Where the data comes from and how it becomes features.
 #[derive(Clone, Debug)]
@@ -63,7 +64,7 @@ pub struct ModelOptions {
 impl Default for ModelOptions {
     fn default() -> Self {
         Self {
-            filters: crate::arch::DEFAULT_FILTERS,
+            filters: mcclstm_onnx::arch::DEFAULT_FILTERS,
             activation: Activation::Relu,
             dense: None,
             lstm: None,
@@ -135,10 +136,7 @@ pub fn export_trained(
 ) -> anyhow::Result<Exported> {
     let config = trained.net.config();
     let s = &trained.standardisation;
-    let weights = trained
-        .net
-        .to_weights(&s.mean, &s.std)
-        .map_err(anyhow::Error::msg)?;
+    let weights = trained.net.to_weights(&s.mean, &s.std)?;
     let report = parity::check_export(&config.arch, &weights, meta, seed)
         .context("export check (tract vs ONNX Runtime)")?;
     let bytes = export::model_bytes(&config.arch, &weights, meta)?;
@@ -275,12 +273,10 @@ pub fn run_train(
     };
     let exported = export_trained(&trained, &meta, &job.out, job.options.seed)?;
     let card = model_card_path(&job.out);
-    write_text(
-        &card,
-        &model_card(
-            job, dataset, data, &split, &config, &trained, &exported, &task,
-        ),
-    )?;
+    model_card(
+        job, dataset, data, &split, &config, &trained, &exported, &task,
+    )
+    .write(&job.out)?;
     // The run is complete and its outputs are written; the checkpoints are no longer needed.
     let _ = std::fs::remove_dir_all(&checkpoints);
     Ok(TrainOutcome {
@@ -297,11 +293,7 @@ pub fn run_train(
 
 /// `genre.onnx` -> `genre.MODEL_CARD.md`, so several models can share a folder.
 pub fn model_card_path(model: &Path) -> PathBuf {
-    let stem = model
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "model".to_string());
-    model.with_file_name(format!("{stem}.MODEL_CARD.md"))
+    ModelCard::markdown_path(model)
 }
 
 fn data_counts(data: &LoadedDataset) -> serde_json::Value {
@@ -325,23 +317,28 @@ fn model_card(
     trained: &Trained,
     exported: &Exported,
     task: &str,
-) -> String {
+) -> ModelCard {
     let mut s = String::new();
     let file = exported
         .path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let _ = writeln!(s, "# Model card: `{file}`\n");
-    let _ = writeln!(
-        s,
-        "{} ({}) classifying **{task}** into {} classes: {}.\n",
+    let title = format!("Model card: `{file}`");
+    let summary = format!(
+        "{} ({}) classifying **{task}** into {} classes: {}.",
         config.arch.architecture.name(),
         config.arch.architecture.description(),
         data.labels.len(),
         data.labels.join(", ")
     );
-    let _ = writeln!(s, "## Data\n");
+    let mut sections = Vec::new();
+    let mut section = |heading: &str, body: &mut String| {
+        sections.push(CardSection {
+            heading: heading.to_string(),
+            body: std::mem::take(body).trim().to_string(),
+        });
+    };
     let _ = writeln!(
         s,
         "- Data set: {}`{}` at `{}`",
@@ -379,7 +376,7 @@ fn model_card(
             data.tracks.iter().filter(|t| t.label == i).count()
         );
     }
-    let _ = writeln!(s, "\n## Model and training\n");
+    section("Data", &mut s);
     let fe = &data.frontend;
     let _ = writeln!(
         s,
@@ -416,7 +413,7 @@ fn model_card(
         o.max_epochs,
         o.patience
     );
-    let _ = writeln!(s, "\n## Results\n");
+    section("Model and training", &mut s);
     let _ = writeln!(
         s,
         "- Validation accuracy {:.2}% at epoch {} of {} (early stopping on validation accuracy)",
@@ -436,21 +433,25 @@ fn model_card(
         "\nA validation accuracy from one split is optimistic model selection, not a test score; \
          `mcclstm cv` gives the paper's 10-fold figure.\n"
     );
-    let _ = writeln!(s, "## Reproduce\n\n```\n{}\n```\n", job.command);
-    let _ = writeln!(
-        s,
-        "Written {} by mcclstm {}.",
-        humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
-        env!("CARGO_PKG_VERSION")
-    );
-    s
+    section("Results", &mut s);
+    let _ = writeln!(s, "```\n{}\n```", job.command);
+    section("Reproduce", &mut s);
+    ModelCard {
+        title,
+        summary,
+        sections,
+        footer: format!(
+            "Written {} by mcclstm {}.",
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()),
+            env!("CARGO_PKG_VERSION")
+        ),
+    }
 }
 
 /// Writes text through a temporary file and a rename.
 pub fn write_text(path: &Path, text: &str) -> anyhow::Result<()> {
-    let tmp = mcclstm_engine::audio::temp_path(path);
-    std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))
+    mcclstm_engine::atomic_file::write(path, text.as_bytes())
+        .with_context(|| format!("{}: cannot write", path.display()))
 }
 
 /// Everything `mcclstm cv` needs.
@@ -606,7 +607,8 @@ pub fn run_cv(
             &job.out.join(format!("confusion-{name}.txt")),
             &total.to_text(),
         )?;
-        total.write_png(
+        crate::plot::write_confusion_png(
+            &total,
             &job.out.join(format!("confusion-{name}.png")),
             &format!(
                 "{name} on {} ({} folds, test splits summed)",

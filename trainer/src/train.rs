@@ -23,8 +23,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::cache::TrackChunks;
 use crate::model::{ModelConfig, Net};
+use mcclstm_data::cache::TrackChunks;
 
 /// Which steps of a sequence carry the loss.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -210,7 +210,7 @@ pub fn fit(
             .init()
     };
     device.seed(options.seed);
-    let fresh = Net::new(config, &device).map_err(anyhow::Error::msg)?;
+    let fresh = Net::new(config, &device)?;
     fresh.visit(&mut ForceInit);
 
     let mut state = CheckpointState {
@@ -360,9 +360,7 @@ fn save_checkpoint(
     }
     let json = serde_json::to_vec_pretty(state).context("checkpoint state")?;
     let path = dir.join("state.json");
-    let tmp = mcclstm_engine::audio::temp_path(&path);
-    std::fs::write(&tmp, json).with_context(ctx)?;
-    std::fs::rename(&tmp, &path).with_context(ctx)?;
+    mcclstm_engine::atomic_file::write(&path, &json).with_context(ctx)?;
     // The previous epoch's files are no longer referenced once the index names this epoch.
     if state.epoch > 1 {
         let _ = std::fs::remove_file(dir.join(model_file(state.epoch - 1)));
