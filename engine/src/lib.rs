@@ -10,8 +10,11 @@
 //!   chunk assembler.
 //! - [`contract`]: the model file contract of DESIGN.md: load an ONNX file, check it, describe it.
 //! - [`runner`]: run a model one chunk at a time, carrying the LSTM state or a running mean.
+//! - [`stream`]: the pipeline every caller runs: cleaning, the silence gate, then per model the
+//!   resampler, frontend, chunk assembly and runner, with one time convention.
 
 pub mod architecture;
+pub mod atomic_file;
 pub mod au;
 pub mod audio;
 pub mod contract;
@@ -19,9 +22,13 @@ pub mod error;
 pub mod frontend;
 pub mod resample;
 pub mod runner;
+pub mod stream;
 
 pub use architecture::Architecture;
 pub use contract::{ModelDescription, ModelKind};
 pub use error::{AudioError, ContractError, FrontendError, RunError};
 pub use frontend::{ChunkAssembler, FrontendConfig, InputStats, MelFrames, MelFrontend, Preset};
-pub use runner::{Model, StepOutput, StreamingRunner, TrackAnalysis, analyze_signal};
+pub use runner::{Model, StepOutput, StreamingRunner};
+pub use stream::{
+    ChunkEvent, FrameStream, Stream, StreamConfig, StreamEvent, TrackAnalysis, analyze_signal,
+};

@@ -78,6 +78,7 @@ impl StreamResampler {
     }
 
     /// Feeds samples at the input rate; `sink` receives resampled samples as they become ready.
+    /// The samples must be finite ([`crate::stream::Stream`] cleans its input first).
     /// Real-time: never allocates.
     pub fn push(&mut self, mut samples: &[f32], mut sink: impl FnMut(&[f32])) {
         self.total_in += samples.len() as u64;
@@ -185,8 +186,19 @@ fn even_block_chunk(from: usize, to: usize, target: usize) -> usize {
     target.div_ceil(min_in).next_multiple_of(2) * min_in
 }
 
-/// Resamples a whole mono signal through the streaming resampler.
+/// Resamples a whole mono signal through the streaming resampler. NaN and infinite samples are
+/// resampled as zero (rubato's FFT would spread them, or fail, otherwise).
 pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError> {
+    let cleaned: Vec<f32>;
+    let samples = if samples.iter().all(|x| x.is_finite()) {
+        samples
+    } else {
+        cleaned = samples
+            .iter()
+            .map(|&x| if x.is_finite() { x } else { 0.0 })
+            .collect();
+        &cleaned
+    };
     if from == to {
         return Ok(samples.to_vec());
     }

@@ -3,7 +3,8 @@
 //!
 //! A [`StreamingRunner`] carries what a track needs between chunks: the LSTM state `(h, c)` of a
 //! stateful model, or the running mean of chunk probabilities of a stateless one. The plugin's
-//! analysis thread and `mcclstm analyze` use the same runner, so live and offline results agree.
+//! analysis thread and `mcclstm analyze` use the same runner through [`crate::stream`], so live and
+//! offline results agree.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,7 +13,6 @@ use tract_onnx::prelude::*;
 
 use crate::contract::{self, ModelDescription, ModelKind, names};
 use crate::error::{ContractError, RunError};
-use crate::frontend::{MelFrontend, chunks_of};
 
 /// A loaded, checked and optimised model. Cheap to clone; share one between runners.
 #[derive(Clone)]
@@ -261,34 +261,6 @@ impl StreamingRunner {
     }
 }
 
-/// One chunk of a track's timeline.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct ChunkResult {
-    pub index: u64,
-    /// Start and end of the chunk in seconds from the start of the track.
-    pub start_s: f64,
-    pub end_s: f64,
-    /// The model's output for this chunk (see [`StepOutput::chunk`]).
-    pub probs: Vec<f32>,
-    /// The running track estimate after this chunk.
-    pub track: Vec<f32>,
-}
-
-/// A whole track through one model.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct TrackAnalysis {
-    pub chunks: Vec<ChunkResult>,
-    /// The track's prediction: the last running estimate.
-    pub summary: Vec<f32>,
-}
-
-impl TrackAnalysis {
-    /// Index of the most probable class of the summary.
-    pub fn top(&self) -> usize {
-        argmax(&self.summary)
-    }
-}
-
 /// Index of the largest value (the first one on ties); 0 for an empty slice.
 pub fn argmax(values: &[f32]) -> usize {
     values
@@ -299,56 +271,4 @@ pub fn argmax(values: &[f32]) -> usize {
             |best, (i, &v)| if v > best.1 { (i, v) } else { best },
         )
         .0
-}
-
-/// Analyses a whole signal already at the model's frontend rate: frontend, chunking, one step per
-/// chunk. Exactly what the plugin computes live over the same samples.
-pub fn analyze_signal(model: &Model, samples: &[f32]) -> Result<TrackAnalysis, AnalysisError> {
-    let fe_config = &model.description().frontend;
-    let mut frontend =
-        MelFrontend::new(fe_config.clone()).map_err(|e| AnalysisError::Frontend(e.to_string()))?;
-    let frames = frontend.process_signal(samples);
-    let chunks = chunks_of(&frames, fe_config.chunk_frames);
-    if chunks.is_empty() {
-        return Err(AnalysisError::TooShort {
-            seconds: samples.len() as f64 / f64::from(fe_config.sample_rate),
-            needed: needed_seconds(fe_config),
-        });
-    }
-    let mut runner = model.runner();
-    let hop_s = fe_config.hop as f64 / f64::from(fe_config.sample_rate);
-    let mut results = Vec::with_capacity(chunks.len());
-    for chunk in &chunks {
-        let out = runner.step(chunk)?;
-        let first_frame = out.chunk_index as f64 * fe_config.chunk_frames as f64;
-        results.push(ChunkResult {
-            index: out.chunk_index,
-            start_s: first_frame * hop_s,
-            end_s: (first_frame + fe_config.chunk_frames as f64 - 1.0) * hop_s
-                + fe_config.n_fft as f64 / f64::from(fe_config.sample_rate),
-            probs: out.chunk.to_vec(),
-            track: out.track.to_vec(),
-        });
-    }
-    let summary = results.last().map(|r| r.track.clone()).unwrap_or_default();
-    Ok(TrackAnalysis {
-        chunks: results,
-        summary,
-    })
-}
-
-/// Shortest signal that yields one chunk: `(N - 1) * hop + n_fft` samples.
-pub fn needed_seconds(config: &crate::FrontendConfig) -> f64 {
-    ((config.chunk_frames - 1) * config.hop + config.n_fft) as f64 / f64::from(config.sample_rate)
-}
-
-/// Why a whole-signal analysis produced nothing.
-#[derive(Debug, thiserror::Error)]
-pub enum AnalysisError {
-    #[error("the audio is {seconds:.2} s long; one chunk needs {needed:.3} s")]
-    TooShort { seconds: f64, needed: f64 },
-    #[error("frontend: {0}")]
-    Frontend(String),
-    #[error(transparent)]
-    Run(#[from] RunError),
 }

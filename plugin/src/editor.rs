@@ -12,10 +12,10 @@ use nice_plug_egui::{
     EguiEditor, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier, create_egui_editor,
 };
 
-use crate::analysis::{Command, CommandSender};
+use crate::analyzer::{Command, CommandSender};
 use crate::models::{self, SLOTS};
 use crate::params::McclstmParams;
-use crate::published::{MAX_SLOTS, Published};
+use crate::published::{MAX_SLOTS, Published, Snapshot};
 
 /// One colour per class, in label order (cycled past twelve).
 const PALETTE: [Color32; 12] = [
@@ -88,6 +88,8 @@ impl NiceEguiApp for McclstmEditor {
 impl McclstmEditor {
     fn draw(&mut self, ui: &mut egui::Ui) {
         let p = self.published.clone();
+        // One coherent view of the live results for this whole repaint.
+        let snapshot = p.snapshot();
         ui.horizontal(|ui| {
             ui.label(
                 RichText::new("MCCLSTM")
@@ -96,7 +98,7 @@ impl McclstmEditor {
             );
             let status = if p.offline.load(Ordering::Relaxed) {
                 ("offline render", Color32::LIGHT_BLUE)
-            } else if p.silence.load(Ordering::Relaxed) {
+            } else if snapshot.silence {
                 ("silence", Color32::GRAY)
             } else {
                 ("listening", Color32::LIGHT_GREEN)
@@ -110,7 +112,7 @@ impl McclstmEditor {
                 ui.label(format!(
                     "dropped {} · invalid {}",
                     p.dropped.load(Ordering::Relaxed),
-                    p.invalid.load(Ordering::Relaxed)
+                    snapshot.invalid
                 ));
             });
         });
@@ -118,23 +120,23 @@ impl McclstmEditor {
         // Active slots side by side when the window is wide enough, so genre and mood read at a
         // glance; stacked otherwise.
         let active: Vec<usize> = (0..MAX_SLOTS)
-            .filter(|&s| p.slots[s].active.load(Ordering::Acquire))
+            .filter(|&s| snapshot.slots[s].active)
             .collect();
         if active.len() >= 2 && ui.available_width() >= 700.0 {
             ui.columns(active.len(), |columns| {
                 for (column, &slot) in columns.iter_mut().zip(&active) {
-                    self.draw_slot(column, slot);
+                    self.draw_slot(column, slot, &snapshot);
                 }
             });
         } else {
             for &slot in &active {
-                self.draw_slot(ui, slot);
+                self.draw_slot(ui, slot, &snapshot);
                 ui.separator();
             }
         }
         ui.separator();
-        for (slot, results) in p.slots.iter().enumerate() {
-            if results.active.load(Ordering::Acquire) {
+        for (slot, results) in snapshot.slots.iter().enumerate() {
+            if results.active {
                 continue;
             } else {
                 // A slot without a model (dance, off by default): only a way to load one.
@@ -143,18 +145,18 @@ impl McclstmEditor {
                         .font(FontId::proportional(16.0))
                         .weak(),
                 );
-                let error = results.info.lock().ok().and_then(|i| i.error.clone());
+                let error = p.info(slot).error;
                 self.draw_model_loader(ui, slot, error.as_deref());
             }
         }
     }
 
-    fn draw_slot(&mut self, ui: &mut egui::Ui, slot: usize) {
-        let results = &self.published.slots[slot];
-        let info = results.info.lock().map(|i| i.clone()).unwrap_or_default();
-        let probs = results.snapshot(info.labels.len());
-        let chunks = results.chunks_since_reset.load(Ordering::Relaxed);
-        let silence = self.published.silence.load(Ordering::Relaxed);
+    fn draw_slot(&mut self, ui: &mut egui::Ui, slot: usize, snapshot: &Snapshot) {
+        let results = &snapshot.slots[slot];
+        let info = self.published.info(slot);
+        let probs = results.probs(info.labels.len());
+        let chunks = results.chunks_since_reset;
+        let silence = snapshot.silence;
         let task = if info.task.is_empty() {
             SLOTS[slot].name
         } else {
@@ -172,7 +174,7 @@ impl McclstmEditor {
             } else if chunks == 0 || probs.is_empty() {
                 ("listening…".to_string(), Color32::GRAY)
             } else {
-                let top = mcclstm_engine::runner::argmax(&probs);
+                let top = mcclstm_engine::runner::argmax(probs);
                 (
                     format!("{}  {:.0}%", info.labels[top], probs[top] * 100.0),
                     class_colour(top),
@@ -188,7 +190,7 @@ impl McclstmEditor {
 
         // Confidence bars, one per class, in label order and colour.
         if !silence && chunks > 0 {
-            for (i, (label, &prob)) in info.labels.iter().zip(&probs).enumerate() {
+            for (i, (label, &prob)) in info.labels.iter().zip(probs).enumerate() {
                 ui.horizontal(|ui| {
                     ui.add_sized([90.0, 16.0], egui::Label::new(label.as_str()));
                     let width = (ui.available_width() - 60.0).max(40.0);
@@ -205,12 +207,12 @@ impl McclstmEditor {
         }
 
         // Progress of the chunk being collected.
-        let progress = results.progress.load(Ordering::Relaxed);
+        let progress = results.progress;
         ui.add(egui::ProgressBar::new(progress).text(format!(
             "chunk {} · {:.0}% · model step {:.2} ms",
             chunks + 1,
             progress * 100.0,
-            results.step_ms.load(Ordering::Relaxed)
+            results.step_ms
         )));
 
         // History strip: one cell per chunk, coloured by its top class; a gap marks a reset.

@@ -7,8 +7,9 @@ use nice_plug_egui::EguiEditorState;
 
 use crate::published::{History, MAX_SLOTS};
 
-/// Default seconds of silence after which the analysis forgets the track.
-pub const DEFAULT_SILENCE_SECONDS: f32 = 5.0;
+/// Default seconds of silence after which the analysis forgets the track: the engine's, so a
+/// bounce and `mcclstm analyze` agree out of the box.
+pub const DEFAULT_SILENCE_SECONDS: f32 = mcclstm_engine::stream::DEFAULT_SILENCE_RESET_S;
 
 #[derive(Params)]
 pub struct McclstmParams {

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use mcclstm_engine::atomic_file;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -353,11 +354,11 @@ fn make_track(
         finish,
     )?;
     std::fs::create_dir_all(options.out.join(&folder))?;
-    std::fs::write(&mid, &smf).with_context(|| format!("cannot write {}", mid.display()))?;
+    atomic_file::write(&mid, &smf).with_context(|| format!("cannot write {}", mid.display()))?;
     mcclstm_engine::audio::write_wav_f32(&wav, &audio, 1, options.sample_rate)
         .with_context(|| format!("cannot write {}", wav.display()))?;
     // Written last: its presence says the track is complete.
-    std::fs::write(&summary_file, &summary)?;
+    atomic_file::write(&summary_file, summary.as_bytes())?;
     Ok(MadeTrack { summary, ..made })
 }
 
@@ -366,10 +367,10 @@ fn write_index(out: &Path, report: &MakeReport) -> anyhow::Result<()> {
     for t in &report.tracks {
         csv.push_str(&format!("{},{},{}\n", t.path, t.label, t.group));
     }
-    std::fs::write(out.join("tracks.csv"), csv)?;
-    std::fs::write(
-        out.join("manifest.json"),
-        serde_json::to_string_pretty(report)?,
+    atomic_file::write(&out.join("tracks.csv"), csv.as_bytes())?;
+    atomic_file::write(
+        &out.join("manifest.json"),
+        serde_json::to_string_pretty(report)?.as_bytes(),
     )?;
     Ok(())
 }

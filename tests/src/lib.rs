@@ -562,6 +562,8 @@ pub struct HistoryEntry {
     pub task: String,
     pub segment: u64,
     pub chunk: u64,
+    #[serde(default)]
+    pub start_s: f64,
     pub end_s: f64,
     pub probs: Vec<f32>,
     pub top: String,

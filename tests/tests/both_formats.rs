@@ -9,7 +9,7 @@ mod common;
 
 use std::f32::consts::TAU;
 
-use common::{analyze_chunks, bits, host, max_diff};
+use common::{analyze_chunks, analyze_timeline, bits, host, max_diff};
 use mcclstm_tests::render::{AnyBundle, Format, read_track, render_file};
 use mcclstm_tests::{RenderOptions, Schedule, saved_history};
 
@@ -84,6 +84,81 @@ fn a_wav_rendered_offline_equals_mcclstm_analyze_at_44_1_and_48_khz() {
             }
             // Dance is embedded but off by default.
             assert!(history.get(2).is_none_or(Vec::is_empty), "{format:?}");
+        }
+    }
+}
+
+#[test]
+fn a_bounce_and_mcclstm_analyze_agree_on_times_and_probabilities_across_a_long_silence() {
+    // 8 s of music, 7 s of digital silence (longer than the 5 s "Silence reset" default of both
+    // the plugin and `mcclstm analyze`), 8 s of music: two tracks in one file. The plugin's saved
+    // history and `mcclstm analyze --json` must give the same chunks, in the same segments, at the
+    // same times, with the same probabilities: both run the engine's one stream.
+    let dir = tempfile::tempdir().unwrap();
+    for rate in [44_100u32, 48_000] {
+        let r = f64::from(rate);
+        let mut channels = music(r, 8.0);
+        for (channel, again) in channels.iter_mut().zip(music(r, 8.0)) {
+            channel.extend(std::iter::repeat_n(0.0, (7.0 * r) as usize));
+            channel.extend(again);
+        }
+        let wav = dir.path().join(format!("two-tracks-{rate}.wav"));
+        mcclstm_engine::audio::write_wav_f32(&wav, &interleave(&channels), 2, rate).unwrap();
+        let reference = analyze_timeline(&wav);
+        for format in Format::ALL {
+            let bundle = AnyBundle::release(format).unwrap();
+            let options = RenderOptions {
+                sample_rate: r,
+                schedule: Schedule::HostLike {
+                    buffer: 1024,
+                    seed: 5,
+                },
+                ..Default::default()
+            };
+            let (rendered, _) = render_file(&bundle, &wav, &options).unwrap();
+            let history = saved_history(&rendered.state).unwrap();
+            for (slot, (task, chunks)) in reference.iter().enumerate() {
+                let live = &history[slot];
+                let what = format!("{format:?} {rate} Hz {task}");
+                // Three chunks before the reset (the third, ending at 11.2 s, is completed by the
+                // first seconds of silence, which is analysed until it lasts 5 s), two after it.
+                assert_eq!(live.len(), chunks.len(), "{what}: chunk count");
+                let segments: Vec<u64> = chunks.iter().map(|c| c.segment).collect();
+                assert_eq!(segments, [0, 0, 0, 1, 1], "{what}");
+                // The history numbers segments itself (it outlives an analysis), so compare where
+                // segments change, not their numbers.
+                let new_segment = |i: usize| i > 0 && live[i].segment != live[i - 1].segment;
+                for (i, (l, c)) in live.iter().zip(chunks).enumerate() {
+                    assert_eq!(l.chunk, c.index, "{what} chunk {i}");
+                    assert_eq!(
+                        new_segment(i),
+                        i > 0 && c.segment != chunks[i - 1].segment,
+                        "{what} chunk {i}: segment boundary"
+                    );
+                    // Times are computed from the same sample counts; 1e-9 s allows for the
+                    // decimal round trip through JSON.
+                    assert!(
+                        (l.start_s - c.start_s).abs() < 1e-9,
+                        "{what} chunk {i}: start"
+                    );
+                    assert!((l.end_s - c.end_s).abs() < 1e-9, "{what} chunk {i}: end");
+                    // Same engine code on the same samples, only block boundaries differ (see
+                    // the test above for why 1e-5).
+                    let diff = l
+                        .probs
+                        .iter()
+                        .zip(&c.track)
+                        .map(|(a, b)| (a - b).abs())
+                        .fold(0.0f32, f32::max);
+                    assert!(diff < 1e-5, "{what} chunk {i}: {diff}");
+                }
+                // The second track starts where the sound returns, 15 s in.
+                assert!(
+                    (chunks[3].start_s - 15.0).abs() < 1e-3,
+                    "{what}: {}",
+                    chunks[3].start_s
+                );
+            }
         }
     }
 }

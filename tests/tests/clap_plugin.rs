@@ -12,7 +12,7 @@ use std::f32::consts::TAU;
 use common::bits;
 use mcclstm_engine::Model;
 use mcclstm_engine::resample::resample;
-use mcclstm_engine::runner::analyze_signal;
+use mcclstm_engine::stream::analyze_signal;
 use mcclstm_tests::{
     Bundle, HistoryEntry, ParamChange, RenderOptions, Schedule, Session, bundle_path, render,
     saved_history,

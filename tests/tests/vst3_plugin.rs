@@ -13,7 +13,7 @@ use common::{bits, max_diff};
 
 use mcclstm_engine::Model;
 use mcclstm_engine::resample::resample;
-use mcclstm_engine::runner::analyze_signal;
+use mcclstm_engine::stream::analyze_signal;
 use mcclstm_tests::vst3_host::{Vst3Bundle, Vst3Session, vst3_bundle_path};
 use mcclstm_tests::{HistoryEntry, Schedule, saved_history, saved_history_field};
 

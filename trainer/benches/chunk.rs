@@ -7,9 +7,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mcclstm_engine::{Architecture, Model, Preset};
-use mcclstm_trainer::arch::ArchConfig;
-use mcclstm_trainer::export::{self, ExportMeta, Weights};
-use mcclstm_trainer::parity::random_chunks;
+use mcclstm_onnx::arch::ArchConfig;
+use mcclstm_onnx::export::{self, ExportMeta, Weights};
+use mcclstm_onnx::parity::random_chunks;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 

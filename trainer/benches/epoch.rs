@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use mcclstm_data::cache::TrackChunks;
 use mcclstm_engine::Architecture;
-use mcclstm_trainer::cache::TrackChunks;
 use mcclstm_trainer::model::{Init, ModelConfig};
 use mcclstm_trainer::train::{self, Checkpointing, EpochReport, Progress, TrainOptions};
 
@@ -71,7 +71,7 @@ fn main() {
     let train: Vec<&TrackChunks> = data[n_val..].iter().collect();
     let val: Vec<&TrackChunks> = data[..n_val].iter().collect();
     let config = ModelConfig {
-        arch: mcclstm_trainer::arch::ArchConfig::paper(arch),
+        arch: mcclstm_onnx::arch::ArchConfig::paper(arch),
         dropout: 0.25,
         init: Init::Default,
         n_mels: mels,

@@ -1,22 +1,19 @@
-//! mcclstm-trainer: the `mcclstm` command's library. Data set readers, the feature cache, the
-//! paper's architectures in burn, training and the paper's protocol, the ONNX writer, ONNX Runtime
-//! as the reference that checks every export, and the commands themselves.
+//! mcclstm-trainer: training the paper's architectures on a data set.
+//!
+//! - [`model`]: the architectures as burn modules, each with its config beside it.
+//! - [`train`]: fitting one model (batches, early stopping, checkpoints and resume).
+//! - [`protocol`]: the paper's protocol: train one architecture or cross-validate several on the
+//!   same splits, export checked model files, write model cards and the accuracy table.
+//! - [`plot`]: the confusion matrix as a PNG.
+//! - [`card`]: model cards as data, rendered to Markdown by one function.
+//! - [`commands`]: the command-line front of `mcclstm-train` (arguments, progress, output).
+//!
+//! Data sets, splits and the feature cache are `mcclstm-data`'s; the ONNX writer and its check
+//! are `mcclstm-onnx`'s; the synthetic data maker is `mcclstm-synth`.
 
-pub mod analyze;
-pub mod arch;
-pub mod bin_jobs;
-pub mod cache;
-pub mod dataset;
-pub mod defaults;
-pub mod demo;
-pub mod evaluate;
-pub mod export;
-pub mod features;
-pub mod make;
+pub mod card;
+pub mod commands;
 pub mod model;
-pub mod parity;
+pub mod plot;
 pub mod protocol;
-pub mod reference;
-pub mod report;
-pub mod split;
 pub mod train;

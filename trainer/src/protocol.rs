@@ -9,8 +9,8 @@ use anyhow::Context;
 use mcclstm_engine::{Architecture, Model, Preset};
 use serde::Serialize;
 
-use crate::model::{Init, ModelConfig};
 use crate::card::{CardSection, ModelCard};
+use crate::model::{Init, ModelConfig};
 use crate::train::{self, Checkpointing, Progress, TrainOptions, Trained};
 use mcclstm_data::cache::{self, FeatureCache, LoadedDataset, TrackChunks};
 use mcclstm_data::dataset::{self, Dataset, DatasetKind};

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{TEMPI, click_track, timbre_track, write_au, write_wav};
+use mcclstm_data::cache::TrackChunks;
+use mcclstm_data::dataset::{self, DatasetKind};
 use mcclstm_engine::{Architecture, Model, Preset};
-use mcclstm_trainer::cache::TrackChunks;
-use mcclstm_trainer::dataset::{self, DatasetKind};
 use mcclstm_trainer::model::{Init, ModelConfig, Net};
 use mcclstm_trainer::protocol::{self, CvJob, CvOutcome, CvProgress, DataSource, ModelOptions};
 use mcclstm_trainer::train::{self, Checkpointing, Progress, Quiet, TrainOptions};
@@ -340,7 +340,7 @@ fn synthetic_tracks(n: usize, chunks: usize) -> Vec<TrackChunks> {
 
 /// The paper's layers of `arch` at a size that trains in a fraction of a second.
 fn tiny_config(arch: Architecture, dropout: f64) -> ModelConfig {
-    let mut a = mcclstm_trainer::arch::ArchConfig::paper(arch);
+    let mut a = mcclstm_onnx::arch::ArchConfig::paper(arch);
     a.filters = 2;
     a.dense = 16;
     a.lstm = 8;
@@ -433,7 +433,7 @@ fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
     let root = dir.path().join("gtzan");
     gtzan_tempo(&root, 6);
     let out = dir.path().join("models/genre-test.onnx");
-    let run = Command::new(env!("CARGO_BIN_EXE_mcclstm"))
+    let run = Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
         .args(["train", "--dataset", "gtzan", "--root"])
         .arg(&root)
         .args([

@@ -43,7 +43,15 @@ pub fn bench() -> anyhow::Result<()> {
 
     run(
         "build mcclstm and mcclstm-bench (release)",
-        cargo().args(["build", "--release", "-p", "mcclstm-trainer", "--bins"]),
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "mcclstm-cli",
+            "-p",
+            "mcclstm-trainer",
+            "--bins",
+        ]),
     )?;
     run(
         "build the release bundles",

@@ -39,7 +39,7 @@ const TEST_FEATURES: &str = "assert_process_allocs";
 /// never shipped).
 const HOST_TEST_PACKAGES: [(&str, &str); 1] = [("/usr/bin/ardour7-lua", "ardour")];
 
-/// Must match `mcclstm_trainer::reference::ONNXRUNTIME_VERSION`.
+/// Must match `mcclstm_onnx::reference::ONNXRUNTIME_VERSION`.
 const ONNXRUNTIME_VERSION: &str = "1.31.1";
 
 fn main() -> anyhow::Result<()> {
@@ -155,7 +155,7 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
                 "MCCLSTM_DEBUG_VST3_BUNDLE",
                 debug_bundles.join("MCCLSTM.vst3"),
             )
-            // The `mcclstm` command the WAV render tests compare against (the trainer's tests
+            // The `mcclstm` command the WAV render tests compare against (the cli crate's tests
             // build it).
             .env("MCCLSTM_BIN", target_dir(&root).join("debug/mcclstm")),
     )?;
@@ -303,7 +303,7 @@ fn screenshot() -> anyhow::Result<()> {
                 "run",
                 "-q",
                 "-p",
-                "mcclstm-trainer",
+                "mcclstm-cli",
                 "--bin",
                 "mcclstm",
                 "--",

@@ -120,8 +120,18 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
     let work = target_dir(&root).join("models");
     let abc = music21_tunes(&work)?;
     run(
-        "build mcclstm",
-        cargo().args(["build", "-p", "mcclstm-trainer", "--bin", "mcclstm"]),
+        "build mcclstm and mcclstm-train",
+        cargo().args([
+            "build",
+            "-p",
+            "mcclstm-cli",
+            "--bin",
+            "mcclstm",
+            "-p",
+            "mcclstm-trainer",
+            "--bin",
+            "mcclstm-train",
+        ]),
     )?;
     let mcclstm = target_dir(&root).join("debug/mcclstm");
     let setup = Setup {
@@ -372,6 +382,7 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
         ));
     }
     write_card(
+        &setup.mcclstm.with_file_name("mcclstm-train"),
         &model,
         kind,
         folds,
@@ -395,6 +406,7 @@ fn json_number(text: &str, key: &str) -> Option<f64> {
 /// Adds what `mcclstm train` cannot know to the card it wrote: how the data was made, the cv
 /// table, the time-stretch figure, the limits and the one command that rebuilds it all.
 fn write_card(
+    train: &Path,
     model: &Path,
     kind: &Kind,
     folds: &str,
@@ -402,13 +414,6 @@ fn write_card(
     robustness: &str,
     cv_epochs: Option<&str>,
 ) -> anyhow::Result<()> {
-    let card = model.with_extension("MODEL_CARD.md");
-    let mut trained = std::fs::read_to_string(&card)
-        .with_context(|| format!("mcclstm train wrote no {}", card.display()))?;
-    // A kept model's card already has these sections from an earlier run: replace them.
-    if let Some(at) = trained.find("\n## How the data was made") {
-        trained.truncate(at);
-    }
     let name = kind.name;
     let split = if kind.group_split {
         " --group-split"
@@ -430,58 +435,91 @@ fn write_card(
     } else {
         String::new()
     };
-    let extra = format!(
-        "\n## How the data was made\n\n{about}\n\n\
-         Training set: `mcclstm dataset make --kind {name} --per-class {per} --offset \
-         {train_offset}{renders}` (30 s tracks at 22050 Hz, seed 1). Held-out sets: `--offset \
-         {held_offset} --per-class {held}`, so they hold other songs{tunes} than the training \
-         set.\n\n\
-         ## Cross-validation: all seven architectures\n\n\
-         `mcclstm cv --folds {folds}{split}{budget}` on the training set{one_take}, with the same \
-         sizes as the shipped model (`{flags}`).{budget_note} The paper's \
-         figures (on GTZAN, Ballroom and the soundtrack set) are not comparable: this data is \
-         synthetic.\n\n{cv_table}\n\
-         ## Time-stretch robustness\n\n\
-         The shipped model on the held-out set rendered at three tempos (the MIDI is played \
-         faster or slower at the same pitch: `mcclstm dataset make --speed`), scored with \
-         `mcclstm evaluate` (the engine's path, last running estimate):\n\n{robustness}\n\
-         ## What this model cannot know\n\n\
-         It never heard a commercial recording, a singer, a real drum kit or a mastered mix: \
-         every track it learned from is General MIDI rendered by one SoundFont. It knows the \
-         {name} classes only as the data maker describes them. On real music its output is a \
-         guess from tempo, rhythm, instrumentation and harmony; train on a real data set \
-         (`mcclstm train --dataset gtzan|ballroom|soundtracks`) for a model you can rely on.\n\n\
-         ## Rebuild\n\n```\ncargo xtask models {name}{rebuild_flags}\n```\n\n\
-         installs abcmidi, fluid-soundfont-gm and music21's corpus, remakes the data, trains, \
-         runs the cv and rewrites this card (this card's run; without the flags, the cv runs the \
-         paper's full protocol).\n",
-        about = kind.about,
-        per = kind.per_class,
-        held = kind.held_out,
-        train_offset = kind.train_offset,
-        held_offset = kind.held_out_offset,
-        renders = renders,
-        tunes = if kind.group_split {
-            " (other tunes)"
-        } else {
-            ""
+    let one_take = if kind.renders > 1 {
+        " made with one take per tune (`--renders 1`: the same tunes, a third of the tracks)"
+    } else {
+        ""
+    };
+    let tunes = if kind.group_split {
+        " (other tunes)"
+    } else {
+        ""
+    };
+    let budget_note = if cv_epochs.is_some() {
+        " A shorter budget than the paper's protocol (10 folds, the trainer's default 60 \
+         epochs, patience 10), to fit the rebuild into the time this project had; \
+         `cargo xtask models NAME` without `--folds`/`--cv-epochs` runs the full one."
+    } else {
+        ""
+    };
+    let sections = serde_json::json!([
+        {
+            "heading": "How the data was made",
+            "body": format!(
+                "{about}\n\nTraining set: `mcclstm dataset make --kind {name} --per-class {per} \
+                 --offset {train_offset}{renders}` (30 s tracks at 22050 Hz, seed 1). Held-out \
+                 sets: `--offset {held_offset} --per-class {held}`, so they hold other \
+                 songs{tunes} than the training set.",
+                about = kind.about,
+                per = kind.per_class,
+                held = kind.held_out,
+                train_offset = kind.train_offset,
+                held_offset = kind.held_out_offset,
+            ),
         },
-        flags = MODEL_FLAGS.join(" "),
-        one_take = if kind.renders > 1 {
-            " made with one take per tune (`--renders 1`: the same tunes, a third of the tracks)"
-        } else {
-            ""
+        {
+            "heading": "Cross-validation: all seven architectures",
+            "body": format!(
+                "`mcclstm cv --folds {folds}{split}{budget}` on the training set{one_take}, with \
+                 the same sizes as the shipped model (`{flags}`).{budget_note} The paper's \
+                 figures (on GTZAN, Ballroom and the soundtrack set) are not comparable: this \
+                 data is synthetic.\n\n{cv_table}",
+                flags = MODEL_FLAGS.join(" "),
+            ),
         },
-        rebuild_flags = rebuild_flags,
-        budget = budget,
-        budget_note = if cv_epochs.is_some() {
-            " A shorter budget than the paper's protocol (10 folds, the trainer's default 60 \
-             epochs, patience 10), to fit the rebuild into the time this project had; \
-             `cargo xtask models NAME` without `--folds`/`--cv-epochs` runs the full one."
-        } else {
-            ""
+        {
+            "heading": "Time-stretch robustness",
+            "body": format!(
+                "The shipped model on the held-out set rendered at three tempos (the MIDI is \
+                 played faster or slower at the same pitch: `mcclstm dataset make --speed`), \
+                 scored with `mcclstm evaluate` (the engine's path, last running \
+                 estimate):\n\n{robustness}"
+            ),
         },
-    );
-    std::fs::write(&card, trained + &extra)
-        .with_context(|| format!("cannot write {}", card.display()))
+        {
+            "heading": "What this model cannot know",
+            "body": format!(
+                "It never heard a commercial recording, a singer, a real drum kit or a mastered \
+                 mix: every track it learned from is General MIDI rendered by one SoundFont. It \
+                 knows the {name} classes only as the data maker describes them. On real music \
+                 its output is a guess from tempo, rhythm, instrumentation and harmony; train on \
+                 a real data set (`mcclstm train --dataset gtzan|ballroom|soundtracks`) for a \
+                 model you can rely on."
+            ),
+        },
+        {
+            "heading": "Rebuild",
+            "body": format!(
+                "```\ncargo xtask models {name}{rebuild_flags}\n```\n\ninstalls abcmidi, \
+                 fluid-soundfont-gm and music21's corpus, remakes the data, trains, runs the cv \
+                 and rewrites this card (this card's run; without the flags, the cv runs the \
+                 paper's full protocol)."
+            ),
+        },
+    ]);
+    // The card is data beside the model (`NAME.card.json`, written by `mcclstm train`); these
+    // sections replace those of the same heading, and `mcclstm-train card` renders it again.
+    let file = model.with_extension("card-sections.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&sections)?)
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    run(
+        "add the data, cv and time-stretch sections to the model card",
+        Command::new(train)
+            .args(["card", "--model"])
+            .arg(model)
+            .arg("--sections")
+            .arg(&file),
+    )?;
+    let _ = std::fs::remove_file(&file);
+    Ok(())
 }

@@ -27,7 +27,7 @@ pub fn bits(x: &[f32]) -> Vec<u32> {
 }
 
 /// The `mcclstm` command users run: `MCCLSTM_BIN`, else the debug build `cargo xtask test`
-/// makes (the trainer's tests build it). Missing is a failure, never a skip.
+/// makes (the cli crate's tests build it). Missing is a failure, never a skip.
 pub fn mcclstm_bin() -> PathBuf {
     let path = std::env::var_os("MCCLSTM_BIN").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/mcclstm"),
@@ -35,7 +35,7 @@ pub fn mcclstm_bin() -> PathBuf {
     );
     assert!(
         path.is_file(),
-        "{} is missing (MCCLSTM_BIN): build it with `cargo build -p mcclstm-trainer --bin mcclstm`",
+        "{} is missing (MCCLSTM_BIN): build it with `cargo build -p mcclstm-cli --bin mcclstm`",
         path.display()
     );
     path
@@ -74,6 +74,42 @@ pub fn analyze_chunks(file: &std::path::Path) -> Vec<(String, Vec<Vec<f32>>)> {
                         .collect()
                 })
                 .collect();
+            (m["task"].as_str().unwrap().to_string(), chunks)
+        })
+        .collect()
+}
+
+/// One chunk as `mcclstm analyze --json` prints it.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct AnalyzedChunk {
+    pub segment: u64,
+    pub index: u64,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub track: Vec<f32>,
+}
+
+/// Per task, every chunk `mcclstm analyze --json FILE` prints with the embedded default models.
+pub fn analyze_timeline(file: &std::path::Path) -> Vec<(String, Vec<AnalyzedChunk>)> {
+    let out = Command::new(mcclstm_bin())
+        .arg("analyze")
+        .arg(file)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "mcclstm analyze {} failed: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json[0]["models"]
+        .as_array()
+        .expect("models in the JSON")
+        .iter()
+        .map(|m| {
+            let chunks = serde_json::from_value(m["chunks"].clone()).unwrap();
             (m["task"].as_str().unwrap().to_string(), chunks)
         })
         .collect()

@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use mcclstm_engine::{MelFrontend, Model, Preset};
-use mcclstm_trainer::parity::random_chunks;
-use mcclstm_trainer::reference::OrtModel;
+use mcclstm_onnx::parity::random_chunks;
+use mcclstm_onnx::reference::OrtModel;
 use ndarray::{ArrayD, IxDyn};
 use serde_json::json;
 

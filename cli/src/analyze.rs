@@ -1,0 +1,238 @@
+//! `mcclstm analyze`: per-chunk timeline and track summary of audio files, per model.
+//!
+//! A file is decoded once and pushed through the engine's analysis stream with every model (the
+//! plugin's pipeline: cleaning, the silence gate, resampling, frontend, one step per chunk), so
+//! the timeline equals a bounce of the same file through the plugin. A file that cannot be
+//! analysed is reported and skipped; the others are still analysed.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::Context;
+use mcclstm_engine::runner::argmax;
+use mcclstm_engine::stream::{
+    AnalysisError, DEFAULT_SILENCE_RESET_S, StreamConfig, TrackAnalysis, analyze_stream,
+};
+use mcclstm_engine::{AudioError, Model, audio};
+use serde::Serialize;
+
+/// `--silence-reset`: seconds of silence that end a track, or `off`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SilenceReset(pub Option<f32>);
+
+impl Default for SilenceReset {
+    fn default() -> Self {
+        Self(Some(DEFAULT_SILENCE_RESET_S))
+    }
+}
+
+impl FromStr for SilenceReset {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(Self(None));
+        }
+        match s.parse::<f32>() {
+            Ok(v) if v.is_finite() && v > 0.0 => Ok(Self(Some(v))),
+            _ => Err(format!("`{s}`: give seconds of silence (e.g. 5) or `off`")),
+        }
+    }
+}
+
+/// One model's view of one file.
+#[derive(Debug, Serialize)]
+pub struct ModelResult {
+    /// The model file it came from.
+    pub model: String,
+    pub task: String,
+    pub architecture: String,
+    pub labels: Vec<String>,
+    /// The label of the summary's most probable class.
+    pub top: String,
+    #[serde(flatten)]
+    pub analysis: TrackAnalysis,
+}
+
+/// One file's analysis, or why there is none.
+#[derive(Debug, Serialize)]
+pub struct FileResult {
+    pub file: PathBuf,
+    pub duration_s: Option<f64>,
+    pub sample_rate: Option<u32>,
+    pub channels: Option<usize>,
+    /// NaN or infinite samples, analysed as zero.
+    pub invalid_samples: u64,
+    /// Times a silence longer than `--silence-reset` ended a track and the analysis started over.
+    pub silence_resets: u64,
+    pub models: Vec<ModelResult>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    #[error("{path}: {source}")]
+    Analysis {
+        path: PathBuf,
+        #[source]
+        source: AnalysisError,
+    },
+}
+
+/// A loaded model and the file it came from.
+pub struct NamedModel {
+    pub path: PathBuf,
+    pub model: Model,
+}
+
+/// The embedded default models (genre and mood); their path reads `embedded:genre` and
+/// `embedded:mood`.
+pub fn default_models() -> anyhow::Result<Vec<NamedModel>> {
+    mcclstm_models::defaults()
+        .into_iter()
+        .map(|(name, model)| {
+            let model = model.with_context(|| format!("the embedded {name} model"))?;
+            Ok(NamedModel {
+                path: PathBuf::from(format!("embedded:{name}")),
+                model,
+            })
+        })
+        .collect()
+}
+
+/// Analyses one file with every model, in one pass of the analysis stream.
+pub fn analyze_file(path: &Path, models: &[NamedModel], silence: SilenceReset) -> FileResult {
+    let mut result = FileResult {
+        file: path.to_path_buf(),
+        duration_s: None,
+        sample_rate: None,
+        channels: None,
+        invalid_samples: 0,
+        silence_resets: 0,
+        models: Vec::new(),
+        error: None,
+    };
+    match analyze_file_inner(path, models, silence, &mut result) {
+        Ok(()) => {}
+        Err(e) => result.error = Some(e.to_string()),
+    }
+    result
+}
+
+fn analyze_file_inner(
+    path: &Path,
+    models: &[NamedModel],
+    silence: SilenceReset,
+    result: &mut FileResult,
+) -> Result<(), FileError> {
+    let decoded = audio::decode_file(path)?;
+    result.duration_s = Some(decoded.duration_seconds());
+    result.sample_rate = Some(decoded.sample_rate);
+    result.channels = Some(decoded.channels);
+    let config = StreamConfig {
+        silence_reset_s: silence.0,
+        ..StreamConfig::live(decoded.sample_rate)
+    };
+    let loaded: Vec<Model> = models.iter().map(|m| m.model.clone()).collect();
+    let analysis = analyze_stream(&loaded, &decoded.samples, config).map_err(|source| {
+        FileError::Analysis {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    result.invalid_samples = analysis.invalid_samples;
+    result.silence_resets = analysis.silence_resets;
+    for (named, analysis) in models.iter().zip(analysis.models) {
+        let description = named.model.description();
+        result.models.push(ModelResult {
+            model: named.path.display().to_string(),
+            task: description.task.clone(),
+            architecture: description.architecture.clone(),
+            labels: description.labels.clone(),
+            top: description.labels[analysis.top()].clone(),
+            analysis,
+        });
+    }
+    Ok(())
+}
+
+/// The human-readable report of one file.
+pub fn render_text(result: &FileResult) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = write!(out, "{}", result.file.display());
+    if let (Some(d), Some(r), Some(c)) = (result.duration_s, result.sample_rate, result.channels) {
+        let _ = write!(out, "  ({d:.1} s, {r} Hz, {c} ch)");
+    }
+    out.push('\n');
+    if result.invalid_samples > 0 {
+        let _ = writeln!(
+            out,
+            "  {} NaN or infinite samples were analysed as silence",
+            result.invalid_samples
+        );
+    }
+    if result.silence_resets > 0 {
+        let _ = writeln!(
+            out,
+            "  {} long silence(s) ended a track: the analysis started over after each",
+            result.silence_resets
+        );
+    }
+    if let Some(error) = &result.error {
+        let _ = writeln!(out, "  error: {error}");
+        return out;
+    }
+    for m in &result.models {
+        let _ = writeln!(out, "  {} · {} · {}", m.task, m.architecture, m.model);
+        let label_width = m
+            .labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(
+            out,
+            "    {:>15}  {:<label_width$}  {:>5}  runner-up",
+            "time (s)", "top", "p"
+        );
+        for chunk in &m.analysis.chunks {
+            let top = argmax(&chunk.track);
+            let second = runner_up(&chunk.track, top);
+            let _ = writeln!(
+                out,
+                "    {:>6.1} – {:>6.1}  {:<label_width$}  {:>5.2}  {} {:.2}",
+                chunk.start_s,
+                chunk.end_s,
+                m.labels[top],
+                chunk.track[top],
+                m.labels[second],
+                chunk.track[second],
+            );
+        }
+        let mut ranked: Vec<usize> = (0..m.labels.len()).collect();
+        ranked.sort_by(|&a, &b| m.analysis.summary[b].total_cmp(&m.analysis.summary[a]));
+        let summary: Vec<String> = ranked
+            .iter()
+            .take(3)
+            .map(|&i| format!("{} {:.2}", m.labels[i], m.analysis.summary[i]))
+            .collect();
+        let _ = writeln!(out, "    track: {}", summary.join(", "));
+    }
+    out
+}
+
+fn runner_up(probs: &[f32], top: usize) -> usize {
+    probs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != top)
+        .fold(
+            (top, f32::MIN),
+            |best, (i, &p)| if p > best.1 { (i, p) } else { best },
+        )
+        .0
+}

@@ -1,0 +1,57 @@
+//! `mcclstm evaluate`: the command-line front of `mcclstm_data::evaluate`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use mcclstm_data::dataset::DatasetKind;
+
+/// `mcclstm evaluate`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct EvaluateArgs {
+    /// The model file (.onnx).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Layout of the data set.
+    #[arg(long)]
+    pub dataset: DatasetKind,
+    /// Its folder or CSV.
+    #[arg(long)]
+    pub root: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    let model = mcclstm_engine::Model::from_file(&args.model)
+        .with_context(|| format!("{}", args.model.display()))?;
+    let dataset = mcclstm_data::dataset::open(args.dataset, &args.root)?;
+    let bar = if args.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(dataset.tracks.len() as u64).with_style(
+            ProgressStyle::with_template("evaluating [{bar:30}] {pos}/{len} tracks, ETA {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        )
+    };
+    let evaluation = mcclstm_data::evaluate::evaluate(&model, &dataset, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (path, reason) in &evaluation.skipped {
+        eprintln!("skipped {}: {reason}", path.display());
+    }
+    println!(
+        "{}: {:.1}% of {} tracks correct",
+        args.model.display(),
+        100.0 * evaluation.accuracy,
+        evaluation.tracks
+    );
+    print!("{}", evaluation.confusion.to_text());
+    Ok(ExitCode::SUCCESS)
+}

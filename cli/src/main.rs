@@ -1,0 +1,184 @@
+//! The `mcclstm` command: analyze, features, evaluate and demo, on the engine and the embedded
+//! models only. The training commands (`train`, `cv`, `dataset`, `export-random`) are in
+//! `mcclstm-train` (crate `mcclstm-trainer`), which this command runs for them when it is
+//! installed beside it, so `mcclstm train ...` works as before without linking burn here.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use std::ffi::OsString;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use mcclstm_cli::analyze::{self, NamedModel, SilenceReset};
+use mcclstm_cli::{demo, evaluate, features, training};
+use mcclstm_engine::{Model, Preset};
+
+#[derive(Parser)]
+#[command(
+    name = "mcclstm",
+    version,
+    about = "Genre and mood of music with the MCCLSTM model (Chen & Wang, ISMIR 2017)",
+    after_help = "Training commands (train, cv, dataset inspect, dataset make, export-random) \
+                  are in mcclstm-train; `mcclstm COMMAND` runs it when it is installed beside \
+                  mcclstm (cargo build --release -p mcclstm-trainer)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Per-chunk timeline and track summary of audio files (WAV, FLAC, MP3, Ogg Vorbis, Sun .au).
+    Analyze {
+        /// Audio files to analyse.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Model files (.onnx); repeat for several models. Default: the embedded genre and mood
+        /// models.
+        #[arg(long = "model", short = 'm')]
+        models: Vec<PathBuf>,
+        /// Print JSON (one array of file results) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Seconds of silence after which the analysis takes the track to have ended and starts
+        /// over, as the plugin's "Silence reset" parameter does; `off` analyses a file as one
+        /// track.
+        #[arg(long, default_value = "5")]
+        silence_reset: SilenceReset,
+    },
+    /// Write a file's log-mel frames as a float32 .npy of shape (frames, mels).
+    Features {
+        file: PathBuf,
+        /// Frontend preset: paper (22050 Hz, 3.715 s chunks) or paper-44k (44100 Hz, 1.858 s).
+        #[arg(long, default_value = "paper")]
+        preset: Preset,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Track accuracy and confusion matrix of a model file on a data set (the engine's path, as
+    /// `analyze`).
+    Evaluate(evaluate::EvaluateArgs),
+    /// Synthesise a demo track and analyse it with the embedded genre and mood models.
+    Demo {
+        /// Where to write demo.wav.
+        #[arg(long, default_value = "target/demo")]
+        out: PathBuf,
+    },
+    /// A training command: run by `mcclstm-train`.
+    #[command(external_subcommand)]
+    Training(Vec<OsString>),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze {
+            files,
+            models,
+            json,
+            silence_reset,
+        } => run_analyze(&files, &models, json, silence_reset),
+        Command::Features { file, preset, out } => run_features(&file, preset, &out),
+        Command::Demo { out } => run_demo(&out),
+        Command::Evaluate(args) => evaluate::run(&args),
+        Command::Training(args) => training::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_models(paths: &[PathBuf]) -> anyhow::Result<Vec<NamedModel>> {
+    if paths.is_empty() {
+        return analyze::default_models();
+    }
+    paths
+        .iter()
+        .map(|path| {
+            let model = Model::from_file(path).with_context(|| format!("{}", path.display()))?;
+            Ok(NamedModel {
+                path: path.clone(),
+                model,
+            })
+        })
+        .collect()
+}
+
+fn run_analyze(
+    files: &[PathBuf],
+    models: &[PathBuf],
+    json: bool,
+    silence_reset: SilenceReset,
+) -> anyhow::Result<ExitCode> {
+    let models = load_models(models)?;
+    let progress = if files.len() > 1 {
+        let bar = ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} files, {elapsed} (eta {eta}) {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut results = Vec::with_capacity(files.len());
+    let mut failed = 0;
+    for file in files {
+        progress.set_message(file.display().to_string());
+        let result = analyze::analyze_file(file, &models, silence_reset);
+        if let Some(error) = &result.error {
+            failed += 1;
+            progress.suspend(|| eprintln!("error: {error}"));
+        } else if !json {
+            progress.suspend(|| print!("{}", analyze::render_text(&result)));
+        }
+        results.push(result);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    if json {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut stdout, &results)?;
+        writeln!(stdout)?;
+    }
+    if failed > 0 {
+        eprintln!("{failed} of {} file(s) could not be analysed", files.len());
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_features(file: &Path, preset: Preset, out: &Path) -> anyhow::Result<ExitCode> {
+    let frames = features::compute(file, preset)?;
+    features::write_npy(out, &frames)?;
+    println!(
+        "{}: {} frames x {} mels ({preset}) -> {}",
+        file.display(),
+        frames.len(),
+        frames.n_mels,
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_demo(out: &Path) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+    let wav = out.join("demo.wav");
+    demo::write_demo_track(&wav, 20.0)?;
+    println!(
+        "Wrote {} (a synthesised four-chord groove at 120 BPM) and analysed it with the embedded \
+         genre and mood models.\nThey were trained on music the project makes (General MIDI \
+         rendered with a SoundFont; see models/*.MODEL_CARD.md), so treat their view of real \
+         recordings as an estimate.\n",
+        wav.display()
+    );
+    run_analyze(&[wav], &[], false, SilenceReset::default())
+}

@@ -1,0 +1,212 @@
+//! The `mcclstm` command as a person runs it: analyse, features, bad files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mcclstm_cli::demo;
+use mcclstm_data::dataset::GTZAN_GENRES;
+use mcclstm_engine::audio::write_wav_f32;
+use mcclstm_onnx::random::write_development_model;
+
+fn mcclstm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mcclstm"))
+        .args(args)
+        .output()
+        .expect("the mcclstm binary runs")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    model: PathBuf,
+    song: PathBuf,
+    short: PathBuf,
+    not_audio: PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("dev.onnx");
+    write_development_model(&model, &GTZAN_GENRES).unwrap();
+    let song = dir.path().join("song.wav");
+    demo::write_demo_track(&song, 12.0).unwrap();
+    let short = dir.path().join("short.wav");
+    write_wav_f32(&short, &demo::demo_track(0.5), 2, 44_100).unwrap();
+    let not_audio = dir.path().join("readme.mp3");
+    std::fs::write(
+        &not_audio,
+        "This is not an MP3 file, just text.\n".repeat(50),
+    )
+    .unwrap();
+    Fixture {
+        model,
+        song,
+        short,
+        not_audio,
+        _dir: dir,
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn analyze_prints_a_timeline_and_a_summary() {
+    let f = fixture();
+    let out = mcclstm(&["analyze", s(&f.song), "--model", s(&f.model)]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    // 12 s at 22050 Hz: 257 frames, 3 chunks of 80.
+    assert_eq!(stdout.matches(" – ").count(), 3, "{stdout}");
+    assert!(stdout.contains("track:"), "{stdout}");
+    assert!(stdout.contains("genre · MCCLSTM"), "{stdout}");
+}
+
+#[test]
+fn analyze_json_holds_every_chunk_and_probabilities_that_sum_to_one() {
+    let f = fixture();
+    let out = mcclstm(&["analyze", s(&f.song), "--model", s(&f.model), "--json"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let model = &v[0]["models"][0];
+    let chunks = model["chunks"].as_array().unwrap();
+    assert_eq!(chunks.len(), 3);
+    for chunk in chunks {
+        let sum: f64 = chunk["probs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_f64().unwrap())
+            .sum();
+        assert!((sum - 1.0).abs() < 1e-4, "softmax sums to {sum}");
+    }
+    assert_eq!(model["labels"].as_array().unwrap().len(), 10);
+    assert_eq!(v[0]["sample_rate"], 44_100);
+}
+
+#[test]
+fn bad_files_are_reported_and_skipped_and_the_exit_code_says_so() {
+    let f = fixture();
+    let missing = f.song.with_file_name("missing.flac");
+    let out = mcclstm(&[
+        "analyze",
+        s(&missing),
+        s(&f.not_audio),
+        s(&f.short),
+        s(&f.song),
+        "--model",
+        s(&f.model),
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("missing.flac: cannot open"), "{stderr}");
+    assert!(
+        stderr.contains("readme.mp3: not a supported audio file"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("short.wav: the audio is 0.50 s long; one chunk needs 3.762 s"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 of 4 file(s) could not be analysed"),
+        "{stderr}"
+    );
+    // The good file after the bad ones is still analysed.
+    assert!(stdout.contains("song.wav"), "{stdout}");
+    assert!(stdout.contains("track:"), "{stdout}");
+}
+
+#[test]
+fn analyze_without_a_model_uses_the_embedded_genre_and_mood_models() {
+    let f = fixture();
+    let out = mcclstm(&["analyze", "--json", s(&f.song)]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let models = json[0]["models"].as_array().unwrap();
+    let tasks: Vec<&str> = models.iter().map(|m| m["task"].as_str().unwrap()).collect();
+    assert_eq!(tasks, ["genre", "mood"]);
+    assert_eq!(models[0]["model"], "embedded:genre");
+    assert_eq!(models[0]["labels"].as_array().unwrap().len(), 10);
+    assert_eq!(models[1]["labels"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn analyze_with_a_broken_model_names_it() {
+    let f = fixture();
+    let out = mcclstm(&["analyze", s(&f.song), "--model", s(&f.not_audio)]);
+    assert!(!out.status.success());
+    let stderr = text(&out).1;
+    assert!(
+        stderr.contains("readme.mp3") && stderr.contains("not an ONNX model"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn features_writes_frames_by_mels_npy() {
+    let f = fixture();
+    let npy = f.song.with_extension("npy");
+    let out = mcclstm(&[
+        "features",
+        s(&f.song),
+        "--preset",
+        "paper-44k",
+        "--out",
+        s(&npy),
+    ]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let bytes = std::fs::read(&npy).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY");
+    let header = String::from_utf8_lossy(&bytes[10..128]);
+    // 12 s at 44100 Hz: 1 + (529200 - 2048) / 1024 = 515 frames.
+    assert!(header.contains("'shape': (515, 40)"), "{header}");
+    assert!(header.contains("'descr': '<f4'"), "{header}");
+}
+
+#[test]
+fn a_float_wav_with_nan_and_inf_analyses_at_44_1_and_48_khz() {
+    let dir = tempfile::tempdir().unwrap();
+    for rate in [44_100u32, 48_000] {
+        // The demo groove, resampled by position, with non-finite samples in both channels.
+        let groove = demo::demo_track(8.0);
+        let frames = groove.len() / 2 * rate as usize / 44_100;
+        let mut samples: Vec<f32> = (0..frames * 2)
+            .map(|i| groove[(i / 2 * 44_100 / rate as usize) * 2 + i % 2])
+            .collect();
+        for (at, bad) in [
+            (101, f32::NAN),
+            (40_000, f32::INFINITY),
+            (200_001, f32::NEG_INFINITY),
+        ] {
+            samples[at] = bad;
+        }
+        let wav = dir.path().join(format!("nan-{rate}.wav"));
+        write_wav_f32(&wav, &samples, 2, rate).unwrap();
+        let out = mcclstm(&["analyze", s(&wav), "--json"]);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{rate} Hz: {stderr}");
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        // Each bad sample spoils one frame of the stereo downmix.
+        assert_eq!(json[0]["invalid_samples"], 3, "{rate} Hz");
+        for model in json[0]["models"].as_array().unwrap() {
+            let chunks = model["chunks"].as_array().unwrap();
+            assert_eq!(chunks.len(), 2, "{rate} Hz");
+            for chunk in chunks {
+                for p in chunk["track"].as_array().unwrap() {
+                    assert!(p.as_f64().unwrap().is_finite(), "{rate} Hz");
+                }
+            }
+        }
+        // Text output says so too.
+        let (text_out, _) = text(&mcclstm(&["analyze", s(&wav)]));
+        assert!(text_out.contains("3 NaN or infinite samples"), "{text_out}");
+    }
+}

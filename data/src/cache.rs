@@ -1,0 +1,302 @@
+//! The feature cache: the engine's frontend runs once per file, and its frames are kept on disk
+//! keyed by the file's content and the frontend parameters. Ten folds and seven architectures then
+//! read the cache instead of decoding the data set seventy times.
+//!
+//! An entry is `<dir>/<frontend hash>/<content hash>.mcf`: a magic, a version, the number of
+//! samples at the frontend's rate, mels, frames, then the frames as little-endian `f32`
+//! (frame-major, as [`MelFrames`] holds them). Entries are written to a temporary file and renamed,
+//! so a killed run never leaves a half-written entry; a damaged entry is recomputed.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use mcclstm_engine::stream::signal_frames;
+use mcclstm_engine::{FrontendConfig, MelFrames, audio};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::dataset::{Dataset, Skipped};
+
+const MAGIC: &[u8; 4] = b"MCFC";
+const VERSION: u32 = 1;
+const HEADER_LEN: usize = 4 + 4 + 8 + 4 + 4;
+
+/// The frames of one file and how long it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileFeatures {
+    pub frames: MelFrames,
+    /// Samples at the frontend's rate, i.e. the decoded duration.
+    pub samples: u64,
+}
+
+/// A cache directory for one frontend configuration.
+#[derive(Clone, Debug)]
+pub struct FeatureCache {
+    dir: PathBuf,
+    frontend: FrontendConfig,
+}
+
+impl FeatureCache {
+    /// The cache for `frontend` under `root` (see [`default_dir`] for the usual root).
+    pub fn new(root: &Path, frontend: FrontendConfig) -> anyhow::Result<Self> {
+        let key = serde_json::to_vec(&frontend).context("frontend parameters")?;
+        let hash = blake3::hash(&key).to_hex();
+        let dir = root.join(&hash.as_str()[..16]);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("{}: cannot create the feature cache", dir.display()))?;
+        Ok(Self { dir, frontend })
+    }
+
+    pub fn frontend(&self) -> &FrontendConfig {
+        &self.frontend
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file's frames, from the cache or computed (and then stored).
+    pub fn features(&self, path: &Path) -> anyhow::Result<FileFeatures> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let entry = self
+            .dir
+            .join(format!("{}.mcf", blake3::hash(&bytes).to_hex()));
+        if let Some(cached) = read_entry(&entry, self.frontend.n_mels) {
+            return Ok(cached);
+        }
+        // The analysis stream's frame stages (cleaning, resampling, frontend), as every caller of
+        // the engine runs them; no silence gate, since a data set's file is one track.
+        let decoded = audio::decode_file(path)?;
+        let (frames, _invalid) =
+            signal_frames(&decoded.samples, decoded.sample_rate, &self.frontend)?;
+        let samples = (decoded.samples.len() as u64 * u64::from(self.frontend.sample_rate))
+            .div_ceil(u64::from(decoded.sample_rate));
+        let features = FileFeatures { frames, samples };
+        // A cache that cannot be written only costs time; the features are still right.
+        if let Err(e) = write_entry(&entry, &features) {
+            eprintln!(
+                "warning: {}: cannot write cache entry: {e}",
+                entry.display()
+            );
+        }
+        Ok(features)
+    }
+}
+
+/// `$MCCLSTM_CACHE`, else `$XDG_CACHE_HOME/mcclstm/features`, else `~/.cache/mcclstm/features`,
+/// else `.mcclstm-cache` in the working directory.
+pub fn default_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("MCCLSTM_CACHE") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("mcclstm").join("features");
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        return PathBuf::from(home)
+            .join(".cache")
+            .join("mcclstm")
+            .join("features");
+    }
+    PathBuf::from(".mcclstm-cache")
+}
+
+fn read_entry(path: &Path, n_mels: usize) -> Option<FileFeatures> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.len() < HEADER_LEN || &bytes[..4] != MAGIC {
+        return None;
+    }
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap_or_default());
+    if u32_at(4) != VERSION {
+        return None;
+    }
+    let samples = u64::from_le_bytes(bytes[8..16].try_into().ok()?);
+    let mels = u32_at(16) as usize;
+    let frames = u32_at(20) as usize;
+    let body = &bytes[HEADER_LEN..];
+    if mels != n_mels || body.len() != mels * frames * 4 {
+        return None;
+    }
+    let data = body
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    Some(FileFeatures {
+        frames: MelFrames { n_mels, data },
+        samples,
+    })
+}
+
+fn write_entry(path: &Path, features: &FileFeatures) -> std::io::Result<()> {
+    let f = &features.frames;
+    let mut out = Vec::with_capacity(HEADER_LEN + f.data.len() * 4);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&features.samples.to_le_bytes());
+    out.extend_from_slice(&(f.n_mels as u32).to_le_bytes());
+    out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+    for v in &f.data {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    mcclstm_engine::atomic_file::write(path, &out)
+}
+
+/// A track ready for training: its complete chunks, each `[n_mels, chunk_frames]`, back to back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackChunks {
+    pub path: PathBuf,
+    pub label: usize,
+    pub group: Option<String>,
+    /// `len * n_mels * chunk_frames` values.
+    pub chunks: Vec<f32>,
+    pub len: usize,
+    pub seconds: f64,
+}
+
+/// The usable tracks of a data set and what was skipped.
+#[derive(Clone, Debug)]
+pub struct LoadedDataset {
+    pub labels: Vec<String>,
+    pub tracks: Vec<TrackChunks>,
+    pub skipped: Vec<Skipped>,
+    pub frontend: FrontendConfig,
+}
+
+/// Why a file is left out, as a sentence; `None` keeps it.
+fn too_short(features: &FileFeatures, frontend: &FrontendConfig) -> Option<String> {
+    let chunks = features.frames.len() / frontend.chunk_frames;
+    (chunks == 0).then(|| {
+        format!(
+            "too short: {:.2} s, one chunk needs {:.2} s",
+            features.samples as f64 / f64::from(frontend.sample_rate),
+            frontend.chunk_seconds()
+        )
+    })
+}
+
+/// Computes (or reads from the cache) every track's chunks, in parallel. Unreadable, empty and
+/// too-short files are skipped and listed; with `strict`, the first of them is an error.
+/// `progress` is called once per file.
+pub fn load(
+    dataset: &Dataset,
+    cache: &FeatureCache,
+    strict: bool,
+    progress: impl Fn() + Sync,
+) -> anyhow::Result<LoadedDataset> {
+    let frontend = cache.frontend().clone();
+    let results: Vec<Result<TrackChunks, Skipped>> = dataset
+        .tracks
+        .par_iter()
+        .map(|track| {
+            let skipped = |reason: String| Skipped {
+                path: track.path.clone(),
+                reason,
+            };
+            let result = cache
+                .features(&track.path)
+                .map_err(|e| {
+                    // Errors name the file; the listing names it already.
+                    let reason = format!("{e:#}");
+                    let prefix = format!("{}: ", track.path.display());
+                    skipped(reason.strip_prefix(&prefix).unwrap_or(&reason).to_string())
+                })
+                .and_then(|features| match too_short(&features, &frontend) {
+                    Some(reason) => Err(skipped(reason)),
+                    None => {
+                        let chunks = mcclstm_engine::frontend::chunks_of(
+                            &features.frames,
+                            frontend.chunk_frames,
+                        );
+                        Ok(TrackChunks {
+                            path: track.path.clone(),
+                            label: track.label,
+                            group: track.group.clone(),
+                            len: chunks.len(),
+                            chunks: chunks.concat(),
+                            seconds: features.samples as f64 / f64::from(frontend.sample_rate),
+                        })
+                    }
+                });
+            progress();
+            result
+        })
+        .collect();
+    let mut tracks = Vec::new();
+    let mut skipped = dataset.skipped.clone();
+    for r in results {
+        match r {
+            Ok(t) => tracks.push(t),
+            Err(s) => skipped.push(s),
+        }
+    }
+    if strict && let Some(first) = skipped.first() {
+        anyhow::bail!(
+            "--strict: {} file(s) cannot be used, first {}: {}",
+            skipped.len(),
+            first.path.display(),
+            first.reason
+        );
+    }
+    Ok(LoadedDataset {
+        labels: dataset.labels.clone(),
+        tracks,
+        skipped,
+        frontend,
+    })
+}
+
+/// What `mcclstm dataset inspect` prints.
+#[derive(Clone, Debug, Serialize)]
+pub struct Inspection {
+    pub kind: String,
+    pub root: PathBuf,
+    pub classes: Vec<ClassSummary>,
+    pub tracks: usize,
+    pub seconds: f64,
+    pub has_groups: bool,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClassSummary {
+    pub label: String,
+    pub tracks: usize,
+    pub seconds_total: f64,
+    pub seconds_min: f64,
+    pub seconds_max: f64,
+    pub chunks: usize,
+}
+
+pub fn inspect(dataset: &Dataset, loaded: &LoadedDataset) -> Inspection {
+    let classes = loaded
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let of: Vec<&TrackChunks> = loaded.tracks.iter().filter(|t| t.label == i).collect();
+            let secs = of.iter().map(|t| t.seconds);
+            ClassSummary {
+                label: label.clone(),
+                tracks: of.len(),
+                seconds_total: secs.clone().sum(),
+                seconds_min: if of.is_empty() {
+                    0.0
+                } else {
+                    secs.clone().fold(f64::INFINITY, f64::min)
+                },
+                seconds_max: secs.fold(0.0, f64::max),
+                chunks: of.iter().map(|t| t.len).sum(),
+            }
+        })
+        .collect();
+    Inspection {
+        kind: dataset.kind.to_string(),
+        root: dataset.root.clone(),
+        classes,
+        tracks: loaded.tracks.len(),
+        seconds: loaded.tracks.iter().map(|t| t.seconds).sum(),
+        has_groups: dataset.has_groups(),
+        skipped: loaded.skipped.clone(),
+    }
+}

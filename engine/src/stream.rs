@@ -1,0 +1,724 @@
+//! The analysis pipeline: samples at any rate in, per-chunk results out. One named type for every
+//! caller: `mcclstm analyze` and `mcclstm evaluate` push a decoded file through it, the plugin's
+//! analysis thread pushes what it drains from the ring, its inline offline path pushes the host's
+//! blocks, and the trainer's feature cache runs its frame stages. Callers differ only in where
+//! samples come from and where results go, so a bounce and `mcclstm analyze` of the same audio give
+//! the same chunks, times and probabilities.
+//!
+//! The stages, in order (docs/DESIGN.md, "The live path"):
+//!
+//! 1. **Cleaning**: NaN and infinite samples become 0 and are counted, before anything else sees
+//!    them (the resampler's FFT would otherwise spread one NaN over a whole chunk).
+//! 2. **Silence gate**: a run of samples quieter than [`StreamConfig::silence_level`] longer than
+//!    [`StreamConfig::silence_reset_s`] ends the track: every lane resets and the silent samples
+//!    are not analysed; the next audible sample starts a new segment. Decided per sample, so the
+//!    result does not depend on how the input was split into blocks.
+//! 3. Per lane (one model each): **resampling** to the model's rate ([`crate::resample`]), the
+//!    **log-mel frontend** ([`crate::frontend`]), **chunk assembly**, and one **model step** per
+//!    chunk with the state carried ([`crate::runner`]).
+//!
+//! **Time convention.** Times are seconds of input since the stream started, gaps and skipped
+//! silence included. A chunk spans exactly the samples its frames read: from its first
+//! frame's first sample to its last frame's last sample, `[k*N*hop, (k*N + N - 1)*hop + n_fft)`
+//! model-rate samples after the start of its segment, so chunk 0 of the `paper` preset is
+//! 0.000-3.762 s.
+//!
+//! Real-time: [`Stream::push`], [`Stream::skip`] and [`Stream::reset`] allocate nothing of their
+//! own (buffers are sized in [`Stream::new`]); a model step runs the model's runner, which may.
+
+use std::time::{Duration, Instant};
+
+use crate::error::{AudioError, FrontendError, RunError};
+use crate::frontend::{ChunkAssembler, FrontendConfig, MelFrames, MelFrontend};
+use crate::resample::StreamResampler;
+use crate::runner::{Model, StreamingRunner, argmax};
+
+/// Samples quieter than this (about -80 dBFS) count as silence.
+pub const SILENCE_LEVEL: f32 = 1e-4;
+
+/// The silence after which a track is taken to have ended, in seconds: the plugin's "Silence
+/// reset" parameter default and `mcclstm analyze --silence-reset`'s default.
+pub const DEFAULT_SILENCE_RESET_S: f32 = 5.0;
+
+/// Input samples cleaned at a time: the stream's only buffer for input, sized once.
+const CLEAN_BLOCK: usize = 4096;
+
+/// How a stream treats its input.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StreamConfig {
+    /// Rate of the samples pushed in (Hz).
+    pub input_rate: u32,
+    /// Samples whose magnitude is below this count as silence.
+    pub silence_level: f32,
+    /// A silence longer than this many seconds resets the analysis; `None` never does (a whole
+    /// file read as one track, as the trainer does).
+    pub silence_reset_s: Option<f32>,
+}
+
+impl StreamConfig {
+    /// The plugin's and `mcclstm analyze`'s policy at `input_rate`: reset after
+    /// [`DEFAULT_SILENCE_RESET_S`] of silence.
+    pub fn live(input_rate: u32) -> Self {
+        Self {
+            input_rate,
+            silence_level: SILENCE_LEVEL,
+            silence_reset_s: Some(DEFAULT_SILENCE_RESET_S),
+        }
+    }
+
+    /// No silence gate: the whole input is one track.
+    pub fn whole(input_rate: u32) -> Self {
+        Self {
+            silence_reset_s: None,
+            ..Self::live(input_rate)
+        }
+    }
+
+    fn threshold_samples(&self) -> Option<u64> {
+        self.silence_reset_s
+            .map(|s| (f64::from(s.max(0.0)) * f64::from(self.input_rate)) as u64)
+    }
+}
+
+/// Why the stream could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Resample(#[from] AudioError),
+    #[error(transparent)]
+    Frontend(#[from] FrontendError),
+    #[error("lane {lane} does not exist (the stream has {lanes})")]
+    NoSuchLane { lane: usize, lanes: usize },
+}
+
+/// Input-rate samples to log-mel frames at a frontend's rate: the resampler and the frontend.
+/// The feature cache runs this on whole files; a [`Stream`] lane runs it block by block.
+///
+/// Real-time: allocates only in [`FrameStream::new`].
+pub struct FrameStream {
+    resampler: StreamResampler,
+    frontend: MelFrontend,
+}
+
+impl FrameStream {
+    pub fn new(input_rate: u32, config: FrontendConfig) -> Result<Self, StreamError> {
+        Ok(Self {
+            resampler: StreamResampler::new(input_rate, config.sample_rate)?,
+            frontend: MelFrontend::new(config)?,
+        })
+    }
+
+    pub fn config(&self) -> &FrontendConfig {
+        self.frontend.config()
+    }
+
+    /// Feeds clean input-rate samples; `on_frame` gets each frame as soon as it is complete.
+    pub fn push(&mut self, samples: &[f32], mut on_frame: impl FnMut(&[f32])) {
+        let frontend = &mut self.frontend;
+        self.resampler
+            .push(samples, |resampled| frontend.push(resampled, &mut on_frame));
+    }
+
+    /// Ends the input: the resampler's tail goes through the frontend (a whole file's last
+    /// samples), then the stream starts over as new.
+    pub fn finish(&mut self, mut on_frame: impl FnMut(&[f32])) {
+        let frontend = &mut self.frontend;
+        self.resampler
+            .flush(|resampled| frontend.push(resampled, &mut on_frame));
+        self.reset();
+    }
+
+    /// Forgets buffered samples, as at construction. Never allocates.
+    pub fn reset(&mut self) {
+        self.resampler.reset();
+        self.frontend.reset();
+    }
+}
+
+/// The log-mel frames of a whole signal at `input_rate`, cleaned, resampled and framed exactly as
+/// a [`Stream`] lane does (no silence gate: a file is one track). Also returns the number of
+/// non-finite samples replaced by zero.
+pub fn signal_frames(
+    samples: &[f32],
+    input_rate: u32,
+    config: &FrontendConfig,
+) -> Result<(MelFrames, u64), StreamError> {
+    let mut frames = FrameStream::new(input_rate, config.clone())?;
+    let n_mels = config.n_mels;
+    let expected = (samples.len() as u64 * u64::from(config.sample_rate))
+        .div_ceil(u64::from(input_rate.max(1))) as usize;
+    let mut data = Vec::with_capacity(config.frames_in(expected) * n_mels);
+    let mut clean = vec![0.0f32; CLEAN_BLOCK.min(samples.len())];
+    let mut invalid = 0;
+    for block in samples.chunks(CLEAN_BLOCK) {
+        invalid += clean_into(block, &mut clean[..block.len()]);
+        frames.push(&clean[..block.len()], |f| data.extend_from_slice(f));
+    }
+    frames.finish(|f| data.extend_from_slice(f));
+    Ok((MelFrames { n_mels, data }, invalid))
+}
+
+/// Copies `input` into `out` with NaN and infinities replaced by zero; returns how many were.
+fn clean_into(input: &[f32], out: &mut [f32]) -> u64 {
+    let mut invalid = 0;
+    for (o, &x) in out.iter_mut().zip(input) {
+        *o = if x.is_finite() {
+            x
+        } else {
+            invalid += 1;
+            0.0
+        };
+    }
+    invalid
+}
+
+/// What a [`Stream`] reports as it runs.
+#[derive(Debug)]
+pub enum StreamEvent<'a> {
+    /// A lane completed a chunk and stepped its model.
+    Chunk(ChunkEvent<'a>),
+    /// A lane's model step failed; the chunk is discarded and the lane's state is unchanged.
+    StepFailed { lane: usize, error: &'a RunError },
+    /// Every lane was reset: a new segment starts at `at_s`.
+    Reset { reason: ResetReason, at_s: f64 },
+}
+
+/// Why the stream reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResetReason {
+    /// The caller asked ([`Stream::reset`]): a transport jump, the host's `reset()`.
+    Requested,
+    /// A silence longer than the threshold ended the track.
+    Silence,
+}
+
+/// One chunk's result.
+#[derive(Clone, Copy, Debug)]
+pub struct ChunkEvent<'a> {
+    pub lane: usize,
+    /// Resets since the stream started; chunks of one segment belong to one track.
+    pub segment: u64,
+    /// Chunk index within the segment.
+    pub index: u64,
+    /// The chunk's span in seconds of input since the stream started (see the module docs).
+    pub start_s: f64,
+    pub end_s: f64,
+    /// The model's output for this chunk alone (stateless) or after every chunk of the segment
+    /// (stateful).
+    pub chunk: &'a [f32],
+    /// The running estimate for the segment so far.
+    pub track: &'a [f32],
+    /// Wall time of the model step.
+    pub step: Duration,
+}
+
+/// One model's stages.
+struct Lane {
+    frames: FrameStream,
+    assembler: ChunkAssembler,
+    runner: StreamingRunner,
+    /// Input sample at which the lane's frame stream last started (segment start, or the end of a
+    /// gap): frame `f` since then starts `f * hop` model samples after it.
+    origin: u64,
+    /// Frames since `origin`.
+    frames_since_origin: u64,
+}
+
+impl Lane {
+    fn new(model: Model, input_rate: u32, origin: u64) -> Result<Self, StreamError> {
+        let config = model.description().frontend.clone();
+        Ok(Self {
+            frames: FrameStream::new(input_rate, config.clone())?,
+            assembler: ChunkAssembler::for_config(&config),
+            runner: model.runner(),
+            origin,
+            frames_since_origin: 0,
+        })
+    }
+
+    /// Starts the frame stream over at input sample `origin`, keeping or clearing the model state.
+    fn restart_frames(&mut self, origin: u64, keep_state: bool) {
+        self.frames.reset();
+        self.assembler.reset();
+        if !keep_state {
+            self.runner.reset();
+        }
+        self.origin = origin;
+        self.frames_since_origin = 0;
+    }
+}
+
+/// The analysis pipeline for one input: cleaning and the silence gate once, then one lane per
+/// model. See the module documentation.
+pub struct Stream {
+    config: StreamConfig,
+    lanes: Vec<Option<Lane>>,
+    clean: Vec<f32>,
+    /// Input samples since the start, analysed, silent or skipped alike: the stream's clock.
+    position: u64,
+    /// Resets since the start.
+    segment: u64,
+    /// Consecutive silent input samples up to `position`.
+    silent_run: u64,
+    /// True while a long silence holds the analysis off.
+    gated: bool,
+    invalid: u64,
+}
+
+impl Stream {
+    /// A stream with one lane per entry of `models` (`None`: an empty lane, e.g. a plugin slot
+    /// that is off). Allocates; build it off the audio thread.
+    pub fn new(
+        config: StreamConfig,
+        models: impl IntoIterator<Item = Option<Model>>,
+    ) -> Result<Self, StreamError> {
+        let lanes = models
+            .into_iter()
+            .map(|m| m.map(|m| Lane::new(m, config.input_rate, 0)).transpose())
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            lanes,
+            ..Self::with_empty_lanes(config, 0)
+        })
+    }
+
+    /// A stream of `lanes` empty lanes, filled later with [`Stream::set_model`]. Cannot fail.
+    pub fn with_empty_lanes(config: StreamConfig, lanes: usize) -> Self {
+        Self {
+            config,
+            lanes: (0..lanes).map(|_| None).collect(),
+            clean: vec![0.0; CLEAN_BLOCK],
+            position: 0,
+            segment: 0,
+            silent_run: 0,
+            gated: false,
+            invalid: 0,
+        }
+    }
+
+    pub fn config(&self) -> &StreamConfig {
+        &self.config
+    }
+
+    /// Changes the silence threshold (the plugin's parameter); takes effect from the next sample.
+    pub fn set_silence_reset(&mut self, seconds: Option<f32>) {
+        self.config.silence_reset_s = seconds;
+    }
+
+    /// Puts `model` into `lane` (or empties it) with fresh state, starting at the current
+    /// position. Allocates; call off the audio thread.
+    pub fn set_model(&mut self, lane: usize, model: Option<Model>) -> Result<(), StreamError> {
+        let lanes = self.lanes.len();
+        let at = self
+            .lanes
+            .get_mut(lane)
+            .ok_or(StreamError::NoSuchLane { lane, lanes })?;
+        *at = model
+            .map(|m| Lane::new(m, self.config.input_rate, self.position))
+            .transpose()?;
+        Ok(())
+    }
+
+    /// The model running in `lane`, if any.
+    pub fn model(&self, lane: usize) -> Option<&Model> {
+        self.lanes.get(lane)?.as_ref().map(|l| l.runner.model())
+    }
+
+    pub fn lanes(&self) -> usize {
+        self.lanes.len()
+    }
+
+    /// Input samples since the start (the stream's clock).
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Seconds of input since the start.
+    pub fn position_s(&self) -> f64 {
+        self.position as f64 / f64::from(self.config.input_rate)
+    }
+
+    /// Resets so far.
+    pub fn segment(&self) -> u64 {
+        self.segment
+    }
+
+    /// True while a silence longer than the threshold holds the analysis off.
+    pub fn in_silence(&self) -> bool {
+        self.gated
+    }
+
+    /// NaN or infinite samples replaced by zero since the start.
+    pub fn invalid_samples(&self) -> u64 {
+        self.invalid
+    }
+
+    /// Chunks `lane` has completed in the current segment.
+    pub fn chunks_in_segment(&self, lane: usize) -> u64 {
+        self.lane(lane).map_or(0, |l| l.runner.chunks())
+    }
+
+    /// Fraction of `lane`'s current chunk already collected, 0..1.
+    pub fn progress(&self, lane: usize) -> f32 {
+        self.lane(lane).map_or(0.0, |l| {
+            l.assembler.filled() as f32 / l.assembler.chunk_frames() as f32
+        })
+    }
+
+    fn lane(&self, lane: usize) -> Option<&Lane> {
+        self.lanes.get(lane)?.as_ref()
+    }
+
+    /// Starts a new segment at the current position: every lane forgets its state.
+    pub fn reset(&mut self, on_event: &mut impl FnMut(StreamEvent<'_>)) {
+        self.reset_lanes(ResetReason::Requested, on_event);
+        self.silent_run = 0;
+        self.gated = false;
+    }
+
+    fn reset_lanes(&mut self, reason: ResetReason, on_event: &mut impl FnMut(StreamEvent<'_>)) {
+        let at = self.position;
+        for lane in self.lanes.iter_mut().flatten() {
+            lane.restart_frames(at, false);
+        }
+        self.segment += 1;
+        on_event(StreamEvent::Reset {
+            reason,
+            at_s: self.position_s(),
+        });
+    }
+
+    /// `samples` input samples are missing here (the plugin's ring overflowed): the clock moves
+    /// on, and each lane discards its partial chunk, which would straddle the gap, but keeps its
+    /// model state (the memory of the complete chunks before it).
+    pub fn skip(&mut self, samples: u64) {
+        if samples == 0 {
+            return;
+        }
+        self.position += samples;
+        let at = self.position;
+        for lane in self.lanes.iter_mut().flatten() {
+            lane.restart_frames(at, true);
+        }
+    }
+
+    /// Analyses input samples. `on_event` hears each completed chunk, failed step and reset, in
+    /// order. See the module documentation for the stages.
+    pub fn push(&mut self, samples: &[f32], mut on_event: impl FnMut(StreamEvent<'_>)) {
+        for block in samples.chunks(CLEAN_BLOCK) {
+            let mut clean = std::mem::take(&mut self.clean);
+            let clean_block = &mut clean[..block.len()];
+            self.invalid += clean_into(block, clean_block);
+            self.gate_and_feed(clean_block, &mut on_event);
+            self.clean = clean;
+        }
+    }
+
+    /// Ends the input (the end of a file): each lane's resampler tail goes through, which may
+    /// complete a last chunk. The stream keeps its clock and segment.
+    pub fn finish(&mut self, mut on_event: impl FnMut(StreamEvent<'_>)) {
+        let segment = self.segment;
+        for (index, lane) in self.lanes.iter_mut().enumerate() {
+            let Some(lane) = lane else { continue };
+            let Lane {
+                frames,
+                assembler,
+                runner,
+                origin,
+                frames_since_origin,
+            } = lane;
+            let mut sink = ChunkSink {
+                lane: index,
+                segment,
+                input_rate: self.config.input_rate,
+                assembler,
+                runner,
+                origin: *origin,
+                frames_since_origin,
+                on_event: &mut on_event,
+            };
+            let timing = FrameTiming::of(frames.config());
+            frames.finish(|frame| sink.frame(frame, &timing));
+        }
+    }
+
+    /// Splits a clean block at the silence gate's decisions and feeds the analysed runs.
+    fn gate_and_feed(&mut self, block: &[f32], on_event: &mut impl FnMut(StreamEvent<'_>)) {
+        let threshold = self.config.threshold_samples();
+        let level = self.config.silence_level;
+        let mut run_start = 0;
+        for (i, &x) in block.iter().enumerate() {
+            if x.abs() >= level {
+                self.silent_run = 0;
+                if self.gated {
+                    // The sound is back: the skipped silence ends and a new segment starts at
+                    // this sample.
+                    self.position += (i - run_start) as u64;
+                    run_start = i;
+                    self.gated = false;
+                    let at = self.position;
+                    for lane in self.lanes.iter_mut().flatten() {
+                        lane.origin = at;
+                    }
+                }
+                continue;
+            }
+            self.silent_run += 1;
+            if !self.gated && threshold.is_some_and(|t| self.silent_run > t) {
+                // A silence longer than the threshold ends the track: what came before this
+                // sample is analysed, then every lane resets and the silence is skipped.
+                self.feed(&block[run_start..i], on_event);
+                self.position += (i - run_start) as u64;
+                self.reset_lanes(ResetReason::Silence, on_event);
+                self.gated = true;
+                run_start = i;
+            }
+        }
+        if !self.gated {
+            self.feed(&block[run_start..], on_event);
+        }
+        self.position += (block.len() - run_start) as u64;
+    }
+
+    /// Runs clean, ungated samples through every lane.
+    fn feed(&mut self, samples: &[f32], on_event: &mut impl FnMut(StreamEvent<'_>)) {
+        if samples.is_empty() {
+            return;
+        }
+        let segment = self.segment;
+        for (index, lane) in self.lanes.iter_mut().enumerate() {
+            let Some(lane) = lane else { continue };
+            let Lane {
+                frames,
+                assembler,
+                runner,
+                origin,
+                frames_since_origin,
+            } = lane;
+            let mut sink = ChunkSink {
+                lane: index,
+                segment,
+                input_rate: self.config.input_rate,
+                assembler,
+                runner,
+                origin: *origin,
+                frames_since_origin,
+                on_event: &mut *on_event,
+            };
+            let FrameStream {
+                resampler,
+                frontend,
+            } = frames;
+            let timing = FrameTiming::of(frontend.config());
+            resampler.push(samples, |resampled| {
+                frontend.push(resampled, |frame| sink.frame(frame, &timing));
+            });
+        }
+    }
+}
+
+/// Where a lane's frames go: chunk assembly, the model step, the event.
+struct ChunkSink<'a, F> {
+    lane: usize,
+    segment: u64,
+    input_rate: u32,
+    assembler: &'a mut ChunkAssembler,
+    runner: &'a mut StreamingRunner,
+    origin: u64,
+    frames_since_origin: &'a mut u64,
+    on_event: &'a mut F,
+}
+
+impl<F: FnMut(StreamEvent<'_>)> ChunkSink<'_, F> {
+    fn frame(&mut self, frame: &[f32], config: &FrameTiming) {
+        *self.frames_since_origin += 1;
+        let Some(chunk) = self.assembler.push_frame(frame) else {
+            return;
+        };
+        let started = Instant::now();
+        match self.runner.step(chunk) {
+            Ok(out) => {
+                let last = *self.frames_since_origin - 1;
+                let first = last + 1 - config.chunk_frames as u64;
+                let origin_s = self.origin as f64 / f64::from(self.input_rate);
+                let hop_s = config.hop as f64 / f64::from(config.sample_rate);
+                (self.on_event)(StreamEvent::Chunk(ChunkEvent {
+                    lane: self.lane,
+                    segment: self.segment,
+                    index: out.chunk_index,
+                    start_s: origin_s + first as f64 * hop_s,
+                    end_s: origin_s
+                        + last as f64 * hop_s
+                        + config.n_fft as f64 / f64::from(config.sample_rate),
+                    chunk: out.chunk,
+                    track: out.track,
+                    step: started.elapsed(),
+                }));
+            }
+            Err(error) => (self.on_event)(StreamEvent::StepFailed {
+                lane: self.lane,
+                error: &error,
+            }),
+        }
+    }
+}
+
+/// The frontend numbers a chunk's times need, copied so timing never borrows the frontend.
+#[derive(Clone, Copy, Debug)]
+struct FrameTiming {
+    sample_rate: u32,
+    hop: usize,
+    n_fft: usize,
+    chunk_frames: usize,
+}
+
+impl FrameTiming {
+    fn of(config: &FrontendConfig) -> Self {
+        Self {
+            sample_rate: config.sample_rate,
+            hop: config.hop,
+            n_fft: config.n_fft,
+            chunk_frames: config.chunk_frames,
+        }
+    }
+}
+
+/// One chunk of a track's timeline.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ChunkResult {
+    /// Segment of the stream (resets before this chunk: long silences).
+    #[serde(default)]
+    pub segment: u64,
+    /// Chunk index within the segment.
+    pub index: u64,
+    /// The chunk's span in seconds from the start of the input (see the module docs).
+    pub start_s: f64,
+    pub end_s: f64,
+    /// The model's output for this chunk (see [`ChunkEvent::chunk`]).
+    pub probs: Vec<f32>,
+    /// The running estimate of the segment after this chunk.
+    pub track: Vec<f32>,
+}
+
+/// A whole input through one model.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrackAnalysis {
+    pub chunks: Vec<ChunkResult>,
+    /// The track's prediction: the last running estimate.
+    pub summary: Vec<f32>,
+}
+
+impl TrackAnalysis {
+    /// Index of the most probable class of the summary.
+    pub fn top(&self) -> usize {
+        argmax(&self.summary)
+    }
+}
+
+/// Every model's view of one whole input.
+#[derive(Clone, Debug)]
+pub struct SignalAnalysis {
+    /// One per model, in the order given.
+    pub models: Vec<TrackAnalysis>,
+    /// NaN or infinite samples analysed as zero.
+    pub invalid_samples: u64,
+    /// Resets by long silences.
+    pub silence_resets: u64,
+}
+
+/// Why a whole-signal analysis produced nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error("the audio is {seconds:.2} s long; one chunk needs {needed:.3} s")]
+    TooShort { seconds: f64, needed: f64 },
+    #[error("no chunk completed: the audio is silent except for runs shorter than one chunk")]
+    Silent,
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Runs a whole signal at `config.input_rate` through a [`Stream`] with every model, then
+/// [`Stream::finish`]. A model step that fails fails the analysis.
+pub fn analyze_stream(
+    models: &[Model],
+    samples: &[f32],
+    config: StreamConfig,
+) -> Result<SignalAnalysis, AnalysisError> {
+    let mut stream = Stream::new(config, models.iter().cloned().map(Some))?;
+    let mut tracks = vec![
+        TrackAnalysis {
+            chunks: Vec::new(),
+            summary: Vec::new(),
+        };
+        models.len()
+    ];
+    let mut failure = None;
+    let mut silence_resets = 0;
+    let mut record = |event: StreamEvent<'_>| match event {
+        StreamEvent::Chunk(c) => tracks[c.lane].chunks.push(ChunkResult {
+            segment: c.segment,
+            index: c.index,
+            start_s: c.start_s,
+            end_s: c.end_s,
+            probs: c.chunk.to_vec(),
+            track: c.track.to_vec(),
+        }),
+        StreamEvent::StepFailed { error, .. } => {
+            if failure.is_none() {
+                failure = Some(RunError::Inference(error.to_string()));
+            }
+        }
+        StreamEvent::Reset { reason, .. } => {
+            if reason == ResetReason::Silence {
+                silence_resets += 1;
+            }
+        }
+    };
+    stream.push(samples, &mut record);
+    stream.finish(&mut record);
+    if let Some(error) = failure {
+        return Err(AnalysisError::Run(error));
+    }
+    for (track, model) in tracks.iter_mut().zip(models) {
+        if track.chunks.is_empty() {
+            let fe = &model.description().frontend;
+            let seconds = samples.len() as f64 / f64::from(config.input_rate);
+            let needed = needed_seconds(fe);
+            return Err(if seconds < needed {
+                AnalysisError::TooShort { seconds, needed }
+            } else {
+                AnalysisError::Silent
+            });
+        }
+        track.summary = track
+            .chunks
+            .last()
+            .map(|c| c.track.clone())
+            .unwrap_or_default();
+    }
+    Ok(SignalAnalysis {
+        models: tracks,
+        invalid_samples: stream.invalid_samples(),
+        silence_resets,
+    })
+}
+
+/// Analyses a whole signal already at the model's rate as one track (no silence gate): the
+/// stream with one lane. What the plugin computes over the same samples when no silence reset
+/// intervenes.
+pub fn analyze_signal(model: &Model, samples: &[f32]) -> Result<TrackAnalysis, AnalysisError> {
+    let rate = model.description().frontend.sample_rate;
+    let mut analysis = analyze_stream(
+        std::slice::from_ref(model),
+        samples,
+        StreamConfig::whole(rate),
+    )?;
+    Ok(analysis.models.swap_remove(0))
+}
+
+/// Shortest signal that yields one chunk: `(N - 1) * hop + n_fft` samples.
+pub fn needed_seconds(config: &FrontendConfig) -> f64 {
+    ((config.chunk_frames - 1) * config.hop + config.n_fft) as f64 / f64::from(config.sample_rate)
+}

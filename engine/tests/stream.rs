@@ -1,0 +1,213 @@
+//! The analysis stream, the one pipeline every caller runs: the same results however the input is
+//! split into blocks (silence gate included), NaN and infinities cleaned before the resampler,
+//! one time convention, and a dropped stretch that moves the clock but keeps the model's memory.
+
+use mcclstm_engine::stream::{
+    ResetReason, Stream, StreamConfig, StreamEvent, analyze_stream, needed_seconds,
+};
+use mcclstm_engine::{Model, Preset};
+
+fn defaults() -> Vec<Model> {
+    mcclstm_models::defaults()
+        .into_iter()
+        .map(|(_, m)| m.unwrap())
+        .collect()
+}
+
+/// A tune with a bass and a beat at `rate`; starts at a zero crossing, so its first sample is
+/// silent and the second is not.
+fn tune(rate: u32, seconds: f64, seed: f32) -> Vec<f32> {
+    let r = f64::from(rate);
+    (0..(seconds * r) as usize)
+        .map(|i| {
+            let t = (i as f64 / r) as f32;
+            let note = [220.0, 277.2, 329.6, 440.0][(t * 2.0 + seed) as usize % 4];
+            let beat = (-12.0 * (t * 2.0).fract()).exp();
+            0.3 * (std::f32::consts::TAU * note * t).sin()
+                + 0.2 * beat * (std::f32::consts::TAU * 55.0 * t).sin()
+        })
+        .collect()
+}
+
+/// Everything a stream reports, flattened so runs can be compared exactly.
+#[derive(Debug, PartialEq)]
+enum Seen {
+    Chunk {
+        lane: usize,
+        segment: u64,
+        index: u64,
+        start_s: f64,
+        end_s: f64,
+        track: Vec<u32>,
+    },
+    Reset(ResetReason, u64),
+}
+
+fn run_in_blocks(
+    models: &[Model],
+    samples: &[f32],
+    config: StreamConfig,
+    blocks: &[usize],
+) -> Vec<Seen> {
+    let mut stream = Stream::new(config, models.iter().cloned().map(Some)).unwrap();
+    let mut seen = Vec::new();
+    let mut record = |e: StreamEvent<'_>| match e {
+        StreamEvent::Chunk(c) => seen.push(Seen::Chunk {
+            lane: c.lane,
+            segment: c.segment,
+            index: c.index,
+            start_s: c.start_s,
+            end_s: c.end_s,
+            track: c.track.iter().map(|p| p.to_bits()).collect(),
+        }),
+        StreamEvent::Reset { reason, at_s } => {
+            seen.push(Seen::Reset(reason, (at_s * 1e6).round() as u64))
+        }
+        StreamEvent::StepFailed { error, .. } => panic!("step failed: {error}"),
+    };
+    let mut rest = samples;
+    for &n in blocks.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (now, later) = rest.split_at(n.min(rest.len()));
+        stream.push(now, &mut record);
+        rest = later;
+    }
+    seen
+}
+
+#[test]
+fn results_do_not_depend_on_the_block_schedule_even_across_a_silence_reset() {
+    let models = defaults();
+    let rate = 44_100;
+    let mut signal = tune(rate, 8.0, 0.0);
+    signal.extend(std::iter::repeat_n(0.0, 7 * rate as usize));
+    signal.extend(tune(rate, 8.0, 1.0));
+    let config = StreamConfig::live(rate);
+    let whole = run_in_blocks(&models, &signal, config, &[signal.len()]);
+    // Block sizes of a host (odd, tiny, larger than the stream's own buffer) must not matter:
+    // the gate decides per sample and every stage is block-independent.
+    for blocks in [vec![1024], vec![1, 7, 333, 4096, 5000], vec![64, 8191]] {
+        assert_eq!(
+            run_in_blocks(&models, &signal, config, &blocks),
+            whole,
+            "{blocks:?}"
+        );
+    }
+    // Three chunks per lane before the reset, a reset by silence 5 s into it, two chunks after.
+    let resets: Vec<&Seen> = whole
+        .iter()
+        .filter(|s| matches!(s, Seen::Reset(..)))
+        .collect();
+    assert_eq!(resets.len(), 1);
+    // 5 s after the last audible sample of the first tune (its last samples may be quieter
+    // than the silence level, hence the millisecond).
+    assert!(
+        matches!(resets[0], Seen::Reset(ResetReason::Silence, at) if at.abs_diff(13_000_000) < 1_000),
+        "{resets:?}"
+    );
+    let lane0: Vec<(u64, u64, f64)> = whole
+        .iter()
+        .filter_map(|s| match s {
+            Seen::Chunk {
+                lane: 0,
+                segment,
+                index,
+                start_s,
+                ..
+            } => Some((*segment, *index, *start_s)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        lane0.iter().map(|c| (c.0, c.1)).collect::<Vec<_>>(),
+        [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
+    );
+    // The second track starts at its first audible sample, one sample after 15 s.
+    assert_eq!(lane0[3].2, (15 * rate + 1) as f64 / f64::from(rate));
+}
+
+#[test]
+fn chunk_times_span_exactly_the_samples_their_frames_read() {
+    let models = defaults();
+    let fe = Preset::Paper.config();
+    for rate in [22_050u32, 44_100, 48_000] {
+        let analysis = analyze_stream(
+            &models[..1],
+            &tune(rate, 12.0, 0.0),
+            StreamConfig::live(rate),
+        )
+        .unwrap();
+        let chunks = &analysis.models[0].chunks;
+        assert_eq!(chunks.len(), 3, "{rate} Hz");
+        for (k, c) in chunks.iter().enumerate() {
+            let first = (k * fe.chunk_frames * fe.hop) as f64 / f64::from(fe.sample_rate);
+            assert_eq!(c.start_s, first, "{rate} Hz chunk {k}");
+            // From the first frame's first sample to the last frame's last: 3.762 s.
+            let span = needed_seconds(&fe);
+            assert!(
+                (c.end_s - c.start_s - span).abs() < 1e-12,
+                "{rate} Hz chunk {k}"
+            );
+        }
+        assert!((chunks[0].end_s - 3.7616).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn non_finite_samples_are_cleaned_before_resampling_and_counted() {
+    let models = defaults();
+    for rate in [44_100u32, 48_000] {
+        let clean = tune(rate, 8.0, 0.0);
+        let mut dirty = clean.clone();
+        let mut zeroed = clean.clone();
+        let bad = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::NAN];
+        for (i, at) in [1_000usize, 50_000, 123_457, 300_001]
+            .into_iter()
+            .enumerate()
+        {
+            dirty[at] = bad[i];
+            zeroed[at] = 0.0;
+        }
+        let config = StreamConfig::live(rate);
+        let got = analyze_stream(&models, &dirty, config).unwrap();
+        let want = analyze_stream(&models, &zeroed, config).unwrap();
+        assert_eq!(got.invalid_samples, 4, "{rate} Hz");
+        // Exactly the analysis of the same audio with those samples silent.
+        for (g, w) in got.models.iter().zip(&want.models) {
+            assert_eq!(g, w, "{rate} Hz");
+            assert!(
+                g.chunks
+                    .iter()
+                    .all(|c| c.track.iter().all(|p| p.is_finite()))
+            );
+        }
+    }
+}
+
+#[test]
+fn a_dropped_stretch_moves_the_clock_and_keeps_the_model_state() {
+    let models = defaults();
+    let rate = 22_050;
+    let music = tune(rate, 10.0, 0.0);
+    let mut stream =
+        Stream::new(StreamConfig::live(rate), models.iter().cloned().map(Some)).unwrap();
+    let mut chunks = Vec::new();
+    let mut record = |e: StreamEvent<'_>| {
+        if let StreamEvent::Chunk(c) = e
+            && c.lane == 0
+        {
+            chunks.push((c.index, c.start_s, c.segment));
+        }
+    };
+    stream.push(&music[..rate as usize * 5], &mut record);
+    // One chunk done, 1.3 s of the second collected; then 2 s go missing.
+    stream.skip(2 * rate as u64);
+    stream.push(&music[rate as usize * 5..], &mut record);
+    assert_eq!(stream.position(), 12 * rate as u64);
+    // The partial chunk is discarded, not completed across the gap: the next chunk starts where
+    // the audio resumed (7 s), and continues the segment (index 1, the LSTM state kept).
+    assert_eq!(chunks[0], (0, 0.0, 0));
+    assert_eq!(chunks[1], (1, 7.0, 0));
+}

@@ -1,0 +1,241 @@
+//! Each way a model file can break the contract gets its own error, naming what is wrong.
+
+use mcclstm_engine::contract::{keys, names};
+use mcclstm_engine::{Architecture, ContractError, Model, Preset};
+use mcclstm_onnx::arch::ArchConfig;
+use mcclstm_onnx::export::{self, ExportMeta, Weights};
+use prost::Message;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tract_onnx::pb;
+use tract_onnx::pb::tensor_shape_proto::dimension::Value as DimValue;
+
+fn valid_proto(arch: Architecture) -> pb::ModelProto {
+    let mut config = ArchConfig::paper(arch);
+    config.filters = 4;
+    let meta = ExportMeta {
+        task: "mood".to_string(),
+        labels: ["anger", "fear", "sadness", "happiness", "tenderness"]
+            .map(String::from)
+            .to_vec(),
+        frontend: Preset::Paper.config(),
+        trained_on: serde_json::json!({"dataset": "test"}),
+        metrics: serde_json::json!({}),
+    };
+    let mut rng = StdRng::seed_from_u64(9);
+    let weights = Weights::random(&config, 40, 80, 5, &mut rng).unwrap();
+    let bytes = export::model_bytes(&config, &weights, &meta).unwrap();
+    pb::ModelProto::decode(bytes.as_slice()).unwrap()
+}
+
+fn load(proto: &pb::ModelProto) -> Result<Model, ContractError> {
+    Model::from_bytes(&proto.encode_to_vec())
+}
+
+fn set_meta(proto: &mut pb::ModelProto, key: &str, value: &str) {
+    proto
+        .metadata_props
+        .iter_mut()
+        .find(|kv| kv.key == key)
+        .unwrap()
+        .value = value.to_string();
+}
+
+fn set_dim(proto: &mut pb::ModelProto, input: &str, axis: usize, value: i64) {
+    let graph = proto.graph.as_mut().unwrap();
+    let info = graph.input.iter_mut().find(|v| v.name == input).unwrap();
+    let Some(pb::type_proto::Value::TensorType(t)) = &mut info.r#type.as_mut().unwrap().value
+    else {
+        panic!("tensor type")
+    };
+    t.shape.as_mut().unwrap().dim[axis].value = Some(DimValue::DimValue(value));
+}
+
+#[test]
+fn a_valid_file_loads() {
+    for arch in [Architecture::Mcclstm, Architecture::R3] {
+        let model = load(&valid_proto(arch)).unwrap();
+        assert_eq!(model.description().task, "mood");
+    }
+}
+
+#[test]
+fn empty_file() {
+    assert!(matches!(Model::from_bytes(&[]), Err(ContractError::Empty)));
+}
+
+#[test]
+fn garbage_bytes() {
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let err = Model::from_bytes(&garbage)
+        .err()
+        .expect("garbage must be refused");
+    assert!(matches!(err, ContractError::NotOnnx(_)), "{err}");
+}
+
+#[test]
+fn each_missing_metadata_key_is_named() {
+    for key in keys::ALL {
+        let mut proto = valid_proto(Architecture::R2);
+        proto.metadata_props.retain(|kv| kv.key != key);
+        match load(&proto) {
+            Err(ContractError::MissingMetadata(k)) => assert_eq!(k, key),
+            other => panic!("{key}: {:?}", other.err()),
+        }
+    }
+}
+
+#[test]
+fn foreign_onnx_without_metadata_names_the_first_key() {
+    let mut proto = valid_proto(Architecture::R2);
+    proto.metadata_props.clear();
+    let err = load(&proto).err().unwrap();
+    assert_eq!(err.to_string(), "missing metadata `mcclstm.format`");
+}
+
+#[test]
+fn unsupported_format_version() {
+    let mut proto = valid_proto(Architecture::R2);
+    set_meta(&mut proto, keys::FORMAT, "2");
+    assert!(matches!(load(&proto), Err(ContractError::UnsupportedFormat(v)) if v == "2"));
+}
+
+#[test]
+fn bad_labels() {
+    for (labels, why) in [
+        ("anger, fear", "not a JSON array"),
+        (r#"["anger"]"#, "at least 2"),
+        (r#"["anger","anger","fear","x","y"]"#, "twice"),
+        (r#"["anger","","fear","x","y"]"#, "empty"),
+    ] {
+        let mut proto = valid_proto(Architecture::R2);
+        set_meta(&mut proto, keys::LABELS, labels);
+        let err = load(&proto).err().unwrap();
+        assert!(
+            matches!(&err, ContractError::BadMetadata { key, reason } if *key == keys::LABELS && reason.contains(why)),
+            "{labels}: {err}"
+        );
+    }
+}
+
+#[test]
+fn label_count_that_differs_from_the_output_width() {
+    let mut proto = valid_proto(Architecture::Mcclstm);
+    set_meta(&mut proto, keys::LABELS, r#"["a","b","c"]"#);
+    let err = load(&proto).err().unwrap();
+    assert!(
+        matches!(&err, ContractError::BadShape { tensor, .. } if tensor == names::PROBS),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_frontend() {
+    let mut proto = valid_proto(Architecture::R2);
+    set_meta(&mut proto, keys::FRONTEND, r#"{"sample_rate": 22050}"#);
+    let err = load(&proto).err().unwrap();
+    assert!(
+        matches!(&err, ContractError::BadMetadata { key, .. } if *key == keys::FRONTEND),
+        "{err}"
+    );
+
+    let mut proto = valid_proto(Architecture::R2);
+    let mut fe = Preset::Paper.config();
+    fe.fmax = 30_000.0; // above Nyquist
+    set_meta(
+        &mut proto,
+        keys::FRONTEND,
+        &serde_json::to_string(&fe).unwrap(),
+    );
+    let err = load(&proto).err().unwrap();
+    assert!(err.to_string().contains("fmax"), "{err}");
+}
+
+#[test]
+fn mel_input_of_the_wrong_shape() {
+    let mut proto = valid_proto(Architecture::R2);
+    set_dim(&mut proto, names::MEL, 2, 64);
+    let err = load(&proto).err().unwrap();
+    assert!(
+        matches!(&err, ContractError::BadShape { tensor, .. } if tensor == names::MEL),
+        "{err}"
+    );
+    assert!(err.to_string().contains("[B,1,40,80]"), "{err}");
+}
+
+#[test]
+fn state_input_of_the_wrong_width() {
+    let mut proto = valid_proto(Architecture::Mcclstm);
+    set_dim(&mut proto, names::C0, 2, 7);
+    let err = load(&proto).err().unwrap();
+    assert!(
+        matches!(&err, ContractError::BadShape { tensor, .. } if tensor == names::C0),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_state_input() {
+    let mut proto = valid_proto(Architecture::Mcclstm);
+    proto
+        .graph
+        .as_mut()
+        .unwrap()
+        .input
+        .retain(|v| v.name != names::C0);
+    assert!(matches!(
+        load(&proto),
+        Err(ContractError::MissingInput("c0"))
+    ));
+}
+
+#[test]
+fn missing_output() {
+    let mut proto = valid_proto(Architecture::Mcclstm);
+    proto
+        .graph
+        .as_mut()
+        .unwrap()
+        .output
+        .retain(|v| v.name != names::H1);
+    assert!(matches!(
+        load(&proto),
+        Err(ContractError::MissingOutput("h1"))
+    ));
+}
+
+#[test]
+fn unexpected_input() {
+    let mut proto = valid_proto(Architecture::R2);
+    let graph = proto.graph.as_mut().unwrap();
+    let mut extra = graph.input[0].clone();
+    extra.name = "tempo_hint".to_string();
+    graph.input.push(extra);
+    let err = load(&proto).err().unwrap();
+    assert!(
+        matches!(&err, ContractError::UnexpectedInput(n) if n == "tempo_hint"),
+        "{err}"
+    );
+}
+
+#[test]
+fn architecture_that_contradicts_the_graph() {
+    let mut proto = valid_proto(Architecture::R3);
+    set_meta(&mut proto, keys::ARCHITECTURE, "MCCLSTM");
+    let err = load(&proto).err().unwrap();
+    assert!(
+        matches!(&err, ContractError::BadMetadata { key, .. } if *key == keys::ARCHITECTURE),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let err = Model::from_file(std::path::Path::new("/no/such/genre.onnx"))
+        .err()
+        .unwrap();
+    assert!(matches!(err, ContractError::Io { .. }));
+    assert!(err.to_string().contains("/no/such/genre.onnx"), "{err}");
+}

@@ -1,0 +1,410 @@
+//! The analyzer: host-rate mono samples in, published results and history out.
+//!
+//! An [`Analyzer`] runs on the analysis thread in real-time mode ([`crate::thread`] drains the
+//! ring into it) and inline in `process()` when a CLAP host renders offline. Either way it runs
+//! the engine's one pipeline, [`mcclstm_engine::stream::Stream`], with a lane per model slot: the
+//! same code as `mcclstm analyze`, so a bounce gives the same chunks, times and probabilities.
+//! What the analyzer adds is the plugin's side: the ring's reset marks, the account of dropped
+//! samples, the editor's commands, and publishing.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crossbeam_channel::Sender;
+use mcclstm_engine::Model;
+use mcclstm_engine::runner::argmax;
+use mcclstm_engine::stream::{Stream, StreamConfig, StreamEvent};
+use nice_plug_egui::RepaintNotifier;
+
+use crate::models;
+use crate::params::McclstmParams;
+use crate::published::{History, HistoryEntry, MAX_CLASSES, MAX_SLOTS, Published, Snapshot};
+
+/// In the ring, a value with these bits is not a sample but the audio thread's mark of where a
+/// reset happened (a transport jump, the host's `reset()`), so the analysis thread resets at
+/// exactly that sample however it reads the ring in batches. A quiet NaN with a payload that
+/// arithmetic on host samples does not make; the audio thread writes a host NaN that happens to
+/// have these bits as the plain NaN, so a sample is never taken for the mark.
+pub const RESET_MARK: u32 = 0x7FC0_4D43;
+
+/// Requests from the editor (or the plugin) to the analysis.
+#[derive(Debug)]
+pub enum Command {
+    /// Load a model file into a slot; on failure the slot keeps its model and shows the error.
+    LoadModel { slot: usize, path: String },
+    /// Go back to the slot's embedded model.
+    UseEmbedded { slot: usize },
+}
+
+/// The editor's side of the command channel.
+pub type CommandSender = Sender<Command>;
+
+/// Host samples in, published results out. See the module documentation.
+pub struct Analyzer {
+    /// The engine's pipeline, a lane per slot.
+    stream: Stream,
+    published: Arc<Published>,
+    history: Arc<Mutex<History>>,
+    /// The silence threshold parameter (read atomically, any thread).
+    params: Arc<McclstmParams>,
+    /// Tells an open editor to repaint when a result changes.
+    repaint: RepaintNotifier,
+    /// Each slot's task and labels, for the history entries.
+    tasks: [String; MAX_SLOTS],
+    labels: [Vec<String>; MAX_SLOTS],
+    /// The live results as last published; updated in place and published whole.
+    snapshot: Snapshot,
+    /// Invalid samples counted by earlier analyses of this instance (the editor shows the total).
+    invalid_before: u64,
+    reset_seen: u64,
+    dropped_seen: u64,
+    /// This analysis's number, unique in the process: the history numbers segments per analysis.
+    analysis_id: u64,
+}
+
+impl Analyzer {
+    /// Builds the pipeline for the slots' models. Allocates; call off the audio thread.
+    pub fn new(
+        host_rate: u32,
+        models: [Option<Model>; MAX_SLOTS],
+        published: Arc<Published>,
+        params: Arc<McclstmParams>,
+        repaint: RepaintNotifier,
+    ) -> Self {
+        // Segments are numbered by the history when the first chunk is written, after whatever
+        // it holds then (activation at a new rate, a project loaded before or after activation).
+        static ANALYSES: AtomicU64 = AtomicU64::new(1);
+        let snapshot = published.snapshot();
+        let mut analyzer = Self {
+            stream: Stream::with_empty_lanes(StreamConfig::live(host_rate.max(1)), MAX_SLOTS),
+            tasks: Default::default(),
+            labels: Default::default(),
+            invalid_before: snapshot.invalid,
+            reset_seen: published.reset_requests.load(Ordering::Acquire),
+            dropped_seen: published.dropped.load(Ordering::Acquire),
+            snapshot,
+            published,
+            history: params.history.clone(),
+            params,
+            repaint,
+            analysis_id: ANALYSES.fetch_add(1, Ordering::Relaxed),
+        };
+        for slot in analyzer.snapshot.slots.iter_mut() {
+            slot.active = false;
+            slot.chunks_since_reset = 0;
+            slot.progress = 0.0;
+        }
+        for (slot, model) in models.into_iter().enumerate() {
+            if let Some(model) = model {
+                analyzer.install(slot, model, "embedded".to_string());
+            }
+        }
+        analyzer.publish();
+        analyzer
+    }
+
+    /// Puts a model into a slot (fresh state) and publishes its description.
+    fn install(&mut self, slot: usize, model: Model, source: String) {
+        let d = model.description().clone();
+        match self.stream.set_model(slot, Some(model)) {
+            Ok(()) => {
+                if let Ok(mut info) = self.published.info[slot].lock() {
+                    info.task = d.task.clone();
+                    info.labels = d.labels.iter().take(MAX_CLASSES).cloned().collect();
+                    info.model = d.summary();
+                    info.source = source;
+                    info.error = None;
+                }
+                self.tasks[slot] = d.task.clone();
+                self.labels[slot] = d.labels.clone();
+                let s = &mut self.snapshot.slots[slot];
+                s.probs.fill(0.0);
+                s.chunks_since_reset = 0;
+                s.progress = 0.0;
+                s.active = true;
+            }
+            Err(e) => self.published.set_error(slot, e.to_string()),
+        }
+    }
+
+    /// Carries out an editor request. Model files are read here, never on the audio thread.
+    pub fn handle(&mut self, command: Command) {
+        match command {
+            Command::LoadModel { slot, path } if slot < MAX_SLOTS => {
+                match Model::from_file(std::path::Path::new(&path)) {
+                    Ok(model) => self.install(slot, model, path),
+                    Err(e) => self.published.set_error(slot, e.to_string()),
+                }
+            }
+            Command::UseEmbedded { slot } if slot < MAX_SLOTS => match models::embedded(slot) {
+                Some(Ok(model)) => self.install(slot, model, "embedded".to_string()),
+                Some(Err(e)) => self.published.set_error(slot, e.to_string()),
+                None => {
+                    // An empty lane cannot fail to build.
+                    let _ = self.stream.set_model(slot, None);
+                    self.snapshot.slots[slot].active = false;
+                }
+            },
+            Command::LoadModel { .. } | Command::UseEmbedded { .. } => {}
+        }
+        self.publish();
+    }
+
+    /// Resets every slot's state and starts a new history segment.
+    pub fn reset(&mut self) {
+        self.stream.reset(&mut |_| {});
+        for s in &mut self.snapshot.slots {
+            s.chunks_since_reset = 0;
+            s.progress = 0.0;
+        }
+    }
+
+    /// Adds `analysed` samples, and the samples the audio thread dropped since the last call, to
+    /// the saved account. Returns how many were newly dropped.
+    pub fn account(&mut self, analysed: u64) -> u64 {
+        let dropped = self.published.dropped.load(Ordering::Acquire);
+        let newly_dropped = dropped.wrapping_sub(self.dropped_seen);
+        self.dropped_seen = dropped;
+        if (analysed > 0 || newly_dropped > 0)
+            && let Ok(mut h) = self.history.lock()
+        {
+            h.analysed_samples += analysed;
+            h.dropped_samples += newly_dropped;
+        }
+        newly_dropped
+    }
+
+    /// Analyses a block of mono host-rate samples. A [`RESET_MARK`] in it resets the analysis at
+    /// exactly that point (what came before it is analysed first); the mark is not a sample.
+    pub fn push(&mut self, samples: &[f32]) {
+        let mut rest = samples;
+        while let Some(at) = rest.iter().position(|s| s.to_bits() == RESET_MARK) {
+            self.push_samples(&rest[..at]);
+            self.reset();
+            rest = &rest[at + 1..];
+        }
+        self.push_samples(rest);
+        self.publish();
+        self.repaint.request_repaint();
+    }
+
+    fn push_samples(&mut self, samples: &[f32]) {
+        let requests = self.published.reset_requests.load(Ordering::Acquire);
+        if requests != self.reset_seen {
+            self.reset_seen = requests;
+            self.reset();
+        }
+        // Samples that went missing between the last block and this one: the stream's clock
+        // moves past them and the partial chunk that would straddle the gap is discarded.
+        let dropped = self.account(samples.len() as u64);
+        self.stream.skip(dropped);
+        if samples.is_empty() {
+            return;
+        }
+        self.stream
+            .set_silence_reset(Some(self.params.silence_seconds.value().max(0.0)));
+
+        let Self {
+            stream,
+            published,
+            history,
+            snapshot,
+            analysis_id,
+            tasks,
+            labels,
+            ..
+        } = self;
+        stream.push(samples, |event| match event {
+            StreamEvent::Chunk(c) => {
+                let s = &mut snapshot.slots[c.lane];
+                for (p, &v) in s.probs.iter_mut().zip(c.track) {
+                    *p = v;
+                }
+                s.step_ms = c.step.as_secs_f32() * 1e3;
+                s.chunks_since_reset = c.index + 1;
+                s.sequence += 1;
+                let top = argmax(c.track);
+                let entry = HistoryEntry {
+                    task: tasks[c.lane].clone(),
+                    // Numbered by the history in `push_chunk`.
+                    segment: 0,
+                    chunk: c.index,
+                    start_s: c.start_s,
+                    end_s: c.end_s,
+                    probs: c.track.to_vec(),
+                    top: labels[c.lane].get(top).cloned().unwrap_or_default(),
+                };
+                if let Ok(mut h) = history.lock() {
+                    h.push_chunk(c.lane, *analysis_id, c.segment, entry);
+                }
+            }
+            StreamEvent::StepFailed { lane, error } => {
+                published.set_error(lane, error.to_string());
+            }
+            StreamEvent::Reset { .. } => {
+                for s in &mut snapshot.slots {
+                    s.chunks_since_reset = 0;
+                }
+            }
+        });
+    }
+
+    /// Publishes the live state as one snapshot.
+    fn publish(&mut self) {
+        for (lane, s) in self.snapshot.slots.iter_mut().enumerate() {
+            s.progress = self.stream.progress(lane);
+        }
+        self.snapshot.silence = self.stream.in_silence();
+        self.snapshot.invalid = self.invalid_before + self.stream.invalid_samples();
+        self.published.publish(&self.snapshot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer(host_rate: u32) -> (Analyzer, Arc<Published>, Arc<McclstmParams>) {
+        let published = Arc::new(Published::default());
+        let params = Arc::new(McclstmParams::default());
+        let models = std::array::from_fn(|slot| models::default_model(slot).map(|m| m.unwrap()));
+        let analyzer = Analyzer::new(
+            host_rate,
+            models,
+            published.clone(),
+            params.clone(),
+            RepaintNotifier::new(),
+        );
+        (analyzer, published, params)
+    }
+
+    fn tone(rate: u32, seconds: f32) -> Vec<f32> {
+        (0..(rate as f32 * seconds) as usize)
+            .map(|i| 0.3 * (i as f32 * 440.0 * std::f32::consts::TAU / rate as f32).sin())
+            .collect()
+    }
+
+    fn push_in_blocks(analyzer: &mut Analyzer, samples: &[f32]) {
+        for block in samples.chunks(512) {
+            analyzer.push(block);
+        }
+    }
+
+    #[test]
+    fn a_refused_model_file_keeps_the_previous_model_and_shows_why() {
+        let (mut analyzer, published, _) = analyzer(44_100);
+        let dir = std::env::temp_dir().join(format!("mcclstm-plugin-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("broken.onnx");
+        std::fs::write(&bad, b"not a model").unwrap();
+        analyzer.handle(Command::LoadModel {
+            slot: 0,
+            path: bad.display().to_string(),
+        });
+        let info = published.info(0);
+        assert!(info.error.unwrap().contains("not an ONNX model"));
+        assert_eq!(info.source, "embedded");
+        // The embedded model still analyses.
+        push_in_blocks(&mut analyzer, &tone(44_100, 4.5));
+        assert_eq!(published.snapshot().slots[0].sequence, 1);
+    }
+
+    #[test]
+    fn long_silence_shows_silence_and_resets_the_state() {
+        let (mut analyzer, published, params) = analyzer(22_050);
+        push_in_blocks(&mut analyzer, &tone(22_050, 4.0));
+        assert_eq!(published.snapshot().slots[1].chunks_since_reset, 1);
+        let threshold = params.silence_seconds.value();
+        push_in_blocks(
+            &mut analyzer,
+            &vec![0.0; (22_050.0 * (threshold + 1.0)) as usize],
+        );
+        assert!(published.snapshot().silence);
+        assert_eq!(published.snapshot().slots[1].chunks_since_reset, 0);
+        // Music again: silence is over, analysis starts a new segment.
+        push_in_blocks(&mut analyzer, &tone(22_050, 4.0));
+        assert!(!published.snapshot().silence);
+        let history = params.history.lock().unwrap();
+        // Silence shorter than the threshold is still analysed (here it completes a second chunk
+        // of the first segment); the chunk after the reset starts a new segment at index 0.
+        let first = history.slots[1].front().unwrap();
+        let last = history.slots[1].back().unwrap();
+        assert!(last.segment > first.segment);
+        assert_eq!(last.chunk, 0);
+    }
+
+    #[test]
+    fn dropped_samples_discard_the_partial_chunk_and_are_saved() {
+        let (mut analyzer, published, params) = analyzer(22_050);
+        let music = tone(22_050, 6.0);
+        // 3 s in, the audio thread drops samples: the 3 s collected so far must not be completed
+        // by samples from after the gap.
+        push_in_blocks(&mut analyzer, &music[..22_050 * 3]);
+        published.dropped.fetch_add(1000, Ordering::AcqRel);
+        push_in_blocks(&mut analyzer, &music[22_050 * 3..22_050 * 5]);
+        assert_eq!(published.snapshot().slots[0].chunks_since_reset, 0);
+        push_in_blocks(&mut analyzer, &tone(22_050, 2.0));
+        assert_eq!(published.snapshot().slots[0].chunks_since_reset, 1);
+        // Drops after the last block are counted when the thread stops.
+        published.dropped.fetch_add(24, Ordering::AcqRel);
+        analyzer.account(0);
+        let history = params.history.lock().unwrap();
+        assert_eq!(history.analysed_samples, 22_050 * 7);
+        assert_eq!(history.dropped_samples, 1024);
+    }
+
+    #[test]
+    fn a_reset_mark_resets_at_exactly_its_sample_within_a_batch() {
+        // Two seconds of one tune, the mark, then another: read in batches of any size, the
+        // chunks after the mark are exactly those of a fresh analysis of the second tune.
+        let first = tone(22_050, 2.0);
+        let second: Vec<f32> = tone(22_050, 8.0)
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s * (1.0 + 0.5 * (i as f32 / 5000.0).sin()))
+            .collect();
+        let (mut fresh, _, fresh_params) = analyzer(22_050);
+        push_in_blocks(&mut fresh, &second);
+        let expected = fresh_params.history.lock().unwrap().slots[0].clone();
+        assert_eq!(expected.len(), 2);
+        for batch in [4096, 1000, 333] {
+            let mut ring = first.clone();
+            ring.push(f32::from_bits(RESET_MARK));
+            ring.extend_from_slice(&second);
+            let (mut marked, _, params) = analyzer(22_050);
+            for block in ring.chunks(batch) {
+                marked.push(block);
+            }
+            let history = params.history.lock().unwrap();
+            let after: Vec<_> = history.slots[0].iter().collect();
+            assert_eq!(after.len(), 2, "batch {batch}");
+            for (got, want) in after.iter().zip(&expected) {
+                assert_eq!(got.probs, want.probs, "batch {batch}");
+                assert_eq!(got.chunk, want.chunk, "batch {batch}");
+            }
+            // The mark is not a sample.
+            assert_eq!(
+                history.analysed_samples,
+                (first.len() + second.len()) as u64
+            );
+        }
+    }
+
+    #[test]
+    fn a_saved_state_from_before_the_account_still_loads() {
+        let old = r#"{"slots":[[{"task":"genre","segment":0,"chunk":0,"end_s":3.7,"probs":[1.0],"top":"rock"}]]}"#;
+        let history: History = serde_json::from_str(old).unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!((history.analysed_samples, history.dropped_samples), (0, 0));
+    }
+
+    #[test]
+    fn non_finite_samples_are_counted() {
+        let (mut analyzer, published, _) = analyzer(48_000);
+        let mut block = tone(48_000, 0.1);
+        block[3] = f32::NAN;
+        block[7] = f32::INFINITY;
+        analyzer.push(&block);
+        assert_eq!(published.snapshot().invalid, 2);
+    }
+}

@@ -1,0 +1,340 @@
+//! The plugin itself and its audio-thread side: activation builds everything (the analyzer, the
+//! ring, the analysis thread), and `process()` only passes audio through, downmixes it and hands
+//! it on, through the ring in real-time mode or to the inline analyzer when a CLAP host renders
+//! offline. See the crate documentation for the live path.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crossbeam_channel::{Receiver, Sender};
+use mcclstm_engine::Model;
+use nice_plug::prelude::*;
+use nice_plug_egui::RepaintNotifier;
+
+use crate::analyzer::{Analyzer, Command, RESET_MARK};
+use crate::params::McclstmParams;
+use crate::published::{MAX_SLOTS, Published};
+use crate::thread::AnalysisThread;
+use crate::{editor, models};
+
+/// Seconds of host audio the ring holds: the analysis thread can stall this long before samples
+/// are dropped (and counted).
+const RING_SECONDS: f32 = 4.0;
+
+/// The longest `process()` waits for room in the ring while a VST3 host renders offline: far more
+/// than the analysis needs to free a block (it frees thousands of samples per millisecond), far
+/// less than a host's offline-render watchdog.
+const OFFLINE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+pub struct Mcclstm {
+    params: Arc<McclstmParams>,
+    /// Results for the editor; the audio thread only bumps its counters.
+    published: Arc<Published>,
+    /// Editor requests (model loads) to the analysis; bounded so a stuck analysis cannot grow it.
+    commands: (Sender<Command>, Receiver<Command>),
+    repaint: RepaintNotifier,
+    /// Audio thread's end of the ring; `None` while inactive or rendering offline.
+    producer: Option<rtrb::Producer<f32>>,
+    thread: Option<AnalysisThread>,
+    /// The analysis itself while rendering offline.
+    inline: Option<Box<Analyzer>>,
+    /// Mono downmix of the current block for the inline analysis; sized in `activate()`.
+    mono: Vec<f32>,
+    /// Where the transport should be at the next block while playing, to notice a restart.
+    expected_pos: Option<i64>,
+    /// A reset to mark in the ring before the next samples (real-time mode); set by `reset()`
+    /// and transport jumps, kept while the ring is full.
+    reset_pending: bool,
+    /// Wait (at most [`OFFLINE_WAIT`] per block) for room in the ring instead of dropping: VST3
+    /// offline rendering, where the analysis runs on its thread (see `activate()`).
+    wait_for_room: bool,
+}
+
+impl Default for Mcclstm {
+    fn default() -> Self {
+        Self {
+            params: Arc::new(McclstmParams::default()),
+            published: Arc::new(Published::default()),
+            commands: crossbeam_channel::bounded(16),
+            repaint: RepaintNotifier::new(),
+            producer: None,
+            thread: None,
+            inline: None,
+            mono: Vec::new(),
+            expected_pos: None,
+            reset_pending: false,
+            wait_for_room: false,
+        }
+    }
+}
+
+impl Mcclstm {
+    /// The models to start with: the user's file where one is saved and loads, else the embedded
+    /// model. A user file that fails keeps the embedded model running and shows the error.
+    fn initial_models(&self) -> [Option<Model>; MAX_SLOTS] {
+        let paths = self
+            .params
+            .model_paths
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default();
+        std::array::from_fn(|slot| {
+            if let Some(Some(path)) = paths.get(slot) {
+                if path == models::EMBEDDED_PATH {
+                    return models::embedded(slot).and_then(Result::ok);
+                }
+                match Model::from_file(std::path::Path::new(path)) {
+                    Ok(model) => return Some(model),
+                    Err(e) => self.published.set_error(slot, e.to_string()),
+                }
+            }
+            models::default_model(slot).and_then(Result::ok)
+        })
+    }
+
+    /// Mono downmix of sample `i` (mean of the channels). A NaN that happens to have the bits of
+    /// [`RESET_MARK`] becomes the plain NaN, so a host sample is never read as a reset.
+    #[inline]
+    fn downmix(channels: &[&mut [f32]], i: usize, scale: f32) -> f32 {
+        let x = channels.iter().map(|c| c[i]).sum::<f32>() * scale;
+        if x.to_bits() == RESET_MARK {
+            f32::NAN
+        } else {
+            x
+        }
+    }
+
+    /// Starts a new track in the analysis: inline, through the request counter the analysis
+    /// reads before its next block; in real-time mode, as a [`RESET_MARK`] in the ring before
+    /// the next samples, so the reset lands on the exact sample whatever the analysis thread's
+    /// batches. Audio thread; no allocation.
+    fn request_reset(&mut self) {
+        if self.inline.is_some() {
+            self.published.reset_requests.fetch_add(1, Ordering::AcqRel);
+        } else {
+            self.reset_pending = true;
+        }
+    }
+}
+
+impl Plugin for Mcclstm {
+    const NAME: &'static str = "MCCLSTM";
+    const VENDOR: &'static str = "mcclstm";
+    const URL: &'static str = "https://example.invalid/mcclstm";
+    const EMAIL: &'static str = "mcclstm@example.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    type Editor = nice_plug_egui::EguiEditor<editor::McclstmEditor>;
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(
+            self.params.clone(),
+            self.published.clone(),
+            self.commands.0.clone(),
+            self.repaint.clone(),
+        )
+    }
+
+    /// Builds the analysis for this rate: everything that allocates happens here, so `process()`
+    /// only uses what is there.
+    fn activate(
+        &mut self,
+        _layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        self.deactivate();
+        let host_rate = buffer_config.sample_rate.round().max(1.0) as u32;
+        let max_block = buffer_config.max_buffer_size.max(1) as usize;
+        let analyzer = Analyzer::new(
+            host_rate,
+            self.initial_models(),
+            self.published.clone(),
+            self.params.clone(),
+            self.repaint.clone(),
+        );
+        let offline = buffer_config.process_mode == ProcessMode::Offline;
+        self.published.offline.store(offline, Ordering::Relaxed);
+        self.expected_pos = None;
+        // A new analysis starts fresh: a reset asked of the old one needs no mark.
+        self.reset_pending = false;
+        // nice-plug 0.4.2's VST3 wrapper reports the mode of the *previous* `setupProcessing`
+        // (docs/dev/vst3-host-notes.md), so under VST3 "offline" may be real-time playback after
+        // a bounce. The analysis never runs inline there (that would put the model on a real-time
+        // audio thread); it runs on its thread, and where the wrapper says offline, `process()`
+        // waits a bounded time for room in the ring instead of dropping. CLAP's mode is reliable.
+        let vst3 = context.plugin_api() == PluginApi::Vst3;
+        self.wait_for_room = offline && vst3;
+        if offline && !vst3 {
+            self.mono = vec![0.0; max_block];
+            self.inline = Some(Box::new(analyzer));
+            return true;
+        }
+        #[cfg(feature = "standalone")]
+        if let Some(samples) = demo_input(host_rate) {
+            return match AnalysisThread::spawn_demo(
+                analyzer,
+                samples,
+                host_rate,
+                4.0,
+                self.commands.1.clone(),
+            ) {
+                Ok(thread) => {
+                    self.thread = Some(thread);
+                    true
+                }
+                Err(_) => false,
+            };
+        }
+        let capacity = ((host_rate as f32 * RING_SECONDS) as usize).max(max_block * 4);
+        let (producer, consumer) = rtrb::RingBuffer::new(capacity);
+        match AnalysisThread::spawn(analyzer, consumer, self.commands.1.clone()) {
+            Ok(thread) => {
+                self.producer = Some(producer);
+                self.thread = Some(thread);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn deactivate(&mut self) {
+        self.producer = None;
+        if let Some(thread) = self.thread.take() {
+            thread.join();
+        }
+        self.inline = None;
+    }
+
+    /// Audio thread: only asks for the reset ([`Mcclstm::request_reset`]); the analysis resets
+    /// when it reaches it.
+    fn reset(&mut self) {
+        self.request_reset();
+        self.expected_pos = None;
+    }
+
+    /// Real-time: passes audio through untouched (the host already copied input to output), and
+    /// hands a mono downmix to the analysis. In real-time mode that is one write into the ring,
+    /// never waiting: when the ring is full the rest is dropped and counted (a VST3 offline render
+    /// first waits up to [`OFFLINE_WAIT`] for room). No allocation, lock, I/O or panic on this
+    /// path; `assert_process_allocs` builds prove the allocation part.
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let samples = buffer.samples();
+        let channels = buffer.as_slice_immutable();
+        if samples == 0 || channels.is_empty() {
+            return ProcessStatus::Normal;
+        }
+
+        // A jump of the play position (restart, loop, locate) starts a new track.
+        let transport = context.transport();
+        if transport.playing {
+            let pos = transport.pos_samples();
+            if let (Some(pos), Some(expected)) = (pos, self.expected_pos)
+                && pos != expected
+            {
+                self.request_reset();
+            }
+            self.expected_pos = pos.map(|p| p + samples as i64);
+        } else {
+            self.expected_pos = None;
+        }
+
+        let scale = 1.0 / channels.len() as f32;
+        if let Some(analyzer) = self.inline.as_mut() {
+            // Offline rendering is not real-time: the model may allocate, so it is allowed here.
+            let n = samples.min(self.mono.len());
+            for (i, m) in self.mono[..n].iter_mut().enumerate() {
+                *m = Self::downmix(channels, i, scale);
+            }
+            let mono = &self.mono[..n];
+            let commands = &self.commands.1;
+            nice_plug::util::permit_alloc(|| {
+                while let Ok(command) = commands.try_recv() {
+                    analyzer.handle(command);
+                }
+                analyzer.push(mono);
+            });
+        } else if let Some(producer) = self.producer.as_mut() {
+            if self.wait_for_room {
+                // Offline, waiting is allowed and dropping would spoil the bounce. Bounded, so a
+                // mode that is really real time (see `activate()`) never stalls playback for
+                // long, and only when the analysis has already fallen a whole ring behind.
+                let needed = samples + usize::from(self.reset_pending);
+                let started = std::time::Instant::now();
+                while producer.slots() < needed && started.elapsed() < OFFLINE_WAIT {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+            }
+            if self.reset_pending && producer.push(f32::from_bits(RESET_MARK)).is_ok() {
+                self.reset_pending = false;
+            }
+            let free = producer.slots().min(samples);
+            if free > 0
+                && let Ok(chunk) = producer.write_chunk_uninit(free)
+            {
+                chunk.fill_from_iter((0..free).map(|i| Self::downmix(channels, i, scale)));
+            }
+            if free < samples {
+                self.published
+                    .dropped
+                    .fetch_add((samples - free) as u64, Ordering::AcqRel);
+            }
+        }
+        ProcessStatus::Normal
+    }
+}
+
+/// The standalone's demo input: the WAV file `MCCLSTM_DEMO_WAV` names, decoded and resampled to
+/// the host rate. The standalone's dummy backend feeds only silence, so this is how the demo (and
+/// `cargo xtask screenshot`) shows the analysis at work.
+#[cfg(feature = "standalone")]
+fn demo_input(host_rate: u32) -> Option<Vec<f32>> {
+    let path = std::env::var_os("MCCLSTM_DEMO_WAV")?;
+    let audio = mcclstm_engine::audio::decode_file(std::path::Path::new(&path)).ok()?;
+    mcclstm_engine::audio::resample(&audio.samples, audio.sample_rate, host_rate).ok()
+}
+
+impl ClapPlugin for Mcclstm {
+    const CLAP_ID: &'static str = "org.mcclstm.analyzer";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Live genre and mood of the audio passing through (MCCLSTM, ISMIR 2017)");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Analyzer,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+    ];
+}
+
+impl Vst3Plugin for Mcclstm {
+    const VST3_CLASS_ID: [u8; 16] = *b"McclstmAnalyzer1";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Analyzer];
+}

@@ -1,0 +1,125 @@
+//! The analysis thread: drains the ring the audio thread fills and runs the [`Analyzer`] on it,
+//! between the editor's commands. Started when the plugin activates in real-time mode and joined
+//! when it deactivates. It never runs on the audio thread, so it may allocate, lock and sleep.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+
+use crate::analyzer::{Analyzer, Command};
+
+/// Most samples the analysis thread takes from the ring at once.
+const READ_BLOCK: usize = 4096;
+
+/// Samples the analysis thread waits for before it reads the ring (about 85 ms at 48 kHz).
+const MIN_BATCH: usize = 4096;
+
+/// The analysis thread: drains the ring, runs the [`Analyzer`], handles editor commands.
+/// Started when the plugin activates and joined when it deactivates.
+pub struct AnalysisThread {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl AnalysisThread {
+    pub fn spawn(
+        mut analyzer: Analyzer,
+        mut consumer: rtrb::Consumer<f32>,
+        commands: Receiver<Command>,
+    ) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("mcclstm-analysis".to_string())
+            .spawn(move || {
+                let mut block = vec![0.0f32; READ_BLOCK];
+                loop {
+                    while let Ok(command) = commands.try_recv() {
+                        analyzer.handle(command);
+                    }
+                    // The stop flag first: once it is seen, every sample the audio thread wrote
+                    // before it stopped is visible in `slots()`, so draining misses none.
+                    let stopping = stop_flag.load(Ordering::Acquire);
+                    let available = consumer.slots().min(block.len());
+                    // Reads of a few hundred samples cost more per sample (each push runs the
+                    // resampler, frontend and publishing) than they gain in latency against a
+                    // 3.7 s chunk: wait for a batch, unless the thread is draining to stop.
+                    if available >= MIN_BATCH.min(block.len()) || (available > 0 && stopping) {
+                        if let Ok(chunk) = consumer.read_chunk(available) {
+                            let (a, b) = chunk.as_slices();
+                            block[..a.len()].copy_from_slice(a);
+                            block[a.len()..a.len() + b.len()].copy_from_slice(b);
+                            chunk.commit_all();
+                            analyzer.push(&block[..available]);
+                        }
+                        continue;
+                    }
+                    if stopping {
+                        // The audio thread has stopped: count what it dropped after the last read.
+                        analyzer.account(0);
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })?;
+        Ok(Self {
+            stop,
+            handle: Some(handle),
+        })
+    }
+
+    /// Analyses `samples` (mono, at the host rate) instead of the host's input, `speed` times
+    /// faster than real time, then keeps handling commands until stopped. For the standalone demo
+    /// and the editor screenshot, where the host feeds only silence.
+    pub fn spawn_demo(
+        mut analyzer: Analyzer,
+        samples: Vec<f32>,
+        host_rate: u32,
+        speed: f32,
+        commands: Receiver<Command>,
+    ) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("mcclstm-demo".to_string())
+            .spawn(move || {
+                let block = (host_rate as usize / 100).max(1);
+                let pause =
+                    Duration::from_secs_f32(block as f32 / host_rate as f32 / speed.max(0.1));
+                let mut blocks = samples.chunks(block);
+                while !stop_flag.load(Ordering::Acquire) {
+                    while let Ok(command) = commands.try_recv() {
+                        analyzer.handle(command);
+                    }
+                    if let Some(b) = blocks.next() {
+                        analyzer.push(b);
+                    }
+                    std::thread::sleep(pause);
+                }
+            })?;
+        Ok(Self {
+            stop,
+            handle: Some(handle),
+        })
+    }
+
+    /// Stops the thread after it has analysed what is in the ring, and waits for it.
+    pub fn join(mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for AnalysisThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
