@@ -236,6 +236,27 @@ impl Lane {
         })
     }
 
+    /// The lane's frame stream, and where its frames go (numbered `lane` in `segment`).
+    fn split<'a, F>(
+        &'a mut self,
+        lane: usize,
+        segment: u64,
+        input_rate: u32,
+        on_event: &'a mut F,
+    ) -> (&'a mut FrameStream, ChunkSink<'a, F>) {
+        let sink = ChunkSink {
+            lane,
+            segment,
+            input_rate,
+            assembler: &mut self.assembler,
+            runner: &mut self.runner,
+            origin: self.origin,
+            frames_since_origin: &mut self.frames_since_origin,
+            on_event,
+        };
+        (&mut self.frames, sink)
+    }
+
     /// Starts the frame stream over at input sample `origin`, keeping or clearing the model state.
     fn restart_frames(&mut self, origin: u64, keep_state: bool) {
         self.frames.reset();
@@ -420,23 +441,8 @@ impl Stream {
         let segment = self.segment;
         for (index, lane) in self.lanes.iter_mut().enumerate() {
             let Some(lane) = lane else { continue };
-            let Lane {
-                frames,
-                assembler,
-                runner,
-                origin,
-                frames_since_origin,
-            } = lane;
-            let mut sink = ChunkSink {
-                lane: index,
-                segment,
-                input_rate: self.config.input_rate,
-                assembler,
-                runner,
-                origin: *origin,
-                frames_since_origin,
-                on_event: &mut on_event,
-            };
+            let (frames, mut sink) =
+                lane.split(index, segment, self.config.input_rate, &mut on_event);
             let timing = FrameTiming::of(frames.config());
             frames.finish(|frame| sink.frame(frame, &timing));
         }
@@ -488,23 +494,7 @@ impl Stream {
         let segment = self.segment;
         for (index, lane) in self.lanes.iter_mut().enumerate() {
             let Some(lane) = lane else { continue };
-            let Lane {
-                frames,
-                assembler,
-                runner,
-                origin,
-                frames_since_origin,
-            } = lane;
-            let mut sink = ChunkSink {
-                lane: index,
-                segment,
-                input_rate: self.config.input_rate,
-                assembler,
-                runner,
-                origin: *origin,
-                frames_since_origin,
-                on_event: &mut *on_event,
-            };
+            let (frames, mut sink) = lane.split(index, segment, self.config.input_rate, on_event);
             let FrameStream {
                 resampler,
                 frontend,

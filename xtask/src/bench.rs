@@ -271,16 +271,7 @@ fn venv(target: &Path) -> anyhow::Result<PathBuf> {
     for r in requirements {
         run(
             &format!("pip install -r {r}"),
-            Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(r),
+            crate::pip_install(&python).arg("-r").arg(r),
         )?;
     }
     std::fs::write(&stamp, wanted)?;

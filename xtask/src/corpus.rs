@@ -72,16 +72,8 @@ fn install_mutagen(root: &Path) -> anyhow::Result<PathBuf> {
     }
     crate::run(
         &format!("pip install {MUTAGEN} into {}", dir.display()),
-        Command::new(python()?)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--upgrade",
-            ])
+        crate::pip_install(python()?)
+            .args(["--no-deps", "--upgrade"])
             .arg("--target")
             .arg(&dir)
             .arg(MUTAGEN),

@@ -78,6 +78,19 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// `PYTHON -m pip install --quiet --disable-pip-version-check`, for the caller to add to.
+fn pip_install(python: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(python);
+    command.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    command
+}
+
 fn run(step: &str, command: &mut Command) -> anyhow::Result<()> {
     eprintln!("==> {step}");
     let started = std::time::Instant::now();
@@ -224,15 +237,8 @@ fn install_onnxruntime(root: &Path) -> anyhow::Result<PathBuf> {
             "pip install onnxruntime=={ONNXRUNTIME_VERSION} into {}",
             dir.display()
         ),
-        Command::new(python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-deps",
-            ])
+        pip_install(python)
+            .arg("--no-deps")
             .arg("--target")
             .arg(&dir)
             .arg(format!("onnxruntime=={ONNXRUNTIME_VERSION}")),

@@ -41,55 +41,8 @@ pub fn mcclstm_bin() -> PathBuf {
     path
 }
 
-/// Per task (genre, mood), the running track estimate after each chunk that `mcclstm analyze
-/// --json FILE` prints with the embedded default models.
-pub fn analyze_chunks(file: &std::path::Path) -> Vec<(String, Vec<Vec<f32>>)> {
-    let out = Command::new(mcclstm_bin())
-        .arg("analyze")
-        .arg(file)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "mcclstm analyze {} failed: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let models = json[0]["models"].as_array().expect("models in the JSON");
-    models
-        .iter()
-        .map(|m| {
-            let chunks = m["chunks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| {
-                    c["track"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|p| p.as_f64().unwrap() as f32)
-                        .collect()
-                })
-                .collect();
-            (m["task"].as_str().unwrap().to_string(), chunks)
-        })
-        .collect()
-}
-
-/// One chunk as `mcclstm analyze --json` prints it.
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct AnalyzedChunk {
-    pub segment: u64,
-    pub index: u64,
-    pub start_s: f64,
-    pub end_s: f64,
-    pub track: Vec<f32>,
-}
-
-/// Per task, every chunk `mcclstm analyze --json FILE` prints with the embedded default models.
+/// Per task (genre, mood), every chunk `mcclstm analyze --json FILE` prints with the embedded
+/// default models.
 pub fn analyze_timeline(file: &std::path::Path) -> Vec<(String, Vec<AnalyzedChunk>)> {
     let out = Command::new(mcclstm_bin())
         .arg("analyze")
@@ -113,6 +66,25 @@ pub fn analyze_timeline(file: &std::path::Path) -> Vec<(String, Vec<AnalyzedChun
             (m["task"].as_str().unwrap().to_string(), chunks)
         })
         .collect()
+}
+
+/// Per task (genre, mood), the running track estimate after each chunk that `mcclstm analyze
+/// --json FILE` prints with the embedded default models.
+pub fn analyze_chunks(file: &std::path::Path) -> Vec<(String, Vec<Vec<f32>>)> {
+    analyze_timeline(file)
+        .into_iter()
+        .map(|(task, chunks)| (task, chunks.into_iter().map(|c| c.track).collect()))
+        .collect()
+}
+
+/// One chunk as `mcclstm analyze --json` prints it.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct AnalyzedChunk {
+    pub segment: u64,
+    pub index: u64,
+    pub start_s: f64,
+    pub end_s: f64,
+    pub track: Vec<f32>,
 }
 
 /// The largest difference between a slot's saved chunks and a reference per chunk.
