@@ -469,6 +469,33 @@ fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
         !protocol::checkpoint_dir(&out).exists(),
         "checkpoints are removed after export"
     );
+    // The card is data beside the model: `mcclstm-train card` replaces a section by its name
+    // and appends a new one, and the Markdown is rendered again from the data.
+    assert!(card.contains("## Results") && !card.contains("## Cross-validation"));
+    let sections = dir.path().join("sections.json");
+    std::fs::write(
+        &sections,
+        r#"[{"heading": "Results", "body": "- replaced"},
+            {"heading": "Cross-validation", "body": "| a | b |"}]"#,
+    )
+    .unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
+        .args(["card", "--model"])
+        .arg(&out)
+        .arg("--sections")
+        .arg(&sections)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let card = std::fs::read_to_string(dir.path().join("models/genre-test.MODEL_CARD.md")).unwrap();
+    assert!(card.contains("## Results\n\n- replaced\n"), "{card}");
+    assert!(!card.contains("Validation accuracy"), "{card}");
+    assert!(card.contains("## Cross-validation\n\n| a | b |"), "{card}");
+    assert!(card.find("## Data") < card.find("## Cross-validation"));
 }
 
 #[test]
