@@ -50,17 +50,9 @@ pub fn corpus(args: &[String]) -> anyhow::Result<()> {
     )
 }
 
-/// The first of python3, python that runs.
+/// The Python that runs the corpus builder.
 pub fn python() -> anyhow::Result<&'static str> {
-    ["python3", "python"]
-        .into_iter()
-        .find(|p| {
-            Command::new(p)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-        .context("the corpus builder needs python3 (with pip)")
+    crate::python().context("the corpus builder needs python3 (with pip)")
 }
 
 /// Installs the pinned mutagen under `target/corpus-pylib` unless it is there; returns the folder.

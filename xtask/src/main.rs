@@ -78,6 +78,16 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
+/// The first of python3, python that runs (`None`: neither).
+fn python() -> Option<&'static str> {
+    ["python3", "python"].into_iter().find(|p| {
+        Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
 /// `PYTHON -m pip install --quiet --disable-pip-version-check`, for the caller to add to.
 fn pip_install(python: impl AsRef<std::ffi::OsStr>) -> Command {
     let mut command = Command::new(python);
@@ -223,14 +233,7 @@ fn install_onnxruntime(root: &Path) -> anyhow::Result<PathBuf> {
     if let Some(path) = library() {
         return Ok(path);
     }
-    let python = ["python3", "python"]
-        .into_iter()
-        .find(|p| {
-            Command::new(p)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
+    let python = python()
         .context("ONNX Runtime comes from the `onnxruntime` wheel, which needs python3 with pip")?;
     run(
         &format!(
