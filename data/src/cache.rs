@@ -152,6 +152,91 @@ pub struct TrackChunks {
     pub chunks: Vec<f32>,
     pub len: usize,
     pub seconds: f64,
+    /// `len * classes` values: each chunk's target distribution (one-hot of `label` for a
+    /// labelled track, the teacher's for a taught one); a row of zeros carries no loss.
+    pub targets: Vec<f32>,
+}
+
+impl TrackChunks {
+    /// Chunk `k`'s target row.
+    pub fn target(&self, k: usize) -> &[f32] {
+        let classes = self.targets.len() / self.len.max(1);
+        &self.targets[k * classes..(k + 1) * classes]
+    }
+
+    /// Whether chunk `k` carries a target.
+    pub fn taught(&self, k: usize) -> bool {
+        self.target(k).iter().any(|&p| p > 0.0)
+    }
+
+    /// The track cut into consecutive sequences of at most `max` chunks (the last may be
+    /// shorter), each labelled by its own summed targets; pieces without any target are dropped.
+    /// A track of `max` chunks or fewer comes back whole.
+    pub fn pieces(&self, max: usize) -> Vec<TrackChunks> {
+        if max == 0 || self.len <= max {
+            return vec![self.clone()];
+        }
+        let classes = self.targets.len() / self.len;
+        let per_chunk = self.chunks.len() / self.len;
+        let seconds_per_chunk = self.seconds / self.len as f64;
+        (0..self.len)
+            .step_by(max)
+            .filter_map(|start| {
+                let end = (start + max).min(self.len);
+                let targets = self.targets[start * classes..end * classes].to_vec();
+                let mut sum = vec![0.0f64; classes];
+                for row in targets.chunks_exact(classes) {
+                    for (s, &p) in sum.iter_mut().zip(row) {
+                        *s += f64::from(p);
+                    }
+                }
+                if sum.iter().all(|&s| s <= 0.0) {
+                    return None;
+                }
+                let label = sum
+                    .iter()
+                    .enumerate()
+                    .fold((0, f64::NEG_INFINITY), |best, (i, &s)| {
+                        if s > best.1 { (i, s) } else { best }
+                    })
+                    .0;
+                Some(TrackChunks {
+                    path: self.path.clone(),
+                    label,
+                    group: self.group.clone(),
+                    chunks: self.chunks[start * per_chunk..end * per_chunk].to_vec(),
+                    len: end - start,
+                    seconds: seconds_per_chunk * (end - start) as f64,
+                    targets,
+                })
+            })
+            .collect()
+    }
+}
+
+/// `len` one-hot rows of `label` over `classes`: a labelled track's targets.
+pub fn one_hot(label: usize, classes: usize, len: usize) -> Vec<f32> {
+    let mut rows = vec![0.0f32; len * classes];
+    for row in rows.chunks_exact_mut(classes) {
+        row[label] = 1.0;
+    }
+    rows
+}
+
+/// Each chunk's target row for `track`, `len` chunks over `classes` labels.
+fn target_rows(track: &crate::dataset::Track, len: usize, classes: usize) -> Vec<f32> {
+    let mut rows = vec![0.0f32; len * classes];
+    for (k, row) in rows.chunks_exact_mut(classes).enumerate() {
+        match &track.soft {
+            None => row[track.label] = 1.0,
+            Some(soft) => {
+                if let Some(target) = soft.row(k) {
+                    row.iter_mut().zip(target).for_each(|(r, &p)| *r = p);
+                }
+            }
+        }
+    }
+    rows
 }
 
 /// The usable tracks of a data set and what was skipped.
@@ -185,6 +270,7 @@ pub fn load(
     progress: impl Fn() + Sync,
 ) -> anyhow::Result<LoadedDataset> {
     let frontend = cache.frontend().clone();
+    let classes = dataset.labels.len();
     let results: Vec<Result<TrackChunks, Skipped>> = dataset
         .tracks
         .par_iter()
@@ -208,10 +294,18 @@ pub fn load(
                             &features.frames,
                             frontend.chunk_frames,
                         );
+                        let targets = target_rows(track, chunks.len(), classes);
+                        if targets.iter().all(|&p| p <= 0.0) {
+                            return Err(skipped(format!(
+                                "none of its {} chunk(s) has a target",
+                                chunks.len()
+                            )));
+                        }
                         Ok(TrackChunks {
                             path: track.path.clone(),
                             label: track.label,
                             group: track.group.clone(),
+                            targets,
                             len: chunks.len(),
                             chunks: chunks.concat(),
                             seconds: features.samples as f64 / f64::from(frontend.sample_rate),
@@ -298,5 +392,54 @@ pub fn inspect(dataset: &Dataset, loaded: &LoadedDataset) -> Inspection {
         seconds: loaded.tracks.iter().map(|t| t.seconds).sum(),
         has_groups: dataset.has_groups(),
         skipped: loaded.skipped.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A track of `len` one-value chunks (value = chunk index) over two classes.
+    fn track(len: usize, targets: Vec<f32>) -> TrackChunks {
+        TrackChunks {
+            path: PathBuf::from("t.ogg"),
+            label: 0,
+            group: Some("pkg/t".into()),
+            chunks: (0..len).map(|k| k as f32).collect(),
+            len,
+            seconds: len as f64 * 2.0,
+            targets,
+        }
+    }
+
+    #[test]
+    fn a_long_track_is_cut_into_labelled_pieces_and_untaught_pieces_are_dropped() {
+        // Chunks 0-1 say class 1, 2-3 carry nothing, 4 says class 0.
+        let t = track(5, vec![0., 1., 0.2, 0.8, 0., 0., 0., 0., 1., 0.]);
+        let pieces = t.pieces(2);
+        assert_eq!(
+            pieces.len(),
+            2,
+            "the untaught piece of chunks 2-3 is dropped"
+        );
+        assert_eq!((pieces[0].len, pieces[0].label), (2, 1));
+        assert_eq!(pieces[0].chunks, [0.0, 1.0]);
+        assert_eq!(pieces[0].targets, [0., 1., 0.2, 0.8]);
+        assert_eq!((pieces[1].len, pieces[1].label), (1, 0));
+        assert_eq!(pieces[1].chunks, [4.0]);
+        assert_eq!(pieces[1].seconds, 2.0);
+        assert!(pieces.iter().all(|p| p.group == t.group));
+        assert!(pieces[0].taught(1) && pieces[1].taught(0));
+        // Short enough, or no limit: the track comes back whole.
+        assert_eq!(t.pieces(5), std::slice::from_ref(&t));
+        assert_eq!(t.pieces(0), std::slice::from_ref(&t));
+    }
+
+    #[test]
+    fn one_hot_targets_mark_the_label_on_every_chunk() {
+        assert_eq!(one_hot(2, 3, 2), [0., 0., 1., 0., 0., 1.]);
+        let t = track(2, one_hot(1, 2, 2));
+        assert_eq!(t.target(1), [0., 1.]);
+        assert!(t.taught(0));
     }
 }

@@ -8,7 +8,14 @@
 //! | `gtzan` | the folder holding `genres/` (`.au`) or `genres_original/` (`.wav`), or either one | the genre folder |
 //! | `ballroom` | the folder holding `BallroomData/`, or it | the style folder |
 //! | `soundtracks` | the Eerola-Vuoskoski folder: a ratings CSV with `TARGET` and the audio files | the discrete `TARGET` emotion |
-//! | `generic` | a folder with one sub-folder per label, or a CSV `path,label[,group]` | the folder or the CSV |
+//! | `generic` | a folder with one sub-folder per label, a CSV `path,label[,group]`, or a soft-target CSV `path,group,chunk,LABEL...` | the folder or the CSV |
+//!
+//! A **soft-target CSV** teaches from a distribution per chunk instead of one label per track (a
+//! teacher's tags mapped onto the labels): its header is `path,group,chunk` and then the label
+//! names, in the model's output order; each row gives one chunk's (`chunk` a 0-based index) or
+//! every chunk's (`chunk` `*`) target probabilities, normalised to sum 1. A chunk with no row (and
+//! no `*` row) carries no loss: the teacher has nothing to say there. A file's label (for
+//! splits and accuracy) is the top class of its summed targets.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -79,6 +86,47 @@ pub struct Track {
     /// Tracks of one group (an artist, a tune) never straddle a train/test boundary when the split
     /// keeps groups together.
     pub group: Option<String>,
+    /// Per-chunk targets from a soft-target CSV; `None`: the label on every chunk.
+    pub soft: Option<SoftTargets>,
+}
+
+/// A taught track's targets: a distribution over the labels for each listed chunk, and one for
+/// every chunk not listed (`every`). A chunk with neither carries no loss.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SoftTargets {
+    pub every: Option<Vec<f32>>,
+    pub chunks: BTreeMap<usize, Vec<f32>>,
+}
+
+impl SoftTargets {
+    /// The target of chunk `k`, if the teacher gave one.
+    pub fn row(&self, k: usize) -> Option<&[f32]> {
+        self.chunks
+            .get(&k)
+            .or(self.every.as_ref())
+            .map(Vec::as_slice)
+    }
+
+    /// The top class of the summed targets: the track's label.
+    pub fn label(&self) -> usize {
+        let classes = self
+            .every
+            .as_ref()
+            .or_else(|| self.chunks.values().next())
+            .map_or(0, Vec::len);
+        let mut sum = vec![0.0f64; classes];
+        for row in self.chunks.values().chain(&self.every) {
+            for (s, &p) in sum.iter_mut().zip(row) {
+                *s += f64::from(p);
+            }
+        }
+        sum.iter()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |best, (i, &s)| {
+                if s > best.1 { (i, s) } else { best }
+            })
+            .0
+    }
 }
 
 /// A file the reader saw but cannot use, and why.
@@ -207,6 +255,7 @@ fn from_label_folders(
                 path: path.clone(),
                 label,
                 group: None,
+                soft: None,
             });
         }
     }
@@ -224,6 +273,15 @@ fn from_label_folders(
 fn generic_csv(csv: &Path) -> anyhow::Result<Dataset> {
     let base = csv.parent().unwrap_or(Path::new("."));
     let rows = read_csv(csv)?;
+    if rows.first().is_some_and(|h| {
+        h.len() >= 3
+            && h[..3]
+                .iter()
+                .zip(["path", "group", "chunk"])
+                .all(|(a, b)| a.trim().eq_ignore_ascii_case(b))
+    }) {
+        return soft_csv(csv, base, &rows);
+    }
     let mut labels = BTreeSet::new();
     let mut entries = Vec::new();
     for (line, row) in rows.iter().enumerate() {
@@ -249,6 +307,86 @@ fn generic_csv(csv: &Path) -> anyhow::Result<Dataset> {
             path,
             label: labels.iter().position(|l| *l == label).unwrap_or_default(),
             group,
+            soft: None,
+        })
+        .collect();
+    Ok(Dataset {
+        kind: DatasetKind::Generic,
+        root: csv.to_path_buf(),
+        labels,
+        tracks,
+        skipped: Vec::new(),
+    })
+}
+
+/// A soft-target CSV (see the module's documentation): rows of one file merge, in file order.
+fn soft_csv(csv: &Path, base: &Path, rows: &[Vec<String>]) -> anyhow::Result<Dataset> {
+    let labels: Vec<String> = rows[0][3..].iter().map(|l| l.trim().to_string()).collect();
+    if labels.iter().any(String::is_empty) || labels.len() < 2 {
+        bail!(
+            "{}:1: a soft-target CSV names at least two labels after `path,group,chunk`",
+            csv.display()
+        );
+    }
+    let mut order: Vec<PathBuf> = Vec::new();
+    let mut files: BTreeMap<PathBuf, (Option<String>, SoftTargets)> = BTreeMap::new();
+    for (line, row) in rows.iter().enumerate().skip(1) {
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let at = || format!("{}:{}", csv.display(), line + 1);
+        if row.len() != 3 + labels.len() || row[0].is_empty() {
+            bail!(
+                "{}: expected a path, a group, a chunk and {} probabilities, got `{}`",
+                at(),
+                labels.len(),
+                row.join(",")
+            );
+        }
+        let mut target = Vec::with_capacity(labels.len());
+        for cell in &row[3..] {
+            match cell.trim().parse::<f32>() {
+                Ok(p) if p.is_finite() && p >= 0.0 => target.push(p),
+                _ => bail!("{}: `{cell}` is not a probability", at()),
+            }
+        }
+        let sum: f32 = target.iter().sum();
+        if sum <= 0.0 {
+            bail!("{}: the target probabilities sum to 0", at());
+        }
+        target.iter_mut().for_each(|p| *p /= sum);
+        let path = base.join(&row[0]);
+        let group = Some(row[1].trim().to_string()).filter(|g| !g.is_empty());
+        let entry = files.entry(path.clone()).or_insert_with(|| {
+            order.push(path);
+            (group.clone(), SoftTargets::default())
+        });
+        if entry.0 != group {
+            bail!("{}: `{}` was given another group before", at(), row[0]);
+        }
+        let chunk = row[2].trim();
+        let previous = if chunk == "*" {
+            entry.1.every.replace(target)
+        } else {
+            let k = chunk.parse::<usize>().map_err(|_| {
+                anyhow::anyhow!("{}: chunk `{chunk}` is neither `*` nor an index", at())
+            })?;
+            entry.1.chunks.insert(k, target)
+        };
+        if previous.is_some() {
+            bail!("{}: chunk `{chunk}` of `{}` is given twice", at(), row[0]);
+        }
+    }
+    let tracks = order
+        .into_iter()
+        .filter_map(|path| {
+            let (group, soft) = files.remove(&path)?;
+            Some(Track {
+                path,
+                label: soft.label(),
+                group,
+                soft: Some(soft),
+            })
         })
         .collect();
     Ok(Dataset {
@@ -309,6 +447,7 @@ fn soundtracks(root: &Path) -> anyhow::Result<Dataset> {
                 path: path.clone(),
                 label,
                 group: None,
+                soft: None,
             }),
             None => skipped.push(Skipped {
                 path: where_,
@@ -486,6 +625,75 @@ mod tests {
         assert_eq!(emotion_index("TENDER"), Some(4));
         assert_eq!(emotion_index("FEAR"), Some(1));
         assert_eq!(emotion_index("VALENCE POS"), None);
+    }
+
+    fn soft(text: &str) -> anyhow::Result<Dataset> {
+        let dir = tempfile::tempdir()?;
+        let csv = dir.path().join("taught.csv");
+        std::fs::write(&csv, text)?;
+        open(DatasetKind::Generic, &csv)
+    }
+
+    #[test]
+    fn a_soft_target_csv_gives_each_file_its_chunk_targets_normalised() {
+        let ds = soft(
+            "path,group,chunk,a,b,c\n\
+             x.ogg,pkg/x,0,2,2,0\n\
+             x.ogg,pkg/x,3,0,0,1\n\
+             y.wav,,*,0,1,0\n\
+             x.ogg,pkg/x,1,0,0,4\n",
+        )
+        .unwrap();
+        assert_eq!(ds.labels, ["a", "b", "c"]);
+        assert_eq!(ds.tracks.len(), 2);
+        let (x, y) = (&ds.tracks[0], &ds.tracks[1]);
+        assert!(x.path.ends_with("x.ogg") && y.path.ends_with("y.wav"));
+        assert_eq!(x.group.as_deref(), Some("pkg/x"));
+        assert_eq!(y.group, None);
+        let sx = x.soft.as_ref().unwrap();
+        assert_eq!(sx.row(0), Some(&[0.5, 0.5, 0.0][..]));
+        assert_eq!(sx.row(1), Some(&[0.0, 0.0, 1.0][..]));
+        assert_eq!(sx.row(2), None, "an unlisted chunk has no target");
+        // Summed targets: a 0.5, b 0.5, c 2.0.
+        assert_eq!(x.label, 2);
+        let sy = y.soft.as_ref().unwrap();
+        assert_eq!(
+            sy.row(7),
+            Some(&[0.0, 1.0, 0.0][..]),
+            "`*` covers every chunk"
+        );
+        assert_eq!(y.label, 1);
+    }
+
+    #[test]
+    fn a_soft_target_csv_refuses_what_it_cannot_use_and_says_where() {
+        for (body, says) in [
+            (
+                "x.ogg,,0,1\n",
+                "expected a path, a group, a chunk and 2 probabilities",
+            ),
+            ("x.ogg,,0,1,NaN\n", "`NaN` is not a probability"),
+            ("x.ogg,,0,-1,2\n", "`-1` is not a probability"),
+            ("x.ogg,,0,0,0\n", "sum to 0"),
+            ("x.ogg,,first,1,0\n", "neither `*` nor an index"),
+            ("x.ogg,,0,1,0\nx.ogg,,0,0,1\n", "given twice"),
+            ("x.ogg,g1,0,1,0\nx.ogg,g2,1,0,1\n", "another group"),
+        ] {
+            let err = format!(
+                "{:#}",
+                soft(&format!("path,group,chunk,a,b\n{body}")).unwrap_err()
+            );
+            assert!(err.contains(says), "{body:?}: {err}");
+            assert!(
+                err.contains("taught.csv:"),
+                "{body:?}: names no line: {err}"
+            );
+        }
+        let err = format!(
+            "{:#}",
+            soft("path,group,chunk,a\nx.ogg,,0,1\n").unwrap_err()
+        );
+        assert!(err.contains("at least two labels"), "{err}");
     }
 
     #[test]

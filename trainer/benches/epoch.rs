@@ -65,6 +65,7 @@ fn main() {
                 .collect(),
             len: chunks,
             seconds: 30.0,
+            targets: mcclstm_data::cache::one_hot(i % 10, 10, chunks),
         })
         .collect();
     let n_val = tracks / 10;

@@ -41,6 +41,17 @@ impl ModelCard {
         }
     }
 
+    /// Moves the sections with these headings to the top, in this order (unknown headings are
+    /// ignored).
+    pub fn put_first(&mut self, headings: &[String]) {
+        for heading in headings.iter().rev() {
+            if let Some(at) = self.sections.iter().position(|s| &s.heading == heading) {
+                let section = self.sections.remove(at);
+                self.sections.insert(0, section);
+            }
+        }
+    }
+
     /// The card as Markdown: the one renderer.
     pub fn render(&self) -> String {
         let mut out = format!("# {}\n\n{}\n\n", self.title, self.summary.trim());
@@ -118,6 +129,16 @@ mod tests {
             "# Model card: `genre.onnx`\n\nMCCLSTM classifying genre.\n\n## Data\n\n- 500 tracks\n\n\
              ## Cross-validation\n\n| a | b |\n\nWritten today.\n"
         );
+    }
+
+    #[test]
+    fn named_sections_move_to_the_top_in_the_order_given() {
+        let mut card = card();
+        card.set_section("B", "b");
+        card.set_section("C", "c");
+        card.put_first(&["C".into(), "missing".into(), "B".into()]);
+        let order: Vec<&str> = card.sections.iter().map(|s| s.heading.as_str()).collect();
+        assert_eq!(order, ["C", "B", "Data"]);
     }
 
     #[test]

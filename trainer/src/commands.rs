@@ -86,6 +86,10 @@ pub struct FitArgs {
     pub loss: LossMode,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Train on sequences of at most this many chunks, cutting longer tracks into consecutive
+    /// pieces (0: whole tracks). Validation always runs whole tracks.
+    #[arg(long, default_value_t = 0)]
+    pub max_chunks: usize,
     /// Keep each group (artist, tune; from a generic CSV's third column) inside one split part.
     #[arg(long)]
     pub group_split: bool,
@@ -115,6 +119,7 @@ impl FitArgs {
             weight_decay: self.weight_decay,
             loss: self.loss,
             seed: self.seed,
+            max_chunks: self.max_chunks,
         }
     }
 }

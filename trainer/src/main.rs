@@ -82,6 +82,9 @@ struct CardArgs {
     /// heading, or is appended.
     #[arg(long)]
     sections: PathBuf,
+    /// Put the section with this heading at the top (repeat for several, in order).
+    #[arg(long)]
+    first: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -168,6 +171,7 @@ fn run_card(args: &CardArgs) -> anyhow::Result<ExitCode> {
     for s in &sections {
         card.set_section(&s.heading, &s.body);
     }
+    card.put_first(&args.first);
     card.write(&args.model)?;
     println!(
         "{}: {} section(s) set",

@@ -257,7 +257,7 @@ pub fn run_train(
         frontend: data.frontend.clone(),
         trained_on: serde_json::json!({
             "dataset": job.data_name.clone().unwrap_or_else(|| dataset.kind.to_string()),
-            "root": dataset.root.display().to_string(),
+            "root": shown_path(&dataset.root),
             "tracks": data.tracks.len(),
             "train_tracks": split.train.len(),
             "validation_tracks": split.validation.len(),
@@ -289,6 +289,17 @@ pub fn run_train(
         validation_tracks: split.validation.len(),
         skipped: data.skipped.clone(),
     })
+}
+
+/// A data path as cards and model metadata name it: relative to the working folder when it lies
+/// below it (a repository's `target/...`), so no machine's absolute path is written into a model.
+pub fn shown_path(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|here| path.strip_prefix(here).ok())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// `genre.onnx` -> `genre.MODEL_CARD.md`, so several models can share a folder.
@@ -347,7 +358,7 @@ fn model_card(
             .map(|n| format!("{n}, read as "))
             .unwrap_or_default(),
         dataset.kind,
-        dataset.root.display()
+        shown_path(&dataset.root)
     );
     let _ = writeln!(
         s,
@@ -683,7 +694,7 @@ fn table_markdown(
         data.tracks.len(),
         data.labels.len(),
         dataset.kind,
-        dataset.root.display()
+        shown_path(&dataset.root)
     );
     if with_paper {
         let _ = writeln!(s, "| scheme | {} | paper |\n|---|---|---|", dataset.kind);

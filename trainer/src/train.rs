@@ -8,6 +8,12 @@
 //! of its chunks' probabilities, exactly as the engine averages them. Tracks of different lengths
 //! share a batch: shorter ones are zero-padded (zero is the band mean after standardisation) and
 //! their padded steps get zero loss weight; nothing is truncated.
+//!
+//! Targets: every chunk has a target distribution ([`TrackChunks::targets`]): the one-hot label
+//! of a labelled track, or a teacher's soft target; the loss is the cross-entropy against it, and
+//! a chunk without a target (a row of zeros) carries no loss. Long tracks can be cut into
+//! sequences of at most [`TrainOptions::max_chunks`] chunks for training; validation always runs
+//! the whole track, as the engine does.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -51,6 +57,10 @@ pub struct TrainOptions {
     pub weight_decay: f64,
     pub loss: LossMode,
     pub seed: u64,
+    /// Training sequences of at most this many chunks (longer tracks are cut into consecutive
+    /// pieces, each starting from a fresh state); 0: whole tracks.
+    #[serde(default)]
+    pub max_chunks: usize,
 }
 
 impl Default for TrainOptions {
@@ -63,6 +73,7 @@ impl Default for TrainOptions {
             weight_decay: 1e-4,
             loss: LossMode::Last,
             seed: 0,
+            max_chunks: 0,
         }
     }
 }
@@ -200,6 +211,20 @@ pub fn fit(
     let device = Device::flex().autodiff();
     let standardisation = Standardisation::fit(train, config.n_mels, config.frames);
     let fingerprint = fingerprint(config, options, train, validation);
+    let pieces: Vec<TrackChunks>;
+    let train: Vec<&TrackChunks> = if train
+        .iter()
+        .any(|t| options.max_chunks > 0 && t.len > options.max_chunks)
+    {
+        pieces = train
+            .iter()
+            .flat_map(|t| t.pieces(options.max_chunks))
+            .collect();
+        pieces.iter().collect()
+    } else {
+        train.to_vec()
+    };
+    let train = train.as_slice();
     let adam = || {
         AdamConfig::new()
             .with_epsilon(1e-8)
@@ -274,7 +299,7 @@ pub fn fit(
             let b = Batch::new(&tracks, config, &standardisation, options.loss, &device);
             let logits = net.forward(b.x);
             let logp = log_softmax(logits, 2);
-            let picked = logp.clone().gather(2, b.targets).squeeze_dim::<2>(2);
+            let picked = (logp.clone() * b.targets).sum_dim(2).squeeze_dim::<2>(2);
             let loss = (picked * b.weights).sum().neg();
             let loss_value = f64::from(loss.clone().into_scalar::<f32>());
             correct += count_correct(&logp, &tracks, config);
@@ -398,6 +423,9 @@ fn fingerprint(
         h.update(t.path.to_string_lossy().as_bytes());
         h.update(&(t.label as u64).to_le_bytes());
         h.update(&(t.len as u64).to_le_bytes());
+        for p in &t.targets {
+            h.update(&p.to_le_bytes());
+        }
     }
     h.finalize().to_hex().to_string()
 }
@@ -406,8 +434,8 @@ fn fingerprint(
 struct Batch {
     /// `[B, L, 1, mels, frames]`, standardised.
     x: Tensor<5>,
-    /// `[B, L, 1]`: each track's label at every step.
-    targets: Tensor<3, Int>,
+    /// `[B, L, C]`: each step's target distribution (zeros on padded and untaught steps).
+    targets: Tensor<3>,
     /// `[B, L]`: loss weight of each step; sums to 1 over the batch.
     weights: Tensor<2>,
 }
@@ -424,7 +452,8 @@ impl Batch {
         let b = tracks.len();
         let l = tracks.iter().map(|t| t.len).max().unwrap_or(1);
         let mut x = Vec::with_capacity(b * l * m * n);
-        let mut targets = Vec::with_capacity(b * l);
+        let c = config.classes;
+        let mut targets = Vec::with_capacity(b * l * c);
         let mut weights = Vec::with_capacity(b * l);
         let every_step = loss == LossMode::EveryStep || config.arch.lstm == 0;
         for t in tracks {
@@ -432,15 +461,18 @@ impl Batch {
                 standardisation.apply(chunk, n, &mut x);
             }
             x.resize(x.len() + (l - t.len) * m * n, 0.0);
-            for step in 0..l {
-                targets.push(t.label as i64);
-                let w = if every_step {
-                    if step < t.len {
-                        1.0 / t.len as f32
-                    } else {
-                        0.0
-                    }
-                } else if step + 1 == t.len {
+            let taught: Vec<bool> = (0..t.len).map(|k| t.taught(k)).collect();
+            let count = taught.iter().filter(|&&on| on).count().max(1);
+            // Many-to-one: the last step that has a target.
+            let last = taught.iter().rposition(|&on| on);
+            targets.extend_from_slice(&t.targets);
+            targets.resize(targets.len() + (l - t.len) * c, 0.0);
+            for (step, &on) in taught.iter().enumerate() {
+                let w = if !on {
+                    0.0
+                } else if every_step {
+                    1.0 / count as f32
+                } else if Some(step) == last {
                     1.0
                 } else {
                     0.0
@@ -448,10 +480,11 @@ impl Batch {
                 // Each track weighs the same whatever its length; the batch sums to 1.
                 weights.push(w / b as f32);
             }
+            weights.resize(weights.len() + (l - t.len), 0.0);
         }
         Self {
             x: Tensor::from_data(TensorData::new(x, [b, l, 1, m, n]), device),
-            targets: Tensor::from_data(TensorData::new(targets, [b, l, 1]), device),
+            targets: Tensor::from_data(TensorData::new(targets, [b, l, c]), device),
             weights: Tensor::from_data(TensorData::new(weights, [b, l]), device),
         }
     }
@@ -491,6 +524,31 @@ fn track_probs(rows: &[f32], len: usize, config: &ModelConfig) -> Vec<f32> {
     }
 }
 
+/// Padded chunk steps one evaluation batch may hold: whole tracks of minutes go one or a few at
+/// a time, 30 s clips sixteen at a time.
+const EVAL_STEPS: usize = 256;
+
+/// `tracks` in consecutive groups of at most 16 whose padded size stays within [`EVAL_STEPS`]
+/// (a longer track goes alone).
+fn eval_groups<'a, 'b>(tracks: &'b [&'a TrackChunks]) -> Vec<&'b [&'a TrackChunks]> {
+    let mut groups = Vec::new();
+    let (mut start, mut longest) = (0, 0);
+    for (i, t) in tracks.iter().enumerate() {
+        let longer = longest.max(t.len);
+        if i > start && (i - start >= 16 || (i + 1 - start) * longer > EVAL_STEPS) {
+            groups.push(&tracks[start..i]);
+            start = i;
+            longest = t.len;
+        } else {
+            longest = longer;
+        }
+    }
+    if start < tracks.len() {
+        groups.push(&tracks[start..]);
+    }
+    groups
+}
+
 /// Accuracy, mean cross-entropy and per-track probabilities on held-out tracks.
 pub struct Evaluation {
     pub accuracy: f64,
@@ -507,7 +565,7 @@ pub fn evaluate(
     let device = Device::flex();
     let config = net.config().clone();
     let mut probs = Vec::with_capacity(tracks.len());
-    for group in tracks.chunks(16) {
+    for group in eval_groups(tracks) {
         let b = Batch::new(group, &config, standardisation, LossMode::Last, &device);
         let p = softmax(net.forward(b.x), 2);
         let values = p.try_into_vec_as::<f32>().unwrap_or_default();
@@ -565,4 +623,70 @@ pub fn step_probs(
         .chunks_exact(config.classes)
         .map(<[f32]>::to_vec)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Init;
+    use mcclstm_engine::Architecture;
+
+    fn config(arch: Architecture) -> ModelConfig {
+        ModelConfig {
+            arch: mcclstm_onnx::arch::ArchConfig::paper(arch),
+            dropout: 0.0,
+            init: Init::Default,
+            n_mels: 2,
+            frames: 1,
+            classes: 2,
+        }
+    }
+
+    fn track(targets: Vec<f32>) -> TrackChunks {
+        let len = targets.len() / 2;
+        TrackChunks {
+            path: PathBuf::from("t"),
+            label: 0,
+            group: None,
+            chunks: vec![0.0; len * 2],
+            len,
+            seconds: len as f64,
+            targets,
+        }
+    }
+
+    fn weights_and_targets(loss: LossMode, tracks: &[&TrackChunks]) -> (Vec<f32>, Vec<f32>) {
+        let s = Standardisation {
+            mean: vec![0.0; 2],
+            std: vec![1.0; 2],
+        };
+        let b = Batch::new(
+            tracks,
+            &config(Architecture::Mcclstm),
+            &s,
+            loss,
+            &Device::flex(),
+        );
+        (
+            b.weights.try_into_vec_as::<f32>().unwrap(),
+            b.targets.try_into_vec_as::<f32>().unwrap(),
+        )
+    }
+
+    #[test]
+    fn untaught_and_padded_steps_carry_no_loss_and_each_track_weighs_the_same() {
+        // Three chunks, the middle one untaught; and a one-chunk track.
+        let a = track(vec![0.3, 0.7, 0.0, 0.0, 1.0, 0.0]);
+        let b = track(vec![0.0, 1.0]);
+        let (w, t) = weights_and_targets(LossMode::EveryStep, &[&a, &b]);
+        assert_eq!(w, [0.25, 0.0, 0.25, 0.5, 0.0, 0.0]);
+        assert_eq!(
+            t,
+            [0.3, 0.7, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+        );
+        // Many-to-one: the last taught step of each track.
+        let c = track(vec![0.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
+        let (w, _) = weights_and_targets(LossMode::Last, &[&c, &b]);
+        assert_eq!(w, [0.0, 0.5, 0.0, 0.5, 0.0, 0.0]);
+    }
 }

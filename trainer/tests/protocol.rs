@@ -333,6 +333,7 @@ fn synthetic_tracks(n: usize, chunks: usize) -> Vec<TrackChunks> {
                 chunks: data,
                 len,
                 seconds: len as f64 * 3.7,
+                targets: mcclstm_data::cache::one_hot(label, 2, len),
             }
         })
         .collect()
@@ -536,5 +537,48 @@ fn every_step_loss_trains_the_live_prediction_after_each_chunk() {
         first_chunk_right * 4 >= val.len() * 3,
         "{first_chunk_right}/{} right after one chunk",
         val.len()
+    );
+}
+
+#[test]
+fn soft_targets_with_untaught_chunks_cut_into_pieces_still_teach_the_classes() {
+    let mut tracks = synthetic_tracks(24, 3);
+    for t in &mut tracks[..16] {
+        // A teacher that gives the right class 70%, and says nothing about the second chunk.
+        t.targets = (0..t.len)
+            .flat_map(|k| match (k, t.label) {
+                (1, _) => [0.0, 0.0],
+                (_, 0) => [0.7, 0.3],
+                _ => [0.3, 0.7],
+            })
+            .collect();
+    }
+    let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
+    let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
+    let config = tiny_config(Architecture::Mcclstm, 0.0);
+    let options = TrainOptions {
+        max_epochs: 15,
+        patience: 15,
+        batch_size: 4,
+        learning_rate: 3e-3,
+        loss: train::LossMode::EveryStep,
+        // Three-chunk tracks become a two-chunk and a one-chunk sequence.
+        max_chunks: 2,
+        ..TrainOptions::default()
+    };
+    let trained = train::fit(
+        &config,
+        &options,
+        &train,
+        &val,
+        &Checkpointing::default(),
+        &mut Quiet,
+    )
+    .unwrap();
+    // Chance is 50%.
+    assert!(
+        trained.validation_accuracy >= 0.75,
+        "validation accuracy {}",
+        trained.validation_accuracy
     );
 }
