@@ -7,6 +7,12 @@ tags onto our genre labels (GTZAN's ten) and mood labels (the soundtrack set's f
 per mapped class, per package and in all. Only the standard library (no venv needed):
 
     python3 scripts/corpus_mapping.py [--corpus corpus] > /tmp/mapping.md
+
+With --targets genre|mood it writes training and evaluation tables instead (what
+`cargo xtask models` trains on; see targets() below):
+
+    python3 scripts/corpus_mapping.py --targets genre --audio target/corpus \
+        --hold-out wesnoth-1.16-music,... --out target/models/genre/real
 """
 
 import argparse
@@ -133,6 +139,132 @@ def top(scores, genre=False):
     return label if value >= ABSTAIN else "none"
 
 
+def mood_lifts(music, chunks, mood_score):
+    """Each mood label's mean score over the corpus's music chunks (the lift divisors), and a
+    function giving a chunk's lifts (score / mean) for the labels with teacher tags."""
+    mood_sum = collections.Counter()
+    n = 0
+    for t in music:
+        for p in chunks[t["sha256"]]:
+            mood_sum.update(mood_score(p))
+            n += 1
+    mood_mean = {lab: mood_sum[lab] / max(n, 1) for lab in MOOD}
+
+    def lifts(p):
+        s = mood_score(p)
+        return {lab: s[lab] / mood_mean[lab] for lab in MOOD if MOOD[lab] and mood_mean[lab] > 0}
+
+    return mood_mean, lifts
+
+
+# Soft targets sharpen the teacher's scores by this power before normalising them (the scores
+# are independent sigmoid probabilities, not a distribution; squaring keeps their order and makes
+# a clear winner clearer).
+SHARPEN = 2.0
+# Genre labels the teacher names but the corpus cannot teach: MSD "jazz" fires on orchestral and
+# MIDI-rendered music and the corpus holds no jazz (docs/teacher-mapping.md), so a chunk mapped to
+# jazz gets no target and jazz gets no share of any other chunk's target.
+GENRE_UNTAUGHT = {"jazz"}
+
+
+def genre_target(scores):
+    """A chunk's genre target over GTZAN's ten, or None where the teacher says nothing usable
+    (its top class is electronic, ambient, jazz or none)."""
+    mapped = top(scores, genre=True)
+    if mapped.startswith("(") or mapped == "none" or mapped in GENRE_UNTAUGHT:
+        return None
+    g = {lab: scores[lab] for lab in GENRE if not lab.startswith("(")}
+    for lab in GENRE_UNTAUGHT:
+        g[lab] = 0.0
+    if mapped == "metal":
+        g["rock"] = 0.0  # metal won over rock (METAL_OVER_ROCK): rock is not a second answer
+    return normalised(g)
+
+
+def mood_target(lifts):
+    """A chunk's mood target over the five emotions from the lifts, or None when no lift reaches
+    1 (nothing above its corpus average). Fear has no teacher tag and gets no share."""
+    if max(lifts.values()) < 1.0:
+        return None
+    return normalised({lab: lifts.get(lab, 0.0) for lab in MOOD})
+
+
+def normalised(scores):
+    sharp = {lab: max(v, 0.0) ** SHARPEN for lab, v in scores.items()}
+    total = sum(sharp.values())
+    return {lab: v / total for lab, v in sharp.items()}
+
+
+def targets(args, tracks, tags, chunks):
+    """Writes OUT/train.csv (a soft-target CSV, mcclstm's `generic` reader: one row per taught
+    chunk of every music track outside the held-out packages), OUT/test-tags.csv (held-out tracks
+    whose own GENRE tag names one of our genres: `path,label`; genre only), OUT/test-teacher.csv
+    (held-out tracks labelled with the teacher's mapped class of the track's mean tags, where it
+    maps to one of our labels), and OUT/test-teacher-top.json (the teacher's own track-level
+    answers on those tracks, to compare with)."""
+    hold_out = {p for p in args.hold_out.split(",") if p}
+    known = {t["package"] for t in tracks}
+    unknown = hold_out - known
+    if unknown:
+        raise SystemExit(f"--hold-out names packages not in the corpus: {sorted(unknown)}")
+    genre_score, mood_score = scorer(tags, GENRE), scorer(tags, MOOD)
+    music = [t for t in tracks if t["kind"] == "music" and t["sha256"] in chunks]
+    _, lifts = mood_lifts(music, chunks, mood_score)
+    if args.targets == "genre":
+        labels = sorted(lab for lab in GENRE if not lab.startswith("("))
+        chunk_target = lambda p: genre_target(genre_score(p))
+        track_class = lambda rows: genre_target(genre_score(mean(rows)))
+    else:
+        labels = sorted(MOOD)
+        chunk_target = lambda p: mood_target(lifts(p))
+        track_class = lambda rows: mood_target(lifts(mean(rows)))
+    os.makedirs(args.out, exist_ok=True)
+    audio = os.path.abspath(args.audio)
+    taught = total = 0
+    with open(os.path.join(args.out, "train.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "group", "chunk"] + labels)
+        for t in music:
+            if t["package"] in hold_out:
+                continue
+            path = os.path.join(audio, t["file"])
+            group = f"{t['package']}/{t['sha256'][:12]}"
+            for k, p in enumerate(chunks[t["sha256"]]):
+                total += 1
+                target = chunk_target(p)
+                if target is None:
+                    continue
+                taught += 1
+                w.writerow([path, group, k] + [f"{target[lab]:.4f}" for lab in labels])
+    tests = {"tags": [], "teacher": []}
+    teacher_top = {}
+    for t in music:
+        if t["package"] not in hold_out:
+            continue
+        path = os.path.join(audio, t["file"])
+        want = TAG_TO_GENRE.get(t["genre"].strip().lower())
+        if args.targets == "genre" and want:
+            tests["tags"].append([path, want])
+            scores = genre_score(mean(chunks[t["sha256"]]))
+            teacher_top[path] = top(scores, genre=True)
+        target = track_class(chunks[t["sha256"]])
+        if target is not None:
+            tests["teacher"].append([path, max(target.items(), key=lambda kv: kv[1])[0]])
+    for name, rows in tests.items():
+        if not rows:
+            continue
+        with open(os.path.join(args.out, f"test-{name}.csv"), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["path", "label"])
+            w.writerows(rows)
+    with open(os.path.join(args.out, "test-teacher-top.json"), "w") as f:
+        json.dump(teacher_top, f, indent=1)
+    print(f"{args.targets}: {taught} of {total} training chunks taught "
+          f"({100 * taught / max(total, 1):.0f}%); held out {len(hold_out)} packages: "
+          f"{len(tests['tags'])} tracks with a GENRE tag, {len(tests['teacher'])} with a teacher "
+          f"class")
+
+
 def mean(rows):
     n = len(rows)
     return [sum(r[i] for r in rows) / n for i in range(len(rows[0]))]
@@ -147,8 +279,18 @@ def table(header, rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default="corpus")
+    ap.add_argument("--targets", choices=["genre", "mood"],
+                    help="write training and evaluation tables for this model instead")
+    ap.add_argument("--audio", default="target/corpus", help="where `cargo xtask corpus` put it")
+    ap.add_argument("--hold-out", default="", help="comma-separated packages kept for testing")
+    ap.add_argument("--out", help="folder for the --targets tables")
     args = ap.parse_args()
     tracks, tags, chunks = load(args.corpus)
+    if args.targets:
+        if not args.out:
+            raise SystemExit("--targets needs --out")
+        targets(args, tracks, tags, chunks)
+        return
     genre_score, mood_score, style_score = (scorer(tags, m) for m in (GENRE, MOOD, STYLE))
     done = [t for t in tracks if t["sha256"] in chunks]
     music = [t for t in done if t["kind"] == "music"]
@@ -204,20 +346,12 @@ def main():
     print("Track-level confusions (expected -> mapped): " + ", ".join(
         f"{a} -> {b}: {c}" for (a, b), c in sorted(confusion.items()) if a != b) + ".\n")
 
-    mood_sum = collections.Counter()
-    n_music_chunks = 0
-    for t in music:
-        for p in chunks[t["sha256"]]:
-            mood_sum.update(mood_score(p))
-            n_music_chunks += 1
-    mood_mean = {lab: mood_sum[lab] / max(n_music_chunks, 1) for lab in MOOD}
+    mood_mean, lifts = mood_lifts(music, chunks, mood_score)
     print("Mood scores' means over the music chunks (the lift divisors): " + ", ".join(
         f"{lab} {v:.3f}" for lab, v in mood_mean.items() if MOOD[lab]) + ".\n")
 
     def mood_top(p):
-        s = mood_score(p)
-        lifts = {lab: s[lab] / mood_mean[lab] for lab in MOOD if MOOD[lab] and mood_mean[lab] > 0}
-        label, value = max(lifts.items(), key=lambda kv: kv[1])
+        label, value = max(lifts(p).items(), key=lambda kv: kv[1])
         return label if value >= 1.0 else "none"
 
     for name, classify, labels in (

@@ -30,6 +30,22 @@ const MODEL_FLAGS: [&str; 6] = ["--filters", "32", "--dense", "200", "--lstm", "
 /// The time-stretch factors of the robustness figure.
 const SPEEDS: [&str; 3] = ["0.94", "1.00", "1.06"];
 
+/// Real-music corpus packages (`corpus/packages.json`) that no model trains on: the real-music
+/// figures of the cards come from them. They hold most of the corpus's GENRE-tagged tracks of our
+/// genres (Wesnoth's 32 "Romantic Classical", four death metal songs, two rock tracks, ...) and a
+/// mixed soundtrack (Hedgewars) for agreement with the teacher.
+const HELD_OUT_PACKAGES: [&str; 5] = [
+    "wesnoth-1.16-music",
+    "fretsonfire-songs-muldjord",
+    "openclonk-data",
+    "megaglest-data",
+    "hedgewars-data",
+];
+
+/// Training sequences on real music: at most 32 chunks (about two minutes), so the state carried
+/// across a long track is trained, and a batch of eight fits in memory.
+const MAX_CHUNKS: &str = "32";
+
 struct Kind {
     name: &'static str,
     /// Tracks (dance: tunes) per class in the training set, and in each held-out set.
@@ -42,6 +58,8 @@ struct Kind {
     /// Performances per tune in the training set (dance: the collection has 37 clogs).
     renders: usize,
     group_split: bool,
+    /// Also taught on the real-music corpus by the teacher (`scripts/corpus_mapping.py`).
+    real: bool,
     about: &'static str,
 }
 
@@ -54,6 +72,7 @@ const KINDS: [Kind; 3] = [
         held_out_offset: 40,
         renders: 1,
         group_split: false,
+        real: true,
         about: "GTZAN's ten genres as songs of the project's procedural arranger \
                 (`trainer/src/make/arranger.rs`): per genre, ranges of tempo and meter, swing, \
                 drum patterns, bass lines, chord progressions, General MIDI instrument pools, \
@@ -68,6 +87,7 @@ const KINDS: [Kind; 3] = [
         held_out_offset: 40,
         renders: 1,
         group_split: false,
+        real: true,
         about: "The soundtrack set's five emotions as pieces of the procedural arranger, from the \
                 cues music psychology names for each (Juslin & Laukka 2003; Gabrielsson & \
                 Lindström 2010): tempo, mode, register, loudness, articulation, dissonance and \
@@ -82,6 +102,7 @@ const KINDS: [Kind; 3] = [
         held_out_offset: 0,
         renders: 3,
         group_split: true,
+        real: false,
         about: "Tunes of Ryan's Mammoth Collection (1883; ABC transcriptions in music21's \
                 corpus) labelled by their `R:` field, through abc2midi, played at a tempo in the \
                 dance's usual range, in a random key, by a random lead instrument from one pool \
@@ -95,6 +116,7 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
     std::env::set_current_dir(&root)?;
     let mut folds = "10".to_string();
     let mut cv_epochs: Option<String> = None;
+    let mut run_cv = true;
     let mut chosen = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -103,11 +125,12 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
             "--cv-epochs" => {
                 cv_epochs = Some(iter.next().context("--cv-epochs needs a number")?.clone())
             }
+            "--no-cv" => run_cv = false,
             name => match KINDS.iter().find(|k| k.name == name) {
                 Some(kind) => chosen.push(kind),
                 None => bail!(
-                    "unknown argument {name:?}: expected genre, mood, dance, --folds N or \
-                     --cv-epochs N"
+                    "unknown argument {name:?}: expected genre, mood, dance, --folds N, \
+                     --cv-epochs N or --no-cv"
                 ),
             },
         }
@@ -116,6 +139,10 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
         chosen = KINDS.iter().collect();
     }
     install_packages()?;
+    if chosen.iter().any(|k| k.real) {
+        // Idempotent: seconds when the corpus is in place.
+        crate::corpus::corpus(&[])?;
+    }
     let ort = install_onnxruntime(&root)?;
     let work = target_dir(&root).join("models");
     let abc = music21_tunes(&work)?;
@@ -142,6 +169,7 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
         abc: &abc,
         folds: &folds,
         cv_epochs: cv_epochs.as_deref(),
+        run_cv,
     };
     for kind in chosen {
         let started = Instant::now();
@@ -207,6 +235,8 @@ struct Setup<'a> {
     abc: &'a Path,
     folds: &'a str,
     cv_epochs: Option<&'a str>,
+    /// `--no-cv`: keep the card's cross-validation table (it depends on the synthetic set only).
+    run_cv: bool,
 }
 
 fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
@@ -218,6 +248,7 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
         abc,
         folds,
         cv_epochs,
+        run_cv,
     } = *setup;
     let name = kind.name;
     let data = work.join(name);
@@ -280,13 +311,51 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
     let csv = train_set.join("tracks.csv").display().to_string();
     let model = root.join("models").join(format!("{name}.onnx"));
     let model_str = model.display().to_string();
-    let data_name = format!("synthetic {name} set (mcclstm dataset make --kind {name})");
+    // The model this rebuild replaces, kept once, for the side-by-side figures on real music.
+    let previous = data.join("previous.onnx");
+    if kind.real && !previous.is_file() && model.is_file() {
+        std::fs::copy(&model, &previous).with_context(|| {
+            format!("cannot keep {} as {}", model.display(), previous.display())
+        })?;
+    }
+    let real = data.join("real");
+    let (train_csv, data_name) = if kind.real {
+        run(
+            &format!("{name}: the teacher's targets on the real-music corpus"),
+            Command::new(crate::python().context("the corpus mapping needs python3")?)
+                .arg(root.join("scripts/corpus_mapping.py"))
+                .args(["--corpus", "corpus", "--targets", name, "--audio"])
+                .arg(target_dir(root).join("corpus"))
+                .arg("--hold-out")
+                .arg(HELD_OUT_PACKAGES.join(","))
+                .arg("--out")
+                .arg(&real),
+        )?;
+        let taught = data.join("taught.csv");
+        write_taught(
+            &train_set.join("tracks.csv"),
+            &real.join("train.csv"),
+            &taught,
+        )?;
+        (
+            taught.display().to_string(),
+            format!(
+                "synthetic {name} set (mcclstm dataset make --kind {name}) + real-music corpus \
+                 taught by musicnn (corpus/, without the held-out packages)"
+            ),
+        )
+    } else {
+        (
+            csv.clone(),
+            format!("synthetic {name} set (mcclstm dataset make --kind {name})"),
+        )
+    };
     let mut train = vec![
         "train",
         "--dataset",
         "generic",
         "--root",
-        &csv,
+        &train_csv,
         "--task",
         name,
         "--data-name",
@@ -297,8 +366,19 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
         &model_str,
     ];
     train.extend(MODEL_FLAGS);
-    if kind.group_split {
+    if kind.group_split || kind.real {
+        // Real tracks: a track's pieces stay on one side of the validation split.
         train.push("--group-split");
+    }
+    if kind.real {
+        train.extend([
+            "--max-chunks",
+            MAX_CHUNKS,
+            "--epochs",
+            "30",
+            "--patience",
+            "6",
+        ]);
     }
     // Training takes longest: a finished run of the same command is not repeated (delete the
     // stamp or the model to retrain).
@@ -349,58 +429,240 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
     if let (Some(epochs), Some(patience)) = (cv_epochs, patience.as_deref()) {
         cv.extend(["--epochs", epochs, "--patience", patience]);
     }
-    tool("cv, all seven architectures", &cv)?;
+    let cv_table = if run_cv {
+        tool("cv, all seven architectures", &cv)?;
+        std::fs::read_to_string(data.join("cv/table.md")).context("mcclstm cv wrote no table.md")?
+    } else {
+        previous_section(&model, CV_HEADING).with_context(|| {
+            format!(
+                "--no-cv: {} has no cross-validation section to keep; run without --no-cv",
+                model.display()
+            )
+        })?
+    };
 
     let mut robustness = String::from("| tempo | held-out tracks | accuracy |\n|---|---|---|\n");
     for speed in SPEEDS {
         let held_out = data.join(format!("held-out-{speed}/tracks.csv"));
-        let output = Command::new(mcclstm)
-            .args([
-                "evaluate",
-                "--model",
-                &model_str,
-                "--dataset",
-                "generic",
-                "--json",
-            ])
-            .arg("--root")
-            .arg(&held_out)
-            .output()
-            .context("cannot run mcclstm evaluate")?;
-        if !output.status.success() {
-            bail!(
-                "mcclstm evaluate failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        let text = String::from_utf8_lossy(&output.stdout);
-        let accuracy = json_number(&text, "accuracy").context("evaluate printed no accuracy")?;
-        let tracks = json_number(&text, "tracks").context("evaluate printed no track count")?;
+        let e = evaluate(mcclstm, &model, &held_out)?;
         robustness.push_str(&format!(
-            "| x{speed} | {tracks:.0} | {:.1}% |\n",
-            100.0 * accuracy
+            "| x{speed} | {} | {:.1}% |\n",
+            e.tracks,
+            100.0 * e.accuracy
         ));
     }
+    let real_music = if kind.real {
+        Some(real_music_section(mcclstm, &model, &previous, &real, name)?)
+    } else {
+        None
+    };
     write_card(
         &setup.mcclstm.with_file_name("mcclstm-train"),
         &model,
         kind,
         folds,
-        &std::fs::read_to_string(data.join("cv/table.md"))
-            .context("mcclstm cv wrote no table.md")?,
-        &robustness,
+        &Figures {
+            cv_table,
+            robustness,
+            real_music,
+        },
         cv_epochs,
     )
 }
 
-/// The first number after `"key":` in JSON text (the evaluate report is flat where we read it).
-fn json_number(text: &str, key: &str) -> Option<f64> {
-    let at = text.find(&format!("\"{key}\":"))? + key.len() + 3;
-    let rest = text[at..].trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e' || c == 'E'))
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
+/// What a rebuild measured, for the card.
+struct Figures {
+    cv_table: String,
+    robustness: String,
+    /// The real-music section (models taught on the corpus).
+    real_music: Option<String>,
+}
+
+/// A model's figures on one data set, from `mcclstm evaluate --json`.
+struct Evaluated {
+    tracks: u64,
+    accuracy: f64,
+    /// Per true class: (label, tracks, correct).
+    per_class: Vec<(String, u64, u64)>,
+}
+
+fn evaluate(mcclstm: &Path, model: &Path, csv: &Path) -> anyhow::Result<Evaluated> {
+    let output = Command::new(mcclstm)
+        .args(["evaluate", "--dataset", "generic", "--json", "--model"])
+        .arg(model)
+        .arg("--root")
+        .arg(csv)
+        .output()
+        .context("cannot run mcclstm evaluate")?;
+    if !output.status.success() {
+        bail!(
+            "mcclstm evaluate --model {} --root {} failed: {}",
+            model.display(),
+            csv.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("mcclstm evaluate printed no JSON")?;
+    let labels: Vec<String> = serde_json::from_value(report["confusion"]["labels"].clone())
+        .context("evaluate: no confusion labels")?;
+    let counts: Vec<Vec<u64>> = serde_json::from_value(report["confusion"]["counts"].clone())
+        .context("evaluate: no confusion counts")?;
+    let per_class = labels
+        .into_iter()
+        .zip(&counts)
+        .enumerate()
+        .map(|(i, (label, row))| (label, row.iter().sum(), row[i]))
+        .filter(|(_, n, _)| *n > 0)
+        .collect();
+    Ok(Evaluated {
+        tracks: report["tracks"]
+            .as_u64()
+            .context("evaluate: no track count")?,
+        accuracy: report["accuracy"]
+            .as_f64()
+            .context("evaluate: no accuracy")?,
+        per_class,
+    })
+}
+
+/// The card section of the real-music figures: the new and the previous model, and the teacher,
+/// on the held-out packages.
+fn real_music_section(
+    mcclstm: &Path,
+    model: &Path,
+    previous: &Path,
+    real: &Path,
+    name: &str,
+) -> anyhow::Result<String> {
+    let mut out = format!(
+        "Measured on the real-music corpus's held-out packages, which no model trained on: {}. \
+         Each track is analysed whole, as `mcclstm analyze` does it (the last running \
+         estimate). \"Previous\" is the model this one replaced, trained on synthetic music \
+         only.\n\n\
+         | truth | tracks | this model | previous model | teacher's mapped top class |\n\
+         |---|---|---|---|---|\n",
+        HELD_OUT_PACKAGES.map(|p| format!("`{p}`")).join(", ")
+    );
+    let mut per_class = String::new();
+    for (file, truth) in [
+        ("test-tags.csv", "the file's own GENRE tag"),
+        ("test-teacher.csv", "the teacher's class of the whole track"),
+    ] {
+        let csv = real.join(file);
+        if !csv.is_file() {
+            continue;
+        }
+        let new = evaluate(mcclstm, model, &csv)?;
+        let old = if previous.is_file() {
+            format!(
+                "{:.1}%",
+                100.0 * evaluate(mcclstm, previous, &csv)?.accuracy
+            )
+        } else {
+            "—".to_string()
+        };
+        let teacher = if file == "test-tags.csv" {
+            teacher_agreement(&csv, &real.join("test-teacher-top.json"))?
+        } else {
+            "(the truth)".to_string()
+        };
+        out.push_str(&format!(
+            "| {truth} | {} | {:.1}% | {old} | {teacher} |\n",
+            new.tracks,
+            100.0 * new.accuracy
+        ));
+        per_class.push_str(&format!("\nThis model per class, against {truth}: "));
+        per_class.push_str(
+            &new.per_class
+                .iter()
+                .map(|(label, n, ok)| format!("{label} {ok}/{n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        per_class.push_str(".\n");
+    }
+    out.push_str(&per_class);
+    out.push_str(&format!(
+        "\nThe tables: `python3 scripts/corpus_mapping.py --targets {name} --hold-out ...` \
+         (`target/models/{name}/real/`); the mapping from the teacher's tags to these labels, and \
+         what it cannot say, is `docs/teacher-mapping.md`.\n"
+    ));
+    Ok(out)
+}
+
+/// The teacher's share of tracks whose mapped top class (of the whole track's tags) is the
+/// file's GENRE tag, as a table cell.
+fn teacher_agreement(tags_csv: &Path, teacher_json: &Path) -> anyhow::Result<String> {
+    let answers: std::collections::BTreeMap<String, String> = serde_json::from_slice(
+        &std::fs::read(teacher_json)
+            .with_context(|| format!("cannot read {}", teacher_json.display()))?,
+    )?;
+    let text = std::fs::read_to_string(tags_csv)?;
+    let (mut n, mut ok) = (0, 0);
+    for line in text.lines().skip(1) {
+        if let Some((path, label)) = line.rsplit_once(',') {
+            n += 1;
+            ok += usize::from(answers.get(path).is_some_and(|a| a == label));
+        }
+    }
+    Ok(format!(
+        "{:.1}% ({ok}/{n})",
+        100.0 * ok as f64 / n.max(1) as f64
+    ))
+}
+
+/// Writes the training table of a model taught on real music: the soft-target CSV of the corpus
+/// (`real`, from `corpus_mapping.py`) with the synthetic set's tracks added as one-hot targets on
+/// every chunk (`*`), their paths made absolute.
+fn write_taught(synthetic: &Path, real: &Path, out: &Path) -> anyhow::Result<()> {
+    let real_text =
+        std::fs::read_to_string(real).with_context(|| format!("cannot read {}", real.display()))?;
+    let (header, rows) = real_text
+        .split_once('\n')
+        .with_context(|| format!("{}: empty", real.display()))?;
+    let labels: Vec<&str> = header.split(',').skip(3).collect();
+    let base = synthetic
+        .parent()
+        .context("the synthetic table has no folder")?;
+    let base = std::path::absolute(base)?;
+    let mut text = format!("{header}\n");
+    let synthetic_text = std::fs::read_to_string(synthetic)
+        .with_context(|| format!("cannot read {}", synthetic.display()))?;
+    for line in synthetic_text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let [path, label, rest @ ..] = cells.as_slice() else {
+            bail!("{}: a short row `{line}`", synthetic.display());
+        };
+        anyhow::ensure!(
+            labels.contains(label),
+            "{}: label {label} is not one of the corpus table's",
+            synthetic.display()
+        );
+        let group = rest.first().copied().unwrap_or_default();
+        text.push_str(&format!("{},{group},*", base.join(path).display()));
+        for l in &labels {
+            text.push_str(if l == label { ",1" } else { ",0" });
+        }
+        text.push('\n');
+    }
+    text.push_str(rows);
+    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))
+}
+
+const CV_HEADING: &str = "Cross-validation: all seven architectures";
+const REAL_HEADING: &str = "Real music (held-out packages)";
+
+/// The body of section `heading` in the model's current card (`NAME.MODEL_CARD.md`), without
+/// the first paragraph (the sentence that says how it was run, which the card writes again).
+fn previous_section(model: &Path, heading: &str) -> Option<String> {
+    let card = std::fs::read_to_string(model.with_extension("MODEL_CARD.md")).ok()?;
+    let start = card.find(&format!("## {heading}\n"))? + heading.len() + 4;
+    let body = &card[start..];
+    let end = body.find("\n## ").unwrap_or(body.len());
+    let body = body[..end].trim();
+    let table = body.split_once("\n\n").map_or(body, |(_, rest)| rest);
+    Some(table.trim().to_string() + "\n")
 }
 
 /// Adds what `mcclstm train` cannot know to the card it wrote: how the data was made, the cv
@@ -410,10 +672,14 @@ fn write_card(
     model: &Path,
     kind: &Kind,
     folds: &str,
-    cv_table: &str,
-    robustness: &str,
+    figures: &Figures,
     cv_epochs: Option<&str>,
 ) -> anyhow::Result<()> {
+    let Figures {
+        cv_table,
+        robustness,
+        real_music,
+    } = figures;
     let name = kind.name;
     let split = if kind.group_split {
         " --group-split"
@@ -452,23 +718,74 @@ fn write_card(
     } else {
         ""
     };
-    let sections = serde_json::json!([
-        {
+    let real_data = if kind.real {
+        format!(
+            "\n\n**Real music.** The model also learned from the real-music corpus (`corpus/`: \
+             recorded game soundtracks from Debian `main` packages, mostly orchestral, electronic \
+             and ambient, some metal and rock; licences per file in `corpus/tracks.csv`, mostly \
+             GPL-2+/GPL-3+ and CC-BY(-SA)-3.0: the audio is used as training data and is not in \
+             this repository or the model), without the held-out packages ({held}). Its targets \
+             come from a teacher, musicnn 0.1.0 (Pons & Serra, ISC licence), whose tags of each \
+             chunk (`corpus/teacher/`) are mapped onto the {name} labels by \
+             `scripts/corpus_mapping.py` (`docs/teacher-mapping.md` says why each mapping is \
+             defensible and where the teacher has no signal). musicnn's MTT taggers learned from \
+             MagnaTagATune, whose audio is licensed CC BY-NC-SA: this model is shaped by a \
+             teacher trained on non-commercial audio. A chunk the teacher cannot place (for \
+             genre: electronic, ambient, the unreliable jazz tag, or nothing above 0.10; for \
+             mood: no mood lift above 1) carries no loss; the synthetic tracks keep their labels \
+             on every chunk. Real tracks are cut into training sequences of at most \
+             {MAX_CHUNKS} chunks (about two minutes), so the carried state learns whole \
+             minutes, not 30 s clips.",
+            held = HELD_OUT_PACKAGES.map(|p| format!("`{p}`")).join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let cannot_know = if kind.real {
+        format!(
+            "Its real-music teacher has no signal for some {name} labels (genre: disco and \
+             reggae; jazz is masked because the teacher's jazz tag fires on orchestral music; \
+             mood: fear), and the corpus holds almost no blues, country, hip-hop or pop: for \
+             those it knows only the synthetic renders. The corpus is game music: nearly half of \
+             it is electronic or ambient, which no GTZAN genre names, so on such music the genre \
+             shown is the nearest of ten that do not fit. Mood targets are the teacher's \
+             happy/sad/soft/loud tags relative to the corpus's average (lifts), not listeners' \
+             ratings. Train on a real data set (`mcclstm train --dataset \
+             gtzan|ballroom|soundtracks`) for a model you can rely on."
+        )
+    } else {
+        format!(
+            "It never heard a commercial recording, a singer, a real drum kit or a mastered \
+             mix: every track it learned from is General MIDI rendered by one SoundFont. It \
+             knows the {name} classes only as the data maker describes them. On real music \
+             its output is a guess from tempo, rhythm, instrumentation and harmony; train on \
+             a real data set (`mcclstm train --dataset gtzan|ballroom|soundtracks`) for a \
+             model you can rely on."
+        )
+    };
+    let corpus_step = if kind.real {
+        " builds the real-music corpus (`cargo xtask corpus`; the teacher's tags are committed), \
+         maps the teacher's tags to targets,"
+    } else {
+        ""
+    };
+    let mut sections = vec![
+        serde_json::json!({
             "heading": "How the data was made",
             "body": format!(
                 "{about}\n\nTraining set: `mcclstm dataset make --kind {name} --per-class {per} \
                  --offset {train_offset}{renders}` (30 s tracks at 22050 Hz, seed 1). Held-out \
                  sets: `--offset {held_offset} --per-class {held}`, so they hold other \
-                 songs{tunes} than the training set.",
+                 songs{tunes} than the training set.{real_data}",
                 about = kind.about,
                 per = kind.per_class,
                 held = kind.held_out,
                 train_offset = kind.train_offset,
                 held_offset = kind.held_out_offset,
             ),
-        },
-        {
-            "heading": "Cross-validation: all seven architectures",
+        }),
+        serde_json::json!({
+            "heading": CV_HEADING,
             "body": format!(
                 "`mcclstm cv --folds {folds}{split}{budget}` on the training set{one_take}, with \
                  the same sizes as the shipped model (`{flags}`).{budget_note} The paper's \
@@ -476,37 +793,35 @@ fn write_card(
                  data is synthetic.\n\n{cv_table}",
                 flags = MODEL_FLAGS.join(" "),
             ),
-        },
-        {
+        }),
+        serde_json::json!({
             "heading": "Time-stretch robustness",
             "body": format!(
-                "The shipped model on the held-out set rendered at three tempos (the MIDI is \
-                 played faster or slower at the same pitch: `mcclstm dataset make --speed`), \
-                 scored with `mcclstm evaluate` (the engine's path, last running \
+                "The shipped model on the held-out synthetic set rendered at three tempos (the \
+                 MIDI is played faster or slower at the same pitch: `mcclstm dataset make \
+                 --speed`), scored with `mcclstm evaluate` (the engine's path, last running \
                  estimate):\n\n{robustness}"
             ),
-        },
-        {
+        }),
+        serde_json::json!({
             "heading": "What this model cannot know",
-            "body": format!(
-                "It never heard a commercial recording, a singer, a real drum kit or a mastered \
-                 mix: every track it learned from is General MIDI rendered by one SoundFont. It \
-                 knows the {name} classes only as the data maker describes them. On real music \
-                 its output is a guess from tempo, rhythm, instrumentation and harmony; train on \
-                 a real data set (`mcclstm train --dataset gtzan|ballroom|soundtracks`) for a \
-                 model you can rely on."
-            ),
-        },
-        {
+            "body": cannot_know,
+        }),
+        serde_json::json!({
             "heading": "Rebuild",
             "body": format!(
                 "```\ncargo xtask models {name}{rebuild_flags}\n```\n\ninstalls abcmidi, \
-                 fluid-soundfont-gm and music21's corpus, remakes the data, trains, runs the cv \
-                 and rewrites this card (this card's run; without the flags, the cv runs the \
-                 paper's full protocol)."
+                 fluid-soundfont-gm and music21's corpus,{corpus_step} remakes the data, trains, \
+                 runs the cv and rewrites this card (this card's run; without the flags, the cv \
+                 runs the paper's full protocol; `--no-cv` keeps the card's cv table)."
             ),
-        },
-    ]);
+        }),
+    ];
+    let mut first = Vec::new();
+    if let Some(body) = real_music.as_deref() {
+        sections.push(serde_json::json!({ "heading": REAL_HEADING, "body": body }));
+        first.push(REAL_HEADING);
+    }
     // The card is data beside the model (`NAME.card.json`, written by `mcclstm train`); these
     // sections replace those of the same heading, and `mcclstm-train card` renders it again.
     let file = model.with_extension("card-sections.json");
@@ -518,7 +833,8 @@ fn write_card(
             .args(["card", "--model"])
             .arg(model)
             .arg("--sections")
-            .arg(&file),
+            .arg(&file)
+            .args(first.iter().flat_map(|h| ["--first", h])),
     )?;
     let _ = std::fs::remove_file(&file);
     Ok(())
