@@ -114,7 +114,11 @@ fn ardour_records_saves_reopens_and_bounces_through_the_vst3() {
     std::fs::create_dir_all(&out).unwrap();
 
     // Live: Ardour's process thread drives the plugin in real-time mode for 9 s of recording.
-    ardour.run("record", &record_script(&session, 9.0)).unwrap();
+    ardour
+        .run_retrying_a_crash("record", &record_script(&session, 9.0), || {
+            Ok(std::fs::remove_dir_all(&session)?)
+        })
+        .unwrap();
     let live = history(&session.join("live.ardour"));
     assert_eq!(live.dropped_samples, 0, "{live:?}");
     // Ardour ran the plugin from session creation to the end of the recording: at least 9 s.
@@ -132,7 +136,11 @@ fn ardour_records_saves_reopens_and_bounces_through_the_vst3() {
     // bounce is analysed in segments of its own, and the plugin passes the take through bit for
     // bit into the bounce.
     ardour
-        .run("bounce", &bounce_script(&session, &out))
+        .run_retrying_a_crash("bounce", &bounce_script(&session, &out), || {
+            let _ = std::fs::remove_file(session.join("bounced.ardour"));
+            std::fs::remove_dir_all(&out)?;
+            Ok(std::fs::create_dir_all(&out)?)
+        })
         .unwrap();
     let bounced = history(&session.join("bounced.ardour"));
     assert_eq!(bounced.dropped_samples, 0, "{bounced:?}");

@@ -440,8 +440,17 @@ pub fn cv(args: &CvArgs) -> anyhow::Result<ExitCode> {
 /// The command as a user types it: `mcclstm` (which runs this binary for training commands) and
 /// the arguments, never the binary's path on this machine.
 fn command_line() -> String {
+    // Paths below the working folder are written relative to it: a card names no machine's
+    // absolute path.
+    let here = std::env::current_dir()
+        .map(|d| format!("{}/", d.display()))
+        .unwrap_or_default();
     std::iter::once("mcclstm".to_string())
         .chain(std::env::args().skip(1))
+        .map(|a| match a.strip_prefix(&here) {
+            Some(rest) if !here.is_empty() => rest.to_string(),
+            _ => a,
+        })
         .map(|a| {
             if a.contains(char::is_whitespace) {
                 format!("'{a}'")

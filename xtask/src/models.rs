@@ -144,7 +144,12 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
         crate::corpus::corpus(&[])?;
     }
     let ort = install_onnxruntime(&root)?;
+    // Paths below the workspace are passed relative to it (the working folder here), so the
+    // cards and model metadata written from the commands name no machine's absolute path.
     let work = target_dir(&root).join("models");
+    let work = work
+        .strip_prefix(&root)
+        .map_or(work.clone(), Path::to_path_buf);
     let abc = music21_tunes(&work)?;
     run(
         "build mcclstm and mcclstm-train",
@@ -309,7 +314,7 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
         )?;
     }
     let csv = train_set.join("tracks.csv").display().to_string();
-    let model = root.join("models").join(format!("{name}.onnx"));
+    let model = Path::new("models").join(format!("{name}.onnx"));
     let model_str = model.display().to_string();
     // The model this rebuild replaces, kept once, for the side-by-side figures on real music.
     let previous = data.join("previous.onnx");
