@@ -65,6 +65,17 @@ pub enum ContractError {
     BadType { tensor: String, found: i32 },
     #[error("the model cannot be prepared for inference: {0}")]
     Model(String),
+    #[error("the model file crashed the model loader (a bug there, caught): {0}")]
+    LoaderPanicked(String),
+}
+
+/// The message of a caught panic's payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
 }
 
 /// A failure while running a loaded model.

@@ -43,8 +43,18 @@ impl Model {
     }
 
     /// Checks the bytes against the contract, builds the optimised plan for one chunk at a time
-    /// (batch 1), and checks the output shapes tract infers.
+    /// (batch 1), and checks the output shapes tract infers. The bytes are untrusted (a file a
+    /// user picked, a plugin state): a panic in the ONNX parser or tract is caught and returned
+    /// as [`ContractError::LoaderPanicked`], so it can never unwind into a host.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ContractError> {
+        std::panic::catch_unwind(|| Self::build(bytes)).unwrap_or_else(|payload| {
+            Err(ContractError::LoaderPanicked(crate::error::panic_message(
+                payload.as_ref(),
+            )))
+        })
+    }
+
+    fn build(bytes: &[u8]) -> Result<Self, ContractError> {
         let checked = contract::check(bytes)?;
         let description = checked.description;
         let fe = &description.frontend;
@@ -217,7 +227,17 @@ impl StreamingRunner {
         }
         // `run` spawns a fresh state each call: all carried state is in our h and c, never hidden
         // inside tract's op states.
-        let outputs = inner.plan.run(inputs).map_err(run_err)?;
+        // A panic inside tract is caught and reported like any failed step: the analysis thread
+        // (and the host around it) keeps running, and the state stays as it was.
+        let plan = &inner.plan;
+        let outputs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan.run(inputs)))
+            .map_err(|payload| {
+                RunError::Inference(format!(
+                    "the model crashed the runtime (a bug there, caught): {}",
+                    crate::error::panic_message(payload.as_ref())
+                ))
+            })?
+            .map_err(run_err)?;
         let read = |at: usize| -> Result<&[f32], RunError> {
             outputs[at]
                 .try_as_plain_ram()
