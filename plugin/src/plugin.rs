@@ -305,7 +305,21 @@ impl Plugin for Mcclstm {
                     .fetch_add((samples - free) as u64, Ordering::AcqRel);
             }
         }
+        flush_subnormals(buffer.as_slice());
         ProcessStatus::Normal
+    }
+}
+
+/// The output guarantee: every sample passes bit for bit except subnormal ones, which become a
+/// zero of the same sign (hosts and validators treat subnormal output as an error: it can cost a
+/// downstream effect a hundred times its usual CPU). NaN and infinities pass untouched.
+fn flush_subnormals(channels: &mut [&mut [f32]]) {
+    for channel in channels {
+        for sample in channel.iter_mut() {
+            if sample.is_subnormal() {
+                *sample = 0.0f32.copysign(*sample);
+            }
+        }
     }
 }
 

@@ -294,7 +294,7 @@ fn non_finite_input_passes_through_and_the_analysis_stays_finite() {
 }
 
 #[test]
-fn dc_full_scale_noise_and_denormals_pass_and_analyse_finite() {
+fn dc_full_scale_noise_and_denormals_pass_flushed_and_analyse_finite() {
     let n = 44_100 * 8;
     let mut state = 0x9E37_79B9u32;
     let mut noise = || {
@@ -308,13 +308,46 @@ fn dc_full_scale_noise_and_denormals_pass_and_analyse_finite() {
         ("dc", vec![vec![0.5; n], vec![0.5; n]], 2),
         ("full-scale noise", vec![full_scale.clone(), full_scale], 2),
         ("denormals", vec![vec![1e-40; n], vec![-1e-40; n]], 1),
+        // Subnormals among ordinary samples: only they change.
+        (
+            "mixed",
+            vec![
+                (0..n).map(|i| [0.25, 1e-39, -0.5, 0.0][i % 4]).collect(),
+                (0..n).map(|i| [-1e-45, 0.125][i % 2]).collect(),
+            ],
+            2,
+        ),
     ];
+    // The output guarantee: subnormal samples become a zero of their sign, all else bit for bit.
+    let flushed = |x: &[f32]| -> Vec<u32> {
+        x.iter()
+            .map(|s| {
+                if s.is_subnormal() {
+                    0.0f32.copysign(*s)
+                } else {
+                    *s
+                }
+                .to_bits()
+            })
+            .collect()
+    };
     for format in Format::ALL {
         let bundle = AnyBundle::release(format).unwrap();
         for (name, input, chunks) in &cases {
             let out = bundle.render(input, &RenderOptions::default()).unwrap();
-            assert_eq!(bits(&out.output[0]), bits(&input[0]), "{format:?} {name}");
-            assert_eq!(bits(&out.output[1]), bits(&input[1]), "{format:?} {name}");
+            assert_eq!(
+                bits(&out.output[0]),
+                flushed(&input[0]),
+                "{format:?} {name}"
+            );
+            assert_eq!(
+                bits(&out.output[1]),
+                flushed(&input[1]),
+                "{format:?} {name}"
+            );
+            if *name == "denormals" {
+                assert!(out.output.iter().flatten().all(|s| *s == 0.0));
+            }
             let history = saved_history(&out.state).unwrap();
             assert!(
                 history
