@@ -90,6 +90,10 @@ pub struct FitArgs {
     /// pieces (0: whole tracks). Validation always runs whole tracks.
     #[arg(long, default_value_t = 0)]
     pub max_chunks: usize,
+    /// Weigh each class by the inverse of its share of the training targets (for data sets
+    /// whose classes are far from equal, e.g. a teacher's targets on real music).
+    #[arg(long)]
+    pub balance: bool,
     /// Keep each group (artist, tune; from a generic CSV's third column) inside one split part.
     #[arg(long)]
     pub group_split: bool,
@@ -120,6 +124,7 @@ impl FitArgs {
             loss: self.loss,
             seed: self.seed,
             max_chunks: self.max_chunks,
+            balance: self.balance,
         }
     }
 }

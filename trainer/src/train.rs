@@ -61,6 +61,10 @@ pub struct TrainOptions {
     /// pieces, each starting from a fresh state); 0: whole tracks.
     #[serde(default)]
     pub max_chunks: usize,
+    /// Weigh each class's share of the loss by the inverse of its share of the training targets
+    /// ([`class_weights`]), so a class with few examples counts as much as a common one.
+    #[serde(default)]
+    pub balance: bool,
 }
 
 impl Default for TrainOptions {
@@ -74,6 +78,7 @@ impl Default for TrainOptions {
             loss: LossMode::Last,
             seed: 0,
             max_chunks: 0,
+            balance: false,
         }
     }
 }
@@ -225,6 +230,9 @@ pub fn fit(
         train.to_vec()
     };
     let train = train.as_slice();
+    let weights = options
+        .balance
+        .then(|| class_weights(train, config, options.loss));
     let adam = || {
         AdamConfig::new()
             .with_epsilon(1e-8)
@@ -296,7 +304,11 @@ pub fn fit(
         let (mut loss_sum, mut correct) = (0.0, 0usize);
         for batch in batches {
             let tracks: Vec<&TrackChunks> = batch.iter().map(|&i| train[i]).collect();
-            let b = Batch::new(&tracks, config, &standardisation, options.loss, &device);
+            let mut b = Batch::new(&tracks, config, &standardisation, options.loss, &device);
+            if let Some(w) = &weights {
+                let w = Tensor::<1>::from_data(TensorData::new(w.clone(), [w.len()]), &device);
+                b.targets = b.targets * w.reshape([1, 1, config.classes]);
+            }
             let logits = net.forward(b.x);
             let logp = log_softmax(logits, 2);
             let picked = (logp.clone() * b.targets).sum_dim(2).squeeze_dim::<2>(2);
@@ -428,6 +440,40 @@ fn fingerprint(
         }
     }
     h.finalize().to_hex().to_string()
+}
+
+/// Per-class loss weights for [`TrainOptions::balance`]: each class's mass in the loss (its target
+/// probability summed over the steps that carry loss, each track's steps weighing 1 in all, as in
+/// [`Batch`]) against the mean mass of the classes present, inverted and clamped to [0.1, 10]. A
+/// class with no mass keeps weight 1 (it carries no loss anyway).
+pub fn class_weights(tracks: &[&TrackChunks], config: &ModelConfig, loss: LossMode) -> Vec<f32> {
+    let c = config.classes;
+    let every_step = loss == LossMode::EveryStep || config.arch.lstm == 0;
+    let mut mass = vec![0.0f64; c];
+    for t in tracks {
+        let taught: Vec<usize> = (0..t.len).filter(|&k| t.taught(k)).collect();
+        let steps: &[usize] = if every_step {
+            &taught
+        } else {
+            taught.last().map(std::slice::from_ref).unwrap_or_default()
+        };
+        for &k in steps {
+            for (m, &p) in mass.iter_mut().zip(t.target(k)) {
+                *m += f64::from(p) / steps.len() as f64;
+            }
+        }
+    }
+    let present: Vec<f64> = mass.iter().copied().filter(|&m| m > 0.0).collect();
+    let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
+    mass.iter()
+        .map(|&m| {
+            if m > 0.0 {
+                (mean / m).clamp(0.1, 10.0) as f32
+            } else {
+                1.0
+            }
+        })
+        .collect()
 }
 
 /// A padded batch on the device.
@@ -671,6 +717,25 @@ mod tests {
             b.weights.try_into_vec_as::<f32>().unwrap(),
             b.targets.try_into_vec_as::<f32>().unwrap(),
         )
+    }
+
+    #[test]
+    fn balanced_class_weights_invert_each_class_share_of_the_loss() {
+        // Class 0: three tracks' worth of loss; class 1: one (split over two soft steps).
+        let a = track(vec![1.0, 0.0, 1.0, 0.0]);
+        let b = track(vec![1.0, 0.0]);
+        let c = track(vec![1.0, 0.0]);
+        let d = track(vec![0.5, 0.5, 0.0, 1.0, 0.0, 0.0]);
+        let config = config(Architecture::Mcclstm);
+        let w = class_weights(&[&a, &b, &c, &d], &config, LossMode::EveryStep);
+        // Masses: class 0 3.25, class 1 0.75; mean 2.0.
+        assert!(
+            (w[0] - 2.0 / 3.25).abs() < 1e-6 && (w[1] - 2.0 / 0.75).abs() < 1e-6,
+            "{w:?}"
+        );
+        // Many-to-one: only each track's last taught step counts.
+        let w = class_weights(&[&a, &d], &config, LossMode::Last);
+        assert_eq!(w, [1.0, 1.0]);
     }
 
     #[test]
