@@ -598,11 +598,122 @@ fn real_music_section(
         per_class.push_str(".\n");
     }
     out.push_str(&per_class);
+    let truth_csv = [real.join("test-tags.csv"), real.join("test-teacher.csv")]
+        .into_iter()
+        .find(|p| p.is_file());
+    if let Some(csv) = truth_csv {
+        out.push_str(&running_estimate(mcclstm, model, previous, &csv)?);
+    }
     out.push_str(&format!(
         "\nThe tables: `python3 scripts/corpus_mapping.py --targets {name} --hold-out ...` \
          (`target/models/{name}/real/`); the mapping from the teacher's tags to these labels, and \
          what it cannot say, is `docs/teacher-mapping.md`.\n"
     ));
+    Ok(out)
+}
+
+/// Chunks after which the running estimate is scored.
+const RUNNING_AFTER: [usize; 4] = [1, 8, 32, 64];
+
+/// How often the running estimate is right after 1, 8, 32 and 64 chunks of the tracks of `csv`
+/// (`path,label`), for this model and the previous one, from `mcclstm analyze --json` (the
+/// plugin's view: the estimate as the track plays).
+fn running_estimate(
+    mcclstm: &Path,
+    model: &Path,
+    previous: &Path,
+    csv: &Path,
+) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(csv)?;
+    let truth: std::collections::BTreeMap<String, String> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit_once(','))
+        .map(|(p, l)| (p.to_string(), l.to_string()))
+        .collect();
+    let mut models = vec![model];
+    if previous.is_file() {
+        models.push(previous);
+    }
+    let mut command = Command::new(mcclstm);
+    command.args(["analyze", "--json"]);
+    for m in &models {
+        command.arg("--model").arg(m);
+    }
+    let output = command
+        .args(truth.keys())
+        .output()
+        .context("cannot run mcclstm analyze")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "mcclstm analyze failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let files: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout)?;
+    // right[model][k], tracks[k]
+    let mut right = vec![[0usize; RUNNING_AFTER.len()]; models.len()];
+    let mut tracks = [0usize; RUNNING_AFTER.len()];
+    for file in &files {
+        let Some(want) = file["file"].as_str().and_then(|f| truth.get(f)) else {
+            continue;
+        };
+        for (m, result) in file["models"].as_array().into_iter().flatten().enumerate() {
+            let labels: Vec<&str> = result["labels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l.as_str())
+                .collect();
+            let chunks = result["chunks"].as_array().cloned().unwrap_or_default();
+            for (i, &k) in RUNNING_AFTER.iter().enumerate() {
+                let Some(chunk) = chunks.get(k - 1) else {
+                    continue;
+                };
+                if m == 0 {
+                    tracks[i] += 1;
+                }
+                let estimate: Vec<f64> = chunk["track"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_f64())
+                    .collect();
+                let top = estimate
+                    .iter()
+                    .enumerate()
+                    .fold(
+                        (0, f64::NEG_INFINITY),
+                        |b, (j, &p)| if p > b.1 { (j, p) } else { b },
+                    )
+                    .0;
+                if labels.get(top) == Some(&want.as_str()) && m < right.len() {
+                    right[m][i] += 1;
+                }
+            }
+        }
+    }
+    let name = csv.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut out = format!(
+        "\nThe running estimate as the track plays (the plugin's view), against the truth of \
+         `{}`: the share of tracks at least that long whose estimate after that many chunks \
+         (3.7 s each) is right.\n\n| after | tracks | this model | previous model |\n\
+         |---|---|---|---|\n",
+        name.unwrap_or_default()
+    );
+    for (i, k) in RUNNING_AFTER.iter().enumerate() {
+        let cell = |m: usize| {
+            right.get(m).map_or("—".to_string(), |r| {
+                format!("{:.1}%", 100.0 * r[i] as f64 / tracks[i].max(1) as f64)
+            })
+        };
+        out.push_str(&format!(
+            "| {k} chunk{} | {} | {} | {} |\n",
+            if *k == 1 { "" } else { "s" },
+            tracks[i],
+            cell(0),
+            cell(1)
+        ));
+    }
     Ok(out)
 }
 
@@ -636,6 +747,7 @@ fn write_taught(synthetic: &Path, real: &Path, out: &Path) -> anyhow::Result<()>
     let (header, rows) = real_text
         .split_once('\n')
         .with_context(|| format!("{}: empty", real.display()))?;
+    let header = header.trim_end();
     let labels: Vec<&str> = header.split(',').skip(3).collect();
     let base = synthetic
         .parent()
