@@ -157,6 +157,17 @@ impl Dataset {
         counts
     }
 
+    /// A `generic` data set read from the CSV `csv`.
+    fn from_csv(csv: &Path, labels: Vec<String>, tracks: Vec<Track>) -> Self {
+        Self {
+            kind: DatasetKind::Generic,
+            root: csv.to_path_buf(),
+            labels,
+            tracks,
+            skipped: Vec::new(),
+        }
+    }
+
     pub fn has_groups(&self) -> bool {
         self.tracks.iter().any(|t| t.group.is_some())
     }
@@ -310,13 +321,7 @@ fn generic_csv(csv: &Path) -> anyhow::Result<Dataset> {
             soft: None,
         })
         .collect();
-    Ok(Dataset {
-        kind: DatasetKind::Generic,
-        root: csv.to_path_buf(),
-        labels,
-        tracks,
-        skipped: Vec::new(),
-    })
+    Ok(Dataset::from_csv(csv, labels, tracks))
 }
 
 /// A soft-target CSV (see the module's documentation): rows of one file merge, in file order.
@@ -389,13 +394,7 @@ fn soft_csv(csv: &Path, base: &Path, rows: &[Vec<String>]) -> anyhow::Result<Dat
             })
         })
         .collect();
-    Ok(Dataset {
-        kind: DatasetKind::Generic,
-        root: csv.to_path_buf(),
-        labels,
-        tracks,
-        skipped: Vec::new(),
-    })
+    Ok(Dataset::from_csv(csv, labels, tracks))
 }
 
 /// The Eerola-Vuoskoski soundtrack set (Eerola & Vuoskoski 2011): a ratings CSV (export the

@@ -499,29 +499,40 @@ fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
     assert!(card.find("## Data") < card.find("## Cross-validation"));
 }
 
-#[test]
-fn every_step_loss_trains_the_live_prediction_after_each_chunk() {
-    let tracks = synthetic_tracks(24, 3);
-    let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
-    let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
-    let config = tiny_config(Architecture::R4, 0.0);
+/// 15 epochs of a tiny `arch` with the loss on every chunk, training sequences of at most
+/// `max_chunks` chunks (0: whole tracks).
+fn fit_every_step(
+    arch: Architecture,
+    train: &[&TrackChunks],
+    val: &[&TrackChunks],
+    max_chunks: usize,
+) -> train::Trained {
     let options = TrainOptions {
         max_epochs: 15,
         patience: 15,
         batch_size: 4,
         learning_rate: 3e-3,
         loss: train::LossMode::EveryStep,
+        max_chunks,
         ..TrainOptions::default()
     };
-    let trained = train::fit(
-        &config,
+    train::fit(
+        &tiny_config(arch, 0.0),
         &options,
-        &train,
-        &val,
+        train,
+        val,
         &Checkpointing::default(),
         &mut Quiet,
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn every_step_loss_trains_the_live_prediction_after_each_chunk() {
+    let tracks = synthetic_tracks(24, 3);
+    let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
+    let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
+    let trained = fit_every_step(Architecture::R4, &train, &val, 0);
     // With every step trained, the prediction after the first chunk alone is already right: the
     // classes differ in every chunk. (Chance is 50%.)
     let first_chunk_right = val
@@ -555,26 +566,8 @@ fn soft_targets_with_untaught_chunks_cut_into_pieces_still_teach_the_classes() {
     }
     let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
     let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
-    let config = tiny_config(Architecture::Mcclstm, 0.0);
-    let options = TrainOptions {
-        max_epochs: 15,
-        patience: 15,
-        batch_size: 4,
-        learning_rate: 3e-3,
-        loss: train::LossMode::EveryStep,
-        // Three-chunk tracks become a two-chunk and a one-chunk sequence.
-        max_chunks: 2,
-        ..TrainOptions::default()
-    };
-    let trained = train::fit(
-        &config,
-        &options,
-        &train,
-        &val,
-        &Checkpointing::default(),
-        &mut Quiet,
-    )
-    .unwrap();
+    // Three-chunk tracks become a two-chunk and a one-chunk sequence.
+    let trained = fit_every_step(Architecture::Mcclstm, &train, &val, 2);
     // Chance is 50%.
     assert!(
         trained.validation_accuracy >= 0.75,
