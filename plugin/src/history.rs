@@ -35,8 +35,11 @@ pub struct HistoryEntry {
 }
 
 /// The saved history: the last [`HISTORY_PER_SLOT`] chunks of each slot, and how much of the
-/// host's audio the analysis saw.
+/// host's audio the analysis saw. A loaded state is held to the same bounds (at most
+/// [`crate::published::MAX_SLOTS`] slots of [`HISTORY_PER_SLOT`] chunks, the newest kept), so a
+/// huge or hostile state cannot grow the plugin's memory or the editor's work.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "SavedHistory")]
 pub struct History {
     pub slots: Vec<VecDeque<HistoryEntry>>,
     /// Host samples (per channel) handed to the analysis, over every session of this state.
@@ -52,6 +55,33 @@ pub struct History {
     /// opens a project) has none, and the next chunk starts a segment after all it holds.
     #[serde(skip)]
     writer: Option<SegmentWriter>,
+}
+
+/// A history as a state holds it, before the bounds are applied.
+#[derive(Deserialize)]
+struct SavedHistory {
+    slots: Vec<VecDeque<HistoryEntry>>,
+    #[serde(default)]
+    analysed_samples: u64,
+    #[serde(default)]
+    dropped_samples: u64,
+}
+
+impl From<SavedHistory> for History {
+    fn from(saved: SavedHistory) -> Self {
+        let mut slots = saved.slots;
+        slots.truncate(crate::published::MAX_SLOTS);
+        for queue in &mut slots {
+            let excess = queue.len().saturating_sub(HISTORY_PER_SLOT);
+            queue.drain(..excess);
+        }
+        Self {
+            slots,
+            analysed_samples: saved.analysed_samples,
+            dropped_samples: saved.dropped_samples,
+            writer: None,
+        }
+    }
 }
 
 /// Which history segment one analysis's local segment (its count of resets) was given.
@@ -128,6 +158,27 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_loaded_history_is_held_to_the_bounds_newest_kept() {
+        let entry = |chunk: u64| HistoryEntry {
+            task: "genre".into(),
+            segment: 0,
+            chunk,
+            start_s: 0.0,
+            end_s: 1.0,
+            probs: vec![1.0],
+            top: "a".into(),
+        };
+        let mut big = History::default();
+        big.slots = vec![(0..HISTORY_PER_SLOT as u64 + 50).map(entry).collect(); 40];
+        let loaded: History = serde_json::from_str(&serde_json::to_string(&big).unwrap()).unwrap();
+        assert_eq!(loaded.slots.len(), crate::published::MAX_SLOTS);
+        for queue in &loaded.slots {
+            assert_eq!(queue.len(), HISTORY_PER_SLOT);
+            assert_eq!(queue.front().unwrap().chunk, 50, "the newest chunks are kept");
+        }
+    }
 
     #[test]
     fn history_is_bounded_per_slot() {

@@ -497,3 +497,113 @@ fn a_state_loaded_while_active_keeps_new_analysis_in_a_segment_of_its_own() {
         }
     }
 }
+
+/// States a host may hand back: damaged, from another plugin or version, huge, naming a broken
+/// model file. Each is loaded into a fresh instance (the load may be refused), the instance then
+/// analyses music and passes it through: the host keeps running, the plugin starts clean.
+#[test]
+fn hostile_states_are_refused_or_survived_and_the_plugin_starts_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage_model = dir.path().join("garbage.onnx");
+    let mut noise = 0x2545_F491u32;
+    let mut random_bytes = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                noise ^= noise << 13;
+                noise ^= noise >> 17;
+                noise ^= noise << 5;
+                noise as u8
+            })
+            .collect()
+    };
+    std::fs::write(&garbage_model, random_bytes(5000)).unwrap();
+    let input = music(44_100.0, 8.0);
+    for format in Format::ALL {
+        let bundle = AnyBundle::release(format).unwrap();
+        let valid = bundle
+            .render(&input, &RenderOptions::default())
+            .unwrap()
+            .state;
+        let json_at = valid.iter().position(|&b| b == b'{').unwrap();
+        let state = |params: &str, fields: &[(&str, String)]| -> Vec<u8> {
+            let fields: serde_json::Map<String, serde_json::Value> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone())))
+                .collect();
+            serde_json::json!({"version": "0.1.0", "params": serde_json::from_str::<serde_json::Value>(params).unwrap(), "fields": fields})
+                .to_string()
+                .into_bytes()
+        };
+        let entry = r#"{"task":"genre","segment":0,"chunk":0,"start_s":0.0,"end_s":3.7,"probs":[0.1,0.9],"top":"blues"}"#;
+        let huge_history = format!(
+            r#"{{"slots":[[{}]],"analysed_samples":1,"dropped_samples":0}}"#,
+            vec![entry; 100_000].join(",")
+        );
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("empty", Vec::new()),
+            ("random bytes", random_bytes(4096)),
+            ("truncated", valid[..json_at + (valid.len() - json_at) / 2].to_vec()),
+            ("another plugin's", state(r#"{"gain":0.5}"#, &[("preset", "x".into())])),
+            (
+                "damaged fields",
+                state(
+                    r#"{"silence":"loud"}"#,
+                    &[
+                        ("history", "[1, 2".into()),
+                        ("model-paths", "[\"/nonexistent.onnx\", 5]".into()),
+                    ],
+                ),
+            ),
+            (
+                "a future version",
+                state(
+                    r#"{"silence":1e30,"unknown":1}"#,
+                    &[(
+                        "history",
+                        r#"{"slots":[[{"task":"genre","segment":-1,"chunk":"x"}]],"analysed_samples":-5,"format":99}"#.into(),
+                    )],
+                ),
+            ),
+            ("a huge history", state("{}", &[("history", huge_history)])),
+            (
+                "a broken model file",
+                state(
+                    "{}",
+                    &[(
+                        "model-paths",
+                        serde_json::json!([garbage_model, garbage_model]).to_string(),
+                    )],
+                ),
+            ),
+        ];
+        for (name, bytes) in &cases {
+            let mut session = bundle.start(None, true, 44_100.0, 512).unwrap();
+            // Refusing the state is allowed; taking the host down is not.
+            let _ = session.load_state(bytes);
+            let out = session
+                .process(&input, Schedule::Fixed(512), false)
+                .unwrap_or_else(|e| panic!("{format:?} {name}: {e:#}"));
+            assert_eq!(bits(&out.output[0]), bits(&input[0]), "{format:?} {name}");
+            session.deactivate().unwrap();
+            let saved = session.save_state().unwrap();
+            let history = saved_history(&saved)
+                .unwrap_or_else(|e| panic!("{format:?} {name}: the saved state: {e:#}"));
+            for (slot, task) in ["genre", "mood"].into_iter().enumerate() {
+                let entries = &history[slot];
+                assert!(
+                    entries.iter().any(|e| e.task == task),
+                    "{format:?} {name}: slot {slot} analysed nothing"
+                );
+                assert!(
+                    entries.len() <= 1024,
+                    "{format:?} {name}: {}",
+                    entries.len()
+                );
+                assert!(
+                    entries.iter().flat_map(|e| &e.probs).all(|p| p.is_finite()),
+                    "{format:?} {name}"
+                );
+            }
+        }
+    }
+}

@@ -323,6 +323,12 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
     let csv = train_set.join("tracks.csv").display().to_string();
     let model = Path::new("models").join(format!("{name}.onnx"));
     let model_str = model.display().to_string();
+    // `--no-cv` keeps the card's cv table: read it before training writes a new card.
+    let kept_cv = if run_cv {
+        None
+    } else {
+        previous_section(&model, CV_HEADING)
+    };
     // The model this rebuild replaces, kept once, for the side-by-side figures on real music.
     let previous = data.join("previous.onnx");
     if kind.real && !previous.is_file() && model.is_file() {
@@ -448,9 +454,9 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
         tool("cv, all seven architectures", &cv)?;
         std::fs::read_to_string(data.join("cv/table.md")).context("mcclstm cv wrote no table.md")?
     } else {
-        previous_section(&model, CV_HEADING).with_context(|| {
+        kept_cv.with_context(|| {
             format!(
-                "--no-cv: {} has no cross-validation section to keep; run without --no-cv",
+                "--no-cv: {} had no cross-validation section to keep; run without --no-cv",
                 model.display()
             )
         })?
@@ -914,11 +920,13 @@ fn write_card(
         serde_json::json!({
             "heading": CV_HEADING,
             "body": format!(
-                "`mcclstm cv --folds {folds}{split}{budget}` on the training set{one_take}, with \
+                "`mcclstm cv --folds {folds}{split}{budget}` on the {synthetic}training \
+                 set{one_take}, with \
                  the same sizes as the shipped model (`{flags}`).{budget_note} The paper's \
                  figures (on GTZAN, Ballroom and the soundtrack set) are not comparable: this \
                  data is synthetic.\n\n{cv_table}",
                 flags = MODEL_FLAGS.join(" "),
+                synthetic = if kind.real { "synthetic " } else { "" },
             ),
         }),
         serde_json::json!({
