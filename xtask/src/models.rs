@@ -327,7 +327,9 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
     let kept_cv = if run_cv {
         None
     } else {
-        previous_section(&model, CV_HEADING)
+        // Older cards named the data by absolute path: name it relative to the repository.
+        let prefix = format!("{}/", root.display());
+        previous_section(&model, CV_HEADING).map(|body| body.replace(&prefix, ""))
     };
     // The model this rebuild replaces, kept once, for the side-by-side figures on real music.
     let previous = data.join("previous.onnx");
