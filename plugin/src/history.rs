@@ -170,13 +170,19 @@ mod tests {
             probs: vec![1.0],
             top: "a".into(),
         };
-        let mut big = History::default();
-        big.slots = vec![(0..HISTORY_PER_SLOT as u64 + 50).map(entry).collect(); 40];
+        let big = History {
+            slots: vec![(0..HISTORY_PER_SLOT as u64 + 50).map(entry).collect(); 40],
+            ..History::default()
+        };
         let loaded: History = serde_json::from_str(&serde_json::to_string(&big).unwrap()).unwrap();
         assert_eq!(loaded.slots.len(), crate::published::MAX_SLOTS);
         for queue in &loaded.slots {
             assert_eq!(queue.len(), HISTORY_PER_SLOT);
-            assert_eq!(queue.front().unwrap().chunk, 50, "the newest chunks are kept");
+            assert_eq!(
+                queue.front().unwrap().chunk,
+                50,
+                "the newest chunks are kept"
+            );
         }
     }
 
