@@ -175,9 +175,10 @@ fn run_demo(out: &Path) -> anyhow::Result<ExitCode> {
     demo::write_demo_track(&wav, 20.0)?;
     println!(
         "Wrote {} (a synthesised four-chord groove at 120 BPM) and analysed it with the embedded \
-         genre and mood models.\nThey were trained on music the project makes (General MIDI \
-         rendered with a SoundFont; see models/*.MODEL_CARD.md), so treat their view of real \
-         recordings as an estimate.\n",
+         genre and mood models.\nThey learned from music the project makes (General MIDI \
+         rendered with a SoundFont) and from recorded game soundtracks taught by a real-music \
+         tagger, which cover only some genres and moods (see models/*.MODEL_CARD.md): treat \
+         their view of your recordings as an estimate.\n",
         wav.display()
     );
     run_analyze(&[wav], &[], false, SilenceReset::default())
