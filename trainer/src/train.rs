@@ -230,9 +230,15 @@ pub fn fit(
         train.to_vec()
     };
     let train = train.as_slice();
-    let weights = options
-        .balance
-        .then(|| class_weights(train, config, options.loss));
+    // `[1, 1, C]`, built once: multiplies every batch's targets.
+    let weights = options.balance.then(|| {
+        let w = class_weights(train, config, options.loss);
+        Tensor::<1>::from_data(TensorData::new(w, [config.classes]), &device).reshape([
+            1,
+            1,
+            config.classes,
+        ])
+    });
     let adam = || {
         AdamConfig::new()
             .with_epsilon(1e-8)
@@ -306,8 +312,7 @@ pub fn fit(
             let tracks: Vec<&TrackChunks> = batch.iter().map(|&i| train[i]).collect();
             let mut b = Batch::new(&tracks, config, &standardisation, options.loss, &device);
             if let Some(w) = &weights {
-                let w = Tensor::<1>::from_data(TensorData::new(w.clone(), [w.len()]), &device);
-                b.targets = b.targets * w.reshape([1, 1, config.classes]);
+                b.targets = b.targets * w.clone();
             }
             let logits = net.forward(b.x);
             let logp = log_softmax(logits, 2);
