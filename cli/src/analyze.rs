@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::Context;
-use mcclstm_engine::runner::argmax;
+use mcclstm_engine::Verdict;
 use mcclstm_engine::stream::{
     AnalysisError, DEFAULT_SILENCE_RESET_S, StreamConfig, TrackAnalysis, analyze_stream,
 };
@@ -50,8 +50,25 @@ pub struct ModelResult {
     pub labels: Vec<String>,
     /// The label of the summary's most probable class.
     pub top: String,
+    /// The summary's second class.
+    pub second: String,
+    /// The summary's top probability is below the model's "unsure" threshold: show `top` and
+    /// `second` together, not `top` alone.
+    pub unsure: bool,
+    /// The model's calibration and threshold (`mcclstm.confidence`; the defaults when the file
+    /// carries none).
+    pub confidence: ConfidenceShown,
     #[serde(flatten)]
     pub analysis: TrackAnalysis,
+}
+
+/// How a model's probabilities were calibrated, as `analyze` reports it.
+#[derive(Debug, Serialize)]
+pub struct ConfidenceShown {
+    pub temperature: f32,
+    pub unsure_below: f32,
+    /// Whether the model file carries a fitted calibration.
+    pub calibrated: bool,
 }
 
 /// One file's analysis, or why there is none.
@@ -146,12 +163,21 @@ fn analyze_file_inner(
     result.silence_resets = analysis.silence_resets;
     for (named, analysis) in models.iter().zip(analysis.models) {
         let description = named.model.description();
+        let confidence = &description.confidence;
+        let verdict = confidence.verdict(&analysis.summary);
         result.models.push(ModelResult {
             model: named.path.display().to_string(),
             task: description.task.clone(),
             architecture: description.architecture.clone(),
             labels: description.labels.clone(),
-            top: description.labels[analysis.top()].clone(),
+            top: description.labels[verdict.top].clone(),
+            second: description.labels[verdict.second].clone(),
+            unsure: verdict.unsure,
+            confidence: ConfidenceShown {
+                temperature: confidence.temperature,
+                unsure_below: confidence.unsure_below,
+                calibrated: confidence.is_calibrated(),
+            },
             analysis,
         });
     }
@@ -186,7 +212,21 @@ pub fn render_text(result: &FileResult) -> String {
         return out;
     }
     for m in &result.models {
-        let _ = writeln!(out, "  {} · {} · {}", m.task, m.architecture, m.model);
+        let _ = writeln!(
+            out,
+            "  {} · {} · {} · {}",
+            m.task,
+            m.architecture,
+            m.model,
+            if m.confidence.calibrated {
+                format!("calibrated, unsure below {:.2}", m.confidence.unsure_below)
+            } else {
+                format!(
+                    "uncalibrated, unsure below {:.2}",
+                    m.confidence.unsure_below
+                )
+            }
+        );
         let label_width = m
             .labels
             .iter()
@@ -200,17 +240,17 @@ pub fn render_text(result: &FileResult) -> String {
             "time (s)", "top", "p"
         );
         for chunk in &m.analysis.chunks {
-            let top = argmax(&chunk.track);
-            let second = runner_up(&chunk.track, top);
+            let v = Verdict::of(&chunk.track, m.confidence.unsure_below);
             let _ = writeln!(
                 out,
-                "    {:>6.1} – {:>6.1}  {:<label_width$}  {:>5.2}  {} {:.2}",
+                "    {:>6.1} – {:>6.1}  {:<label_width$}  {:>5.2}  {} {:.2}{}",
                 chunk.start_s,
                 chunk.end_s,
-                m.labels[top],
-                chunk.track[top],
-                m.labels[second],
-                chunk.track[second],
+                m.labels[v.top],
+                v.top_p,
+                m.labels[v.second],
+                v.second_p,
+                if v.unsure { "  unsure" } else { "" },
             );
         }
         let mut ranked: Vec<usize> = (0..m.labels.len()).collect();
@@ -220,19 +260,13 @@ pub fn render_text(result: &FileResult) -> String {
             .take(3)
             .map(|&i| format!("{} {:.2}", m.labels[i], m.analysis.summary[i]))
             .collect();
-        let _ = writeln!(out, "    track: {}", summary.join(", "));
+        let verdict = Verdict::of(&m.analysis.summary, m.confidence.unsure_below);
+        let _ = writeln!(
+            out,
+            "    track: {}   (top three: {})",
+            verdict.describe(&m.labels),
+            summary.join(", ")
+        );
     }
     out
-}
-
-fn runner_up(probs: &[f32], top: usize) -> usize {
-    probs
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != top)
-        .fold(
-            (top, f32::MIN),
-            |best, (i, &p)| if p > best.1 { (i, p) } else { best },
-        )
-        .0
 }

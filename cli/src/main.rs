@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use mcclstm_cli::analyze::{self, NamedModel, SilenceReset};
-use mcclstm_cli::{demo, evaluate, features, training};
+use mcclstm_cli::{calibrate, demo, evaluate, features, training};
 use mcclstm_engine::{Model, Preset};
 
 #[derive(Parser)]
@@ -62,6 +62,9 @@ enum Command {
     /// Track accuracy and confusion matrix of a model file on a data set (the engine's path, as
     /// `analyze`).
     Evaluate(evaluate::EvaluateArgs),
+    /// Fit a model's calibration on held-out audio and store it, with the "unsure" threshold, in
+    /// the model file; reports the calibration error before and after (cross-fitted).
+    Calibrate(calibrate::CalibrateArgs),
     /// Synthesise a demo track and analyse it with the embedded genre and mood models.
     Demo {
         /// Where to write demo.wav.
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Features { file, preset, out } => run_features(&file, preset, &out),
         Command::Demo { out } => run_demo(&out),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
         Command::Training(args) => training::run(&args),
     };
     match result {

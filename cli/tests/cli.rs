@@ -210,3 +210,83 @@ fn a_float_wav_with_nan_and_inf_analyses_at_44_1_and_48_khz() {
         assert!(text_out.contains("3 NaN or infinite samples"), "{text_out}");
     }
 }
+
+/// `mcclstm calibrate` fits on a held-out set, writes the calibration into a new model file (the
+/// original is untouched), and `analyze` then reports it and its "unsure" verdicts.
+#[test]
+fn calibrate_stores_a_checked_calibration_and_analyze_reports_unsure() {
+    let f = fixture();
+    let dir = f.song.parent().unwrap();
+    // Six held-out tracks in three groups, each a different piece of the demo groove.
+    let groove = demo::demo_track(30.0);
+    let mut csv = String::from("path,label,group\n");
+    for k in 0..6 {
+        let path = dir.join(format!("held-{k}.wav"));
+        let start = k * 4 * 44_100 * 2;
+        write_wav_f32(&path, &groove[start..start + 8 * 44_100 * 2], 2, 44_100).unwrap();
+        let label = ["blues", "rock", "jazz"][k % 3];
+        csv.push_str(&format!("{},{label},g{}\n", path.display(), k / 2));
+    }
+    let table = dir.join("held-out.csv");
+    std::fs::write(&table, csv).unwrap();
+    let calibrated = dir.join("calibrated.onnx");
+    let out = mcclstm(&[
+        "calibrate",
+        "--model",
+        s(&f.model),
+        "--dataset",
+        "generic",
+        "--root",
+        s(&table),
+        "--unsure-below",
+        "0.9",
+        "--out",
+        s(&calibrated),
+        "--json",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["raw"]["tracks"], 6, "{report}");
+    assert_eq!(report["folds"], 3, "{report}");
+    assert_eq!(report["folds_by"], "group", "{report}");
+    let t = report["temperature"].as_f64().unwrap();
+    assert!((0.05..=20.0).contains(&t), "{report}");
+
+    let model = mcclstm_engine::Model::from_file(&calibrated).unwrap();
+    let confidence = &model.description().confidence;
+    assert!(confidence.is_calibrated());
+    assert_eq!(confidence.unsure_below, 0.9);
+    assert_eq!(f64::from(confidence.temperature), t);
+    let original = mcclstm_engine::Model::from_file(&f.model).unwrap();
+    assert!(!original.description().confidence.is_calibrated());
+
+    // A random development model is never 90% sure: every verdict is "unsure", with both leaders.
+    let out = mcclstm(&["analyze", s(&f.song), "--model", s(&calibrated), "--json"]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = &v[0]["models"][0];
+    assert_eq!(m["confidence"]["calibrated"], true, "{m}");
+    assert_eq!(m["unsure"], true, "{m}");
+    assert_ne!(m["top"], m["second"], "{m}");
+    let out = mcclstm(&["analyze", s(&f.song), "--model", s(&calibrated)]);
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("calibrated, unsure below 0.90"), "{stdout}");
+    assert!(stdout.contains("track: unsure: "), "{stdout}");
+    assert_eq!(stdout.matches("  unsure\n").count(), 3, "{stdout}");
+
+    // A held-out label the model does not have is refused, naming it.
+    std::fs::write(&table, format!("path,label\n{},polka\n", s(&f.song))).unwrap();
+    let out = mcclstm(&[
+        "calibrate",
+        "--model",
+        s(&f.model),
+        "--dataset",
+        "generic",
+        "--root",
+        s(&table),
+        "--dry-run",
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("polka"), "{}", text(&out).1);
+}

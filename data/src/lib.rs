@@ -6,8 +6,10 @@
 //! - [`cache`]: log-mel frames per file, computed once through the engine's stream and kept on disk.
 //! - [`metrics`]: confusion matrices, accuracy, mean and spread over folds.
 //! - [`evaluate`]: a model file's track accuracy on a data set through the analysis pipeline.
+//! - [`calibration`]: a model's temperature and "unsure" threshold, fitted on held-out audio.
 
 pub mod cache;
+pub mod calibration;
 pub mod dataset;
 pub mod evaluate;
 pub mod metrics;

@@ -15,6 +15,7 @@ use tract_onnx::pb::tensor_shape_proto::dimension::Value as DimValue;
 use tract_onnx::pb::type_proto::Value as TypeValue;
 
 use crate::architecture::Architecture;
+use crate::confidence::Confidence;
 use crate::error::ContractError;
 use crate::frontend::FrontendConfig;
 
@@ -28,6 +29,9 @@ pub mod keys {
     pub const TRAINED_ON: &str = "mcclstm.trained_on";
     pub const METRICS: &str = "mcclstm.metrics";
     pub const CREATED: &str = "mcclstm.created";
+    /// Optional: the calibration and "unsure" threshold ([`crate::confidence::Confidence`] as
+    /// JSON). A file without it runs uncalibrated with the default threshold.
+    pub const CONFIDENCE: &str = "mcclstm.confidence";
     /// Every key a model file must have.
     pub const ALL: [&str; 8] = [
         FORMAT,
@@ -80,6 +84,9 @@ pub struct ModelDescription {
     /// When the file was written (RFC 3339).
     pub created: String,
     pub kind: ModelKind,
+    /// The calibration applied to every output and the "unsure" threshold.
+    #[serde(default)]
+    pub confidence: Confidence,
 }
 
 impl ModelDescription {
@@ -176,6 +183,19 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
     let trained_on = json(keys::TRAINED_ON)?;
     let metrics = json(keys::METRICS)?;
     let created = get(keys::CREATED)?.to_string();
+    let confidence = match meta.get(keys::CONFIDENCE) {
+        None => Confidence::default(),
+        Some(raw) => {
+            let bad = |reason: String| ContractError::BadMetadata {
+                key: keys::CONFIDENCE,
+                reason,
+            };
+            let confidence: Confidence =
+                serde_json::from_str(raw).map_err(|e| bad(e.to_string()))?;
+            confidence.validate().map_err(bad)?;
+            confidence
+        }
+    };
 
     // Inputs: graph inputs that are not initializers (weights may be listed as inputs too).
     let initializers: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
@@ -258,11 +278,26 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
             metrics,
             created,
             kind,
+            confidence,
         },
         proto,
         input_order,
         output_order,
     })
+}
+
+/// `bytes` (a model file) with metadata `key` set to `value`, replaced if present. The result is
+/// checked against the contract before it is returned, so a bad value never reaches a file.
+pub fn with_metadata(bytes: &[u8], key: &str, value: &str) -> Result<Vec<u8>, ContractError> {
+    let mut proto = check(bytes)?.proto;
+    proto.metadata_props.retain(|kv| kv.key != key);
+    proto.metadata_props.push(pb::StringStringEntryProto {
+        key: key.to_string(),
+        value: value.to_string(),
+    });
+    let out = proto.encode_to_vec();
+    check(&out)?;
+    Ok(out)
 }
 
 fn parse_labels(raw: &str) -> Result<Vec<String>, ContractError> {

@@ -10,6 +10,7 @@
 //!   chunk assembler.
 //! - [`contract`]: the model file contract of DESIGN.md: load an ONNX file, check it, describe it.
 //! - [`runner`]: run a model one chunk at a time, carrying the LSTM state or a running mean.
+//! - [`confidence`]: the model's calibration, applied to every output, and the "unsure" verdict.
 //! - [`stream`]: the pipeline every caller runs: cleaning, the silence gate, then per model the
 //!   resampler, frontend, chunk assembly and runner, with one time convention.
 
@@ -17,6 +18,7 @@ pub mod architecture;
 pub mod atomic_file;
 pub mod au;
 pub mod audio;
+pub mod confidence;
 pub mod contract;
 pub mod error;
 pub mod frontend;
@@ -25,6 +27,7 @@ pub mod runner;
 pub mod stream;
 
 pub use architecture::Architecture;
+pub use confidence::{Confidence, Verdict};
 pub use contract::{ModelDescription, ModelKind};
 pub use error::{AudioError, ContractError, FrontendError, RunError};
 pub use frontend::{ChunkAssembler, FrontendConfig, InputStats, MelFrames, MelFrontend, Preset};

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use tract_onnx::prelude::*;
 
+use crate::confidence::Confidence;
 use crate::contract::{self, ModelDescription, ModelKind, names};
 use crate::error::{ContractError, RunError};
 
@@ -120,6 +121,24 @@ impl Model {
 
     pub fn description(&self) -> &ModelDescription {
         &self.inner.description
+    }
+
+    /// The same network with another calibration (e.g. none, to fit a new one on its raw
+    /// outputs). Shares the optimised plan.
+    pub fn with_confidence(&self, confidence: Confidence) -> Self {
+        let inner = &self.inner;
+        let mut description = inner.description.clone();
+        description.confidence = confidence;
+        Self {
+            inner: Arc::new(Inner {
+                description,
+                plan: inner.plan.clone(),
+                input_order: inner.input_order.clone(),
+                probs_at: inner.probs_at,
+                h1_at: inner.h1_at,
+                c1_at: inner.c1_at,
+            }),
+        }
     }
 
     /// A fresh runner at the start of a track.
@@ -260,11 +279,16 @@ impl StreamingRunner {
             self.c.copy_from_slice(c1);
         }
         self.chunk_probs.copy_from_slice(probs);
+        // Every caller (analyze, evaluate, the plugin) sees calibrated probabilities.
+        inner
+            .description
+            .confidence
+            .calibrate(&mut self.chunk_probs);
         self.chunks += 1;
         match inner.description.kind {
-            ModelKind::Stateful { .. } => self.track_probs.copy_from_slice(probs),
+            ModelKind::Stateful { .. } => self.track_probs.copy_from_slice(&self.chunk_probs),
             ModelKind::Stateless => {
-                for (s, &p) in self.sum.iter_mut().zip(probs) {
+                for (s, &p) in self.sum.iter_mut().zip(&self.chunk_probs) {
                     *s += f64::from(p);
                 }
                 let n = self.chunks as f64;

@@ -69,6 +69,29 @@ fn check_real_music(name: &str, description: &contract::ModelDescription) {
         !root.is_empty() && !root.starts_with('/'),
         "{name}: trained_on.root {root:?}"
     );
+    // Honest confidence: a calibration measured on the held-out packages, cross-fitted by
+    // package, and reported right after the real-music figures.
+    let confidence = &description.confidence;
+    assert!(confidence.is_calibrated(), "{name}: no calibration");
+    let fitted = &confidence.fitted_on;
+    assert_eq!(fitted["folds_by"], "group", "{name}: {fitted}");
+    assert!(
+        fitted["folds"].as_u64().unwrap_or(0) >= 2,
+        "{name}: {fitted}"
+    );
+    let ece = fitted["cross_fitted"]["ece"].as_f64().unwrap_or(f64::NAN);
+    assert!((0.0..=1.0).contains(&ece), "{name}: {fitted}");
+    let fit_root = fitted["root"].as_str().unwrap_or_default();
+    assert!(
+        !fit_root.is_empty() && !fit_root.starts_with('/'),
+        "{name}: confidence.fitted_on.root {fit_root:?}"
+    );
+    let headings: Vec<&str> = card.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(
+        headings.get(1).copied(),
+        Some("## Confidence: calibration and \"unsure\""),
+        "{name}: {headings:?}"
+    );
 }
 
 #[test]

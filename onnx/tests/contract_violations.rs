@@ -284,3 +284,74 @@ fn mutated_model_files_load_or_are_refused_and_never_take_the_process_down() {
         "loaded {loaded}, refused {refused}"
     );
 }
+
+#[test]
+fn a_stored_calibration_is_applied_to_every_output_and_a_bad_one_is_refused() {
+    use mcclstm_engine::confidence::{Confidence, DEFAULT_UNSURE_BELOW, calibrate_with};
+    use rand::Rng;
+    let proto = valid_proto(Architecture::Mcclstm);
+    let plain = load(&proto).unwrap();
+    // No key: temperature 1 and the documented default threshold, not "calibrated".
+    assert_eq!(plain.description().confidence, Confidence::default());
+    assert_eq!(
+        plain.description().confidence.unsure_below,
+        DEFAULT_UNSURE_BELOW
+    );
+    assert!(!plain.description().confidence.is_calibrated());
+
+    let value = r#"{"temperature":2.5,"unsure_below":0.6,"fitted_on":{"dataset":"test"}}"#;
+    let bytes =
+        mcclstm_engine::contract::with_metadata(&proto.encode_to_vec(), keys::CONFIDENCE, value)
+            .unwrap();
+    let calibrated = Model::from_bytes(&bytes).unwrap();
+    let confidence = &calibrated.description().confidence;
+    assert_eq!(confidence.temperature, 2.5);
+    assert_eq!(confidence.unsure_below, 0.6);
+    assert!(confidence.is_calibrated());
+
+    // Every step of the calibrated model is the raw step at temperature 2.5, over a roll-out
+    // (the LSTM state is the network's own: calibration touches only what is shown).
+    let (mut raw, mut cal) = (plain.runner(), calibrated.runner());
+    let mut rng = StdRng::seed_from_u64(3);
+    for _ in 0..6 {
+        let chunk: Vec<f32> = (0..plain.chunk_len())
+            .map(|_| rng.random_range(-80.0..0.0))
+            .collect();
+        let mut expected = raw.step(&chunk).unwrap().track.to_vec();
+        calibrate_with(2.5, &mut expected);
+        let got = cal.step(&chunk).unwrap().track.to_vec();
+        for (e, g) in expected.iter().zip(&got) {
+            assert!((e - g).abs() < 1e-6, "{expected:?} vs {got:?}");
+        }
+        assert_eq!(raw.state(), cal.state());
+    }
+    // `with_confidence` swaps the calibration on the same network.
+    let uncalibrated = calibrated.with_confidence(Confidence::default());
+    assert_eq!(uncalibrated.description().confidence.temperature, 1.0);
+
+    for bad in [
+        "not json",
+        r#"{"temperature":0,"unsure_below":0.5}"#,
+        r#"{"temperature":1e9,"unsure_below":0.5}"#,
+        r#"{"temperature":1,"unsure_below":2}"#,
+        r#"{"temperature":"hot","unsure_below":0.5}"#,
+        r#"{"unsure_below":0.5}"#,
+    ] {
+        let mut broken = proto.clone();
+        broken.metadata_props.push(pb::StringStringEntryProto {
+            key: keys::CONFIDENCE.to_string(),
+            value: bad.to_string(),
+        });
+        match load(&broken) {
+            Err(ContractError::BadMetadata { key, .. }) => assert_eq!(key, keys::CONFIDENCE),
+            Err(e) => panic!("{bad}: {e}"),
+            Ok(_) => panic!("{bad}: loaded"),
+        }
+        // And the writer refuses to store it.
+        assert!(
+            mcclstm_engine::contract::with_metadata(&proto.encode_to_vec(), keys::CONFIDENCE, bad)
+                .is_err(),
+            "{bad}"
+        );
+    }
+}

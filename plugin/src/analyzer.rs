@@ -114,6 +114,8 @@ impl Analyzer {
                     info.model = d.summary();
                     info.source = source;
                     info.error = None;
+                    info.unsure_below = d.confidence.unsure_below;
+                    info.calibrated = d.confidence.is_calibrated();
                 }
                 self.tasks[slot] = d.task.clone();
                 self.labels[slot] = d.labels.clone();

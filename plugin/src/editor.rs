@@ -169,20 +169,36 @@ impl McclstmEditor {
                     .font(FontId::proportional(16.0))
                     .weak(),
             );
-            let (text, colour) = if silence {
-                ("silence".to_string(), Color32::GRAY)
+            let (text, colour, size) = if silence {
+                ("silence".to_string(), Color32::GRAY, 40.0)
             } else if chunks == 0 || probs.is_empty() {
-                ("listening…".to_string(), Color32::GRAY)
+                ("listening…".to_string(), Color32::GRAY, 40.0)
             } else {
-                let top = mcclstm_engine::runner::argmax(probs);
-                (
-                    format!("{}  {:.0}%", info.labels[top], probs[top] * 100.0),
-                    class_colour(top),
-                )
+                let v = info.verdict(probs);
+                if v.unsure {
+                    // Two classes nearly tied, or none likely: say so, with both leaders.
+                    (
+                        format!(
+                            "unsure: {} {:.0}% / {} {:.0}%",
+                            info.labels[v.top],
+                            v.top_p * 100.0,
+                            info.labels[v.second],
+                            v.second_p * 100.0
+                        ),
+                        Color32::LIGHT_GRAY,
+                        26.0,
+                    )
+                } else {
+                    (
+                        format!("{}  {:.0}%", info.labels[v.top], v.top_p * 100.0),
+                        class_colour(v.top),
+                        40.0,
+                    )
+                }
             };
             ui.label(
                 RichText::new(text)
-                    .font(FontId::proportional(40.0))
+                    .font(FontId::proportional(size))
                     .color(colour)
                     .strong(),
             );

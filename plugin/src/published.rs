@@ -67,7 +67,7 @@ pub struct Snapshot {
 }
 
 /// What the editor shows about a slot's model.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SlotInfo {
     pub task: String,
     pub labels: Vec<String>,
@@ -77,6 +77,32 @@ pub struct SlotInfo {
     pub source: String,
     /// Why the last model load failed; the previous model keeps running.
     pub error: Option<String>,
+    /// Top-class probability below which the slot shows "unsure" with its two leading classes
+    /// (the model's stored threshold, or the default).
+    pub unsure_below: f32,
+    /// Whether the model carries a fitted calibration.
+    pub calibrated: bool,
+}
+
+impl Default for SlotInfo {
+    fn default() -> Self {
+        Self {
+            task: String::new(),
+            labels: Vec::new(),
+            model: String::new(),
+            source: String::new(),
+            error: None,
+            unsure_below: mcclstm_engine::confidence::DEFAULT_UNSURE_BELOW,
+            calibrated: false,
+        }
+    }
+}
+
+impl SlotInfo {
+    /// What the slot shows for `probs`: the leading class, or "unsure" and the two leaders.
+    pub fn verdict(&self, probs: &[f32]) -> mcclstm_engine::Verdict {
+        mcclstm_engine::Verdict::of(probs, self.unsure_below)
+    }
 }
 
 /// Everything the analysis publishes.

@@ -48,6 +48,7 @@ fn main() -> anyhow::Result<()> {
         Some("test") => test(&args[1..]),
         Some("screenshot") => screenshot(),
         Some("models") => models::models(&args[1..]),
+        Some("calibrate") => models::calibrate_shipped(&args[1..]),
         Some("bench") => bench::bench(),
         Some("corpus") => corpus::corpus(&args[1..]),
         Some("teacher") => teacher::teacher(&args[1..]),

@@ -340,17 +340,7 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
     }
     let real = data.join("real");
     let (train_csv, data_name) = if kind.real {
-        run(
-            &format!("{name}: the teacher's targets on the real-music corpus"),
-            Command::new(crate::python().context("the corpus mapping needs python3")?)
-                .arg(root.join("scripts/corpus_mapping.py"))
-                .args(["--corpus", "corpus", "--targets", name, "--audio"])
-                .arg(target_dir(root).join("corpus"))
-                .arg("--hold-out")
-                .arg(HELD_OUT_PACKAGES.join(","))
-                .arg("--out")
-                .arg(&real),
-        )?;
+        map_targets(root, name, &real)?;
         let taught = data.join("taught.csv");
         write_taught(
             &train_set.join("tracks.csv"),
@@ -479,6 +469,12 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
     } else {
         None
     };
+    // Last, so nothing after it rewrites the model file without its calibration.
+    let confidence = if kind.real {
+        Some(calibrate(mcclstm, &model, &real, name)?)
+    } else {
+        None
+    };
     write_card(
         &setup.mcclstm.with_file_name("mcclstm-train"),
         &model,
@@ -488,6 +484,7 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
             cv_table,
             robustness,
             real_music,
+            confidence,
         },
         cv_epochs,
     )
@@ -499,6 +496,8 @@ struct Figures {
     robustness: String,
     /// The real-music section (models taught on the corpus).
     real_music: Option<String>,
+    /// The calibration section (models taught on the corpus).
+    confidence: Option<String>,
 }
 
 /// A model's figures on one data set, from `mcclstm evaluate --json`.
@@ -787,6 +786,7 @@ fn write_taught(synthetic: &Path, real: &Path, out: &Path) -> anyhow::Result<()>
 
 const CV_HEADING: &str = "Cross-validation: all seven architectures";
 const REAL_HEADING: &str = "Real music (held-out packages)";
+const CONFIDENCE_HEADING: &str = "Confidence: calibration and \"unsure\"";
 
 /// The body of section `heading` in the model's current card (`NAME.MODEL_CARD.md`), without
 /// the first paragraph (the sentence that says how it was run, which the card writes again).
@@ -814,6 +814,7 @@ fn write_card(
         cv_table,
         robustness,
         real_music,
+        confidence,
     } = figures;
     let name = kind.name;
     let split = if kind.group_split {
@@ -959,20 +960,215 @@ fn write_card(
         sections.push(serde_json::json!({ "heading": REAL_HEADING, "body": body }));
         first.push(REAL_HEADING);
     }
-    // The card is data beside the model (`NAME.card.json`, written by `mcclstm train`); these
-    // sections replace those of the same heading, and `mcclstm-train card` renders it again.
+    if let Some(body) = confidence.as_deref() {
+        sections.push(serde_json::json!({ "heading": CONFIDENCE_HEADING, "body": body }));
+        first.push(CONFIDENCE_HEADING);
+    }
+    set_card_sections(train, model, &sections, &first)
+}
+
+/// Replaces sections of a model's card (`NAME.card.json`, written by `mcclstm train`) and renders
+/// it again with `mcclstm-train card`; `first` are the headings to put on top, in order.
+fn set_card_sections(
+    train: &Path,
+    model: &Path,
+    sections: &[serde_json::Value],
+    first: &[&str],
+) -> anyhow::Result<()> {
     let file = model.with_extension("card-sections.json");
-    std::fs::write(&file, serde_json::to_vec_pretty(&sections)?)
+    std::fs::write(&file, serde_json::to_vec_pretty(sections)?)
         .with_context(|| format!("cannot write {}", file.display()))?;
-    run(
-        "add the data, cv and time-stretch sections to the model card",
+    let result = run(
+        "set sections of the model card",
         Command::new(train)
             .args(["card", "--model"])
             .arg(model)
             .arg("--sections")
             .arg(&file)
             .args(first.iter().flat_map(|h| ["--first", h])),
-    )?;
+    );
     let _ = std::fs::remove_file(&file);
+    result
+}
+
+/// `cargo xtask calibrate [genre] [mood]`: calibrates the shipped models taught on the corpus on
+/// its held-out packages and rewrites their cards' confidence section, without retraining.
+/// `cargo xtask models` runs the same step after each training.
+pub fn calibrate_shipped(args: &[String]) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    let mut chosen: Vec<&Kind> = Vec::new();
+    for name in args {
+        match KINDS.iter().find(|k| k.name == name && k.real) {
+            Some(kind) => chosen.push(kind),
+            None => bail!("unknown argument {name:?}: expected genre or mood"),
+        }
+    }
+    if chosen.is_empty() {
+        chosen = KINDS.iter().filter(|k| k.real).collect();
+    }
+    crate::corpus::corpus(&[])?;
+    let work = target_dir(&root).join("models");
+    let work = work
+        .strip_prefix(&root)
+        .map_or(work.clone(), Path::to_path_buf);
+    run(
+        "build mcclstm and mcclstm-train",
+        cargo().args([
+            "build",
+            "-p",
+            "mcclstm-cli",
+            "--bin",
+            "mcclstm",
+            "-p",
+            "mcclstm-trainer",
+            "--bin",
+            "mcclstm-train",
+        ]),
+    )?;
+    let mcclstm = target_dir(&root).join("debug/mcclstm");
+    for kind in chosen {
+        let name = kind.name;
+        let model = Path::new("models").join(format!("{name}.onnx"));
+        let real = work.join(name).join("real");
+        if !real.join("test-teacher.csv").is_file() {
+            map_targets(&root, name, &real)?;
+        }
+        let body = calibrate(&mcclstm, &model, &real, name)?;
+        let section = serde_json::json!({ "heading": CONFIDENCE_HEADING, "body": body });
+        set_card_sections(
+            &mcclstm.with_file_name("mcclstm-train"),
+            &model,
+            &[section],
+            &[REAL_HEADING, CONFIDENCE_HEADING],
+        )?;
+    }
     Ok(())
+}
+
+/// The teacher's targets for `name` on the corpus without the held-out packages, and the held-out
+/// test tables (`scripts/corpus_mapping.py`), in `real`.
+fn map_targets(root: &Path, name: &str, real: &Path) -> anyhow::Result<()> {
+    run(
+        &format!("{name}: the teacher's targets on the real-music corpus"),
+        Command::new(crate::python().context("the corpus mapping needs python3")?)
+            .arg(root.join("scripts/corpus_mapping.py"))
+            .args(["--corpus", "corpus", "--targets", name, "--audio"])
+            .arg(target_dir(root).join("corpus"))
+            .arg("--hold-out")
+            .arg(HELD_OUT_PACKAGES.join(","))
+            .arg("--out")
+            .arg(real),
+    )
+}
+
+/// Fits `model`'s calibration on the held-out packages' tracks (`mcclstm calibrate`, folds by
+/// package), stores it in the model file, and returns the card section that reports it.
+fn calibrate(mcclstm: &Path, model: &Path, real: &Path, name: &str) -> anyhow::Result<String> {
+    // Truth per track: the file's own GENRE tag where it has one (genre), else the teacher's
+    // class of the whole track; the group is the package, so a package is never in two folds.
+    let mut truth: Vec<(String, String)> = Vec::new();
+    for file in ["test-tags.csv", "test-teacher.csv"] {
+        let Ok(text) = std::fs::read_to_string(real.join(file)) else {
+            continue;
+        };
+        for (path, label) in text.lines().skip(1).filter_map(|l| l.rsplit_once(',')) {
+            if !truth.iter().any(|(p, _)| p == path) {
+                truth.push((path.to_string(), label.to_string()));
+            }
+        }
+    }
+    anyhow::ensure!(
+        !truth.is_empty(),
+        "{}: no held-out table to calibrate on",
+        real.display()
+    );
+    let mut csv = String::from("path,label,group\n");
+    for (path, label) in &truth {
+        let package = path
+            .split_once("/audio/")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .with_context(|| format!("{path}: not under the corpus's audio folder"))?;
+        csv.push_str(&format!("{path},{label},{package}\n"));
+    }
+    let table = real.join("calibrate.csv");
+    std::fs::write(&table, csv).with_context(|| format!("cannot write {}", table.display()))?;
+    let output = Command::new(mcclstm)
+        .args(["calibrate", "--json", "--dataset", "generic", "--model"])
+        .arg(model)
+        .arg("--root")
+        .arg(&table)
+        .output()
+        .context("cannot run mcclstm calibrate")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "mcclstm calibrate failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let pct = |v: &serde_json::Value| format!("{:.1}%", 100.0 * v.as_f64().unwrap_or(f64::NAN));
+    let num = |v: &serde_json::Value| format!("{:.3}", v.as_f64().unwrap_or(f64::NAN));
+    let row = |what: &str, f: &serde_json::Value| {
+        format!(
+            "| {what} | {} | {} | {} | {} | {} | {} |\n",
+            num(&f["nll"]),
+            num(&f["ece"]),
+            pct(&f["accuracy"]),
+            pct(&f["unsure"]),
+            pct(&f["accuracy_when_sure"]),
+            pct(&f["accuracy_when_unsure"]),
+        )
+    };
+    let temperatures: Vec<String> = c["fold_temperatures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| format!("{:.2}", t.as_f64().unwrap_or(f64::NAN)))
+        .collect();
+    let truth_text = if name == "genre" {
+        "the file's own GENRE tag where it names one of the labels, else the teacher's class of \
+         the whole track"
+    } else {
+        "the teacher's class of the whole track"
+    };
+    let fitted = c["fitted_temperature"].as_f64().unwrap_or(f64::NAN);
+    let verdict = if c["applied"].as_bool() == Some(true) {
+        format!(
+            "It lowered the likelihood loss on packages it was not fitted on, so the model file \
+             stores **temperature {fitted:.3}** (`mcclstm.confidence`), applied to every output."
+        )
+    } else {
+        format!(
+            "Fitted on all of them it is {fitted:.3}, but on packages it was not fitted on it did \
+             no better than the raw outputs (the cross-fitted NLL below), so the model file stores \
+             **temperature 1** (`mcclstm.confidence`): the network's own probabilities are as well \
+             calibrated as these packages can tell."
+        )
+    };
+    Ok(format!(
+        "Calibration is measured on the held-out packages ({tracks} tracks, {chunks} chunks; \
+         truth: {truth_text}) and fitted there as one temperature, by the likelihood of the true \
+         class over the running estimate after every chunk, each track weighing the same. \
+         {verdict} A temperature never changes which class leads. Below a top-class probability \
+         of **{u:.2}** the model says \"unsure\" and names its two leading classes (`mcclstm \
+         analyze`, the plugin): the top class is then more likely wrong than right.\n\n\
+         The raw row is the network's outputs as they are (nothing fitted). The calibrated row is \
+         cross-fitted: the tracks are split into {folds} folds by package, and each fold is scored \
+         with the temperature fitted on the others (fold temperatures {temps}). The expected \
+         calibration error (ECE, 10 bins) is 0 for perfect calibration.\n\n\
+         | outputs | NLL | ECE | accuracy | unsure | right when sure | right when unsure |\n\
+         |---|---|---|---|---|---|---|\n{raw}{cross}\n\
+         Accuracy here is over chunks (the running estimate as the track plays), so it differs \
+         from the whole-track figures above. Rebuild: `cargo xtask calibrate {name}` (it runs \
+         `mcclstm calibrate --dataset generic --root {table} --model {model}`).\n",
+        tracks = c["raw"]["tracks"],
+        chunks = c["raw"]["chunks"],
+        u = c["unsure_below"].as_f64().unwrap_or(f64::NAN),
+        folds = c["folds"],
+        temps = temperatures.join(", "),
+        raw = row("raw (temperature 1)", &c["raw"]),
+        cross = row("calibrated (cross-fitted)", &c["cross_fitted"]),
+        table = table.display(),
+        model = model.display(),
+    ))
 }
