@@ -219,10 +219,13 @@ pub fn render_text(result: &FileResult) -> String {
             m.architecture,
             m.model,
             if m.confidence.calibrated {
-                format!("calibrated, unsure below {:.2}", m.confidence.unsure_below)
+                format!(
+                    "calibrated: temperature {:.2}, unsure below {:.2}",
+                    m.confidence.temperature, m.confidence.unsure_below
+                )
             } else {
                 format!(
-                    "uncalibrated, unsure below {:.2}",
+                    "not calibrated: unsure below {:.2}",
                     m.confidence.unsure_below
                 )
             }

@@ -271,7 +271,12 @@ fn calibrate_stores_a_checked_calibration_and_analyze_reports_unsure() {
     assert_ne!(m["top"], m["second"], "{m}");
     let out = mcclstm(&["analyze", s(&f.song), "--model", s(&calibrated)]);
     let (stdout, _) = text(&out);
-    assert!(stdout.contains("calibrated, unsure below 0.90"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "calibrated: temperature {t:.2}, unsure below 0.90"
+        )),
+        "{stdout}"
+    );
     assert!(stdout.contains("track: unsure: "), "{stdout}");
     assert_eq!(stdout.matches("  unsure\n").count(), 3, "{stdout}");
 
