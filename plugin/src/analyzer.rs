@@ -312,6 +312,46 @@ mod tests {
     }
 
     #[test]
+    fn a_models_calibration_reaches_the_editor_and_its_threshold_decides_unsure() {
+        let (mut analyzer, published, _) = analyzer(44_100);
+        // The embedded genre model carries its measured calibration.
+        let embedded = published.info(0);
+        assert!(embedded.calibrated);
+        assert_eq!(embedded.unsure_below, 0.5);
+
+        // The same network, softened (temperature 20) and with a threshold no output reaches.
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/genre.onnx");
+        let bytes = std::fs::read(shipped).unwrap();
+        let strict = mcclstm_engine::contract::with_metadata(
+            &bytes,
+            mcclstm_engine::contract::keys::CONFIDENCE,
+            r#"{"temperature":20,"unsure_below":0.99,"fitted_on":{"dataset":"test"}}"#,
+        )
+        .unwrap();
+        let dir = std::env::temp_dir().join(format!("mcclstm-plugin-cal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("strict.onnx");
+        std::fs::write(&path, strict).unwrap();
+        analyzer.handle(Command::LoadModel {
+            slot: 0,
+            path: path.display().to_string(),
+        });
+        let info = published.info(0);
+        assert_eq!(info.error, None);
+        assert!(info.calibrated);
+        assert_eq!(info.unsure_below, 0.99);
+        push_in_blocks(&mut analyzer, &tone(44_100, 4.5));
+        let slot = published.snapshot().slots[0];
+        assert_eq!(slot.sequence, 1);
+        let probs = slot.probs(info.labels.len());
+        // Temperature 20 spreads ten classes to near 0.1 each: the editor says "unsure".
+        assert!(probs.iter().all(|&p| p < 0.5), "{probs:?}");
+        let verdict = info.verdict(probs);
+        assert!(verdict.unsure && verdict.top != verdict.second);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn long_silence_shows_silence_and_resets_the_state() {
         let (mut analyzer, published, params) = analyzer(22_050);
         push_in_blocks(&mut analyzer, &tone(22_050, 4.0));
