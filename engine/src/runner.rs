@@ -175,6 +175,8 @@ pub struct StreamingRunner {
     chunks: u64,
     chunk_probs: Vec<f32>,
     track_probs: Vec<f32>,
+    /// What [`StreamingRunner::peek`] gives.
+    peek_probs: Vec<f32>,
 }
 
 impl StreamingRunner {
@@ -191,6 +193,7 @@ impl StreamingRunner {
             chunks: 0,
             chunk_probs: vec![0.0; classes],
             track_probs: vec![0.0; classes],
+            peek_probs: vec![0.0; classes],
             model,
         }
     }
@@ -224,54 +227,11 @@ impl StreamingRunner {
     /// On an error the state is left as it was before the call, so a failed chunk is discarded,
     /// not half-applied.
     pub fn step(&mut self, chunk: &[f32]) -> Result<StepOutput<'_>, RunError> {
+        let outputs = self.infer(chunk)?;
         let inner = &self.model.inner;
-        let expected = self.model.chunk_len();
-        if chunk.len() != expected {
-            return Err(RunError::ChunkSize {
-                expected,
-                found: chunk.len(),
-            });
-        }
-        let fe = &inner.description.frontend;
-        let run_err = |e: TractError| RunError::Inference(format!("{e:#}"));
-        let mut inputs: TVec<TValue> = TVec::new();
-        for name in &inner.input_order {
-            let tensor = match *name {
-                names::MEL => Tensor::from_shape(&[1, 1, fe.n_mels, fe.chunk_frames], chunk),
-                names::H0 => Tensor::from_shape(&[1, 1, self.h.len()], &self.h),
-                _ => Tensor::from_shape(&[1, 1, self.c.len()], &self.c),
-            }
-            .map_err(run_err)?;
-            inputs.push(tensor.into_tvalue());
-        }
-        // `run` spawns a fresh state each call: all carried state is in our h and c, never hidden
-        // inside tract's op states.
-        // A panic inside tract is caught and reported like any failed step: the analysis thread
-        // (and the host around it) keeps running, and the state stays as it was.
-        let plan = &inner.plan;
-        let outputs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan.run(inputs)))
-            .map_err(|payload| {
-                RunError::Inference(format!(
-                    "the model crashed the runtime (a bug there, caught): {}",
-                    crate::error::panic_message(payload.as_ref())
-                ))
-            })?
-            .map_err(run_err)?;
-        let read = |at: usize| -> Result<&[f32], RunError> {
-            outputs[at]
-                .try_as_plain_ram()
-                .and_then(|v| v.as_slice::<f32>())
-                .map_err(run_err)
-        };
-        let probs = read(inner.probs_at)?;
-        if probs.len() != self.chunk_probs.len() || probs.iter().any(|p| !p.is_finite()) {
-            return Err(RunError::BadOutput(format!(
-                "non-finite or mis-sized probabilities ({} values)",
-                probs.len()
-            )));
-        }
+        let probs = read_probs(&outputs, inner.probs_at, self.chunk_probs.len())?;
         if let (Some(h1), Some(c1)) = (inner.h1_at, inner.c1_at) {
-            let (h1, c1) = (read(h1)?, read(c1)?);
+            let (h1, c1) = (read(&outputs, h1)?, read(&outputs, c1)?);
             if h1.iter().chain(c1).any(|v| !v.is_finite()) {
                 return Err(RunError::BadOutput("a non-finite LSTM state".to_string()));
             }
@@ -303,6 +263,84 @@ impl StreamingRunner {
             track: &self.track_probs,
         })
     }
+
+    /// The running estimate the track would have if `chunk` were the next chunk, without
+    /// committing anything: the LSTM state, the running mean, the chunk count and the last
+    /// step's outputs stay as they were. The plugin's provisional results between chunk
+    /// boundaries come from here (`crate::stream`).
+    pub fn peek(&mut self, chunk: &[f32]) -> Result<&[f32], RunError> {
+        let outputs = self.infer(chunk)?;
+        let inner = &self.model.inner;
+        let probs = read_probs(&outputs, inner.probs_at, self.peek_probs.len())?;
+        self.peek_probs.copy_from_slice(probs);
+        inner.description.confidence.calibrate(&mut self.peek_probs);
+        if inner.description.kind == ModelKind::Stateless {
+            let n = (self.chunks + 1) as f64;
+            for (p, s) in self.peek_probs.iter_mut().zip(&self.sum) {
+                *p = ((s + f64::from(*p)) / n) as f32;
+            }
+        }
+        Ok(&self.peek_probs)
+    }
+
+    /// One run of the plan on `chunk` from the carried state.
+    fn infer(&self, chunk: &[f32]) -> Result<TVec<TValue>, RunError> {
+        let inner = &self.model.inner;
+        let expected = self.model.chunk_len();
+        if chunk.len() != expected {
+            return Err(RunError::ChunkSize {
+                expected,
+                found: chunk.len(),
+            });
+        }
+        let fe = &inner.description.frontend;
+        let mut inputs: TVec<TValue> = TVec::new();
+        for name in &inner.input_order {
+            let tensor = match *name {
+                names::MEL => Tensor::from_shape(&[1, 1, fe.n_mels, fe.chunk_frames], chunk),
+                names::H0 => Tensor::from_shape(&[1, 1, self.h.len()], &self.h),
+                _ => Tensor::from_shape(&[1, 1, self.c.len()], &self.c),
+            }
+            .map_err(run_err)?;
+            inputs.push(tensor.into_tvalue());
+        }
+        // `run` spawns a fresh state each call: all carried state is in our h and c, never hidden
+        // inside tract's op states.
+        // A panic inside tract is caught and reported like any failed step: the analysis thread
+        // (and the host around it) keeps running, and the state stays as it was.
+        let plan = &inner.plan;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan.run(inputs)))
+            .map_err(|payload| {
+                RunError::Inference(format!(
+                    "the model crashed the runtime (a bug there, caught): {}",
+                    crate::error::panic_message(payload.as_ref())
+                ))
+            })?
+            .map_err(run_err)
+    }
+}
+
+fn run_err(e: TractError) -> RunError {
+    RunError::Inference(format!("{e:#}"))
+}
+
+fn read(outputs: &[TValue], at: usize) -> Result<&[f32], RunError> {
+    outputs[at]
+        .try_as_plain_ram()
+        .and_then(|v| v.as_slice::<f32>())
+        .map_err(run_err)
+}
+
+/// The `probs` output, checked: `classes` finite values.
+fn read_probs(outputs: &[TValue], at: usize, classes: usize) -> Result<&[f32], RunError> {
+    let probs = read(outputs, at)?;
+    if probs.len() != classes || probs.iter().any(|p| !p.is_finite()) {
+        return Err(RunError::BadOutput(format!(
+            "non-finite or mis-sized probabilities ({} values)",
+            probs.len()
+        )));
+    }
+    Ok(probs)
 }
 
 /// Index of the largest value (the first one on ties); 0 for an empty slice.

@@ -40,6 +40,11 @@ pub const SILENCE_LEVEL: f32 = 1e-4;
 /// reset" parameter default and `mcclstm analyze --silence-reset`'s default.
 pub const DEFAULT_SILENCE_RESET_S: f32 = 5.0;
 
+/// How often the plugin's editor gets a provisional result between chunk boundaries, in seconds
+/// of audio: under half a second, so that with the analysis thread's batching (about 0.1 s) every
+/// second of real time brings at least two updates.
+pub const PROVISIONAL_EVERY_S: f32 = 0.45;
+
 /// Input samples cleaned at a time: the stream's only buffer for input, sized once.
 const CLEAN_BLOCK: usize = 4096;
 
@@ -53,6 +58,10 @@ pub struct StreamConfig {
     /// A silence longer than this many seconds resets the analysis; `None` never does (a whole
     /// file read as one track, as the trainer does).
     pub silence_reset_s: Option<f32>,
+    /// Between chunk boundaries, a provisional result this often (seconds of audio): the latest
+    /// full window of frames stepped from the last committed state without committing it
+    /// ([`StreamEvent::Provisional`]). `None`: committed chunks only (`analyze`, `evaluate`).
+    pub provisional_every_s: Option<f32>,
 }
 
 impl StreamConfig {
@@ -63,6 +72,16 @@ impl StreamConfig {
             input_rate,
             silence_level: SILENCE_LEVEL,
             silence_reset_s: Some(DEFAULT_SILENCE_RESET_S),
+            provisional_every_s: None,
+        }
+    }
+
+    /// [`StreamConfig::live`] with a provisional result every [`PROVISIONAL_EVERY_S`]: the
+    /// plugin's editor.
+    pub fn live_with_provisional(input_rate: u32) -> Self {
+        Self {
+            provisional_every_s: Some(PROVISIONAL_EVERY_S),
+            ..Self::live(input_rate)
         }
     }
 
@@ -181,6 +200,27 @@ pub enum StreamEvent<'a> {
     StepFailed { lane: usize, error: &'a RunError },
     /// Every lane was reset: a new segment starts at `at_s`.
     Reset { reason: ResetReason, at_s: f64 },
+    /// A provisional result between chunk boundaries (only with
+    /// [`StreamConfig::provisional_every_s`]). Nothing was committed: the next chunk's result is
+    /// what it would have been without it.
+    Provisional(ProvisionalEvent<'a>),
+}
+
+/// A provisional result: the running estimate if the latest full window of frames were the next
+/// chunk, stepped from the last committed state.
+#[derive(Clone, Copy, Debug)]
+pub struct ProvisionalEvent<'a> {
+    pub lane: usize,
+    pub segment: u64,
+    /// Committed chunks of the segment before it.
+    pub committed: u64,
+    /// The window's span in seconds of input since the stream started.
+    pub start_s: f64,
+    pub end_s: f64,
+    /// The provisional running estimate.
+    pub track: &'a [f32],
+    /// Wall time of the model step.
+    pub step: Duration,
 }
 
 /// Why the stream reset.
@@ -222,17 +262,32 @@ struct Lane {
     origin: u64,
     /// Frames since `origin`.
     frames_since_origin: u64,
+    /// The latest frames, for provisional results.
+    window: FrameWindow,
+    /// Frames between provisional results; 0: none.
+    provisional_every: u64,
+    /// `frames_since_origin` at the last result, committed or provisional.
+    last_result: u64,
 }
 
 impl Lane {
-    fn new(model: Model, input_rate: u32, origin: u64) -> Result<Self, StreamError> {
+    fn new(
+        model: Model,
+        input_rate: u32,
+        origin: u64,
+        provisional_every_s: Option<f32>,
+    ) -> Result<Self, StreamError> {
         let config = model.description().frontend.clone();
+        let provisional_every = frames_every(&config, provisional_every_s);
         Ok(Self {
             frames: FrameStream::new(input_rate, config.clone())?,
             assembler: ChunkAssembler::for_config(&config),
+            window: FrameWindow::new(config.n_mels, config.chunk_frames),
             runner: model.runner(),
             origin,
             frames_since_origin: 0,
+            provisional_every,
+            last_result: 0,
         })
     }
 
@@ -252,6 +307,9 @@ impl Lane {
             runner: &mut self.runner,
             origin: self.origin,
             frames_since_origin: &mut self.frames_since_origin,
+            window: &mut self.window,
+            provisional_every: self.provisional_every,
+            last_result: &mut self.last_result,
             on_event,
         };
         (&mut self.frames, sink)
@@ -266,6 +324,7 @@ impl Lane {
         }
         self.origin = origin;
         self.frames_since_origin = 0;
+        self.last_result = 0;
     }
 }
 
@@ -295,7 +354,10 @@ impl Stream {
     ) -> Result<Self, StreamError> {
         let lanes = models
             .into_iter()
-            .map(|m| m.map(|m| Lane::new(m, config.input_rate, 0)).transpose())
+            .map(|m| {
+                m.map(|m| Lane::new(m, config.input_rate, 0, config.provisional_every_s))
+                    .transpose()
+            })
             .collect::<Result<_, _>>()?;
         Ok(Self {
             lanes,
@@ -326,6 +388,14 @@ impl Stream {
         self.config.silence_reset_s = seconds;
     }
 
+    /// Turns provisional results on (every `seconds` of audio) or off, from the next frame on.
+    pub fn set_provisional(&mut self, seconds: Option<f32>) {
+        self.config.provisional_every_s = seconds;
+        for lane in self.lanes.iter_mut().flatten() {
+            lane.provisional_every = frames_every(lane.frames.config(), seconds);
+        }
+    }
+
     /// Puts `model` into `lane` (or empties it) with fresh state, starting at the current
     /// position. Allocates; call off the audio thread.
     pub fn set_model(&mut self, lane: usize, model: Option<Model>) -> Result<(), StreamError> {
@@ -335,7 +405,14 @@ impl Stream {
             .get_mut(lane)
             .ok_or(StreamError::NoSuchLane { lane, lanes })?;
         *at = model
-            .map(|m| Lane::new(m, self.config.input_rate, self.position))
+            .map(|m| {
+                Lane::new(
+                    m,
+                    self.config.input_rate,
+                    self.position,
+                    self.config.provisional_every_s,
+                )
+            })
             .transpose()?;
         Ok(())
     }
@@ -516,30 +593,32 @@ struct ChunkSink<'a, F> {
     runner: &'a mut StreamingRunner,
     origin: u64,
     frames_since_origin: &'a mut u64,
+    window: &'a mut FrameWindow,
+    provisional_every: u64,
+    last_result: &'a mut u64,
     on_event: &'a mut F,
 }
 
 impl<F: FnMut(StreamEvent<'_>)> ChunkSink<'_, F> {
     fn frame(&mut self, frame: &[f32], config: &FrameTiming) {
         *self.frames_since_origin += 1;
+        // Always kept (40 values a frame), so provisional results can be turned on at any time.
+        self.window.push(frame);
+        let (first, last) = self.span(config);
         let Some(chunk) = self.assembler.push_frame(frame) else {
+            self.provisional(config, first, last);
             return;
         };
+        *self.last_result = *self.frames_since_origin;
         let started = Instant::now();
         match self.runner.step(chunk) {
             Ok(out) => {
-                let last = *self.frames_since_origin - 1;
-                let first = last + 1 - config.chunk_frames as u64;
-                let origin_s = self.origin as f64 / f64::from(self.input_rate);
-                let hop_s = config.hop as f64 / f64::from(config.sample_rate);
                 (self.on_event)(StreamEvent::Chunk(ChunkEvent {
                     lane: self.lane,
                     segment: self.segment,
                     index: out.chunk_index,
-                    start_s: origin_s + first as f64 * hop_s,
-                    end_s: origin_s
-                        + last as f64 * hop_s
-                        + config.n_fft as f64 / f64::from(config.sample_rate),
+                    start_s: first,
+                    end_s: last,
                     chunk: out.chunk,
                     track: out.track,
                     step: started.elapsed(),
@@ -550,6 +629,102 @@ impl<F: FnMut(StreamEvent<'_>)> ChunkSink<'_, F> {
                 error: &error,
             }),
         }
+    }
+
+    /// The span in seconds of the last `chunk_frames` frames (see the module docs).
+    fn span(&self, config: &FrameTiming) -> (f64, f64) {
+        let last = *self.frames_since_origin - 1;
+        let first = (last + 1).saturating_sub(config.chunk_frames as u64);
+        let origin_s = self.origin as f64 / f64::from(self.input_rate);
+        let hop_s = config.hop as f64 / f64::from(config.sample_rate);
+        (
+            origin_s + first as f64 * hop_s,
+            origin_s + last as f64 * hop_s + config.n_fft as f64 / f64::from(config.sample_rate),
+        )
+    }
+
+    /// A provisional result when one is due: a full window exists and `provisional_every` frames
+    /// passed since the last result. A failed step is reported like a chunk's, and commits
+    /// nothing either way.
+    fn provisional(&mut self, config: &FrameTiming, start_s: f64, end_s: f64) {
+        let now = *self.frames_since_origin;
+        if self.provisional_every == 0
+            || now < config.chunk_frames as u64
+            || now - *self.last_result < self.provisional_every
+        {
+            return;
+        }
+        *self.last_result = now;
+        let started = Instant::now();
+        let committed = self.runner.chunks();
+        match self.runner.peek(self.window.chunk()) {
+            Ok(track) => (self.on_event)(StreamEvent::Provisional(ProvisionalEvent {
+                lane: self.lane,
+                segment: self.segment,
+                committed,
+                start_s,
+                end_s,
+                track,
+                step: started.elapsed(),
+            })),
+            Err(error) => (self.on_event)(StreamEvent::StepFailed {
+                lane: self.lane,
+                error: &error,
+            }),
+        }
+    }
+}
+
+/// Whole frames of `config` in `seconds` (at least one), or 0 for `None`.
+fn frames_every(config: &FrontendConfig, seconds: Option<f32>) -> u64 {
+    let frame_s = config.hop as f64 / f64::from(config.sample_rate);
+    seconds
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(0, |s| ((f64::from(s) / frame_s).floor() as u64).max(1))
+}
+
+/// The latest `chunk_frames` frames, laid out as a chunk (`[n_mels, chunk_frames]`, oldest frame
+/// first) on demand. Sized once; never allocates after.
+struct FrameWindow {
+    n_mels: usize,
+    chunk_frames: usize,
+    /// Frame-major ring.
+    ring: Vec<f32>,
+    /// Where the next frame goes.
+    next: usize,
+    chunk: Vec<f32>,
+}
+
+impl FrameWindow {
+    fn new(n_mels: usize, chunk_frames: usize) -> Self {
+        Self {
+            n_mels,
+            chunk_frames,
+            ring: vec![0.0; n_mels * chunk_frames],
+            next: 0,
+            chunk: vec![0.0; n_mels * chunk_frames],
+        }
+    }
+
+    fn push(&mut self, frame: &[f32]) {
+        let at = self.next * self.n_mels;
+        for (slot, &v) in self.ring[at..at + self.n_mels].iter_mut().zip(frame) {
+            *slot = v;
+        }
+        self.next = (self.next + 1) % self.chunk_frames;
+    }
+
+    /// The window as a chunk. Only meaningful once `chunk_frames` frames were pushed since the
+    /// lane's frames last started (the caller counts).
+    fn chunk(&mut self) -> &[f32] {
+        for t in 0..self.chunk_frames {
+            let frame = (self.next + t) % self.chunk_frames;
+            let frame = &self.ring[frame * self.n_mels..(frame + 1) * self.n_mels];
+            for (m, &v) in frame.iter().enumerate() {
+                self.chunk[m * self.chunk_frames + t] = v;
+            }
+        }
+        &self.chunk
     }
 }
 
@@ -665,6 +840,8 @@ pub fn analyze_stream(
                 silence_resets += 1;
             }
         }
+        // A whole-signal analysis reports committed chunks only.
+        StreamEvent::Provisional(_) => {}
     };
     stream.push(samples, &mut record);
     stream.finish(&mut record);

@@ -64,6 +64,7 @@ fn run_in_blocks(
             seen.push(Seen::Reset(reason, (at_s * 1e6).round() as u64))
         }
         StreamEvent::StepFailed { error, .. } => panic!("step failed: {error}"),
+        StreamEvent::Provisional(_) => {}
     };
     let mut rest = samples;
     for &n in blocks.iter().cycle() {
@@ -210,4 +211,85 @@ fn a_dropped_stretch_moves_the_clock_and_keeps_the_model_state() {
     // the audio resumed (7 s), and continues the segment (index 1, the LSTM state kept).
     assert_eq!(chunks[0], (0, 0.0, 0));
     assert_eq!(chunks[1], (1, 7.0, 0));
+}
+
+/// Provisional results between chunk boundaries: every `PROVISIONAL_EVERY_S` of audio once a
+/// window exists, each equal to the committed state stepped on the latest window of frames, and
+/// the committed chunks exactly those of a stream without them.
+#[test]
+fn provisional_results_come_between_chunks_and_never_change_the_committed_ones() {
+    use mcclstm_engine::frontend::chunks_of;
+    use mcclstm_engine::stream::{PROVISIONAL_EVERY_S, signal_frames};
+
+    let models = defaults();
+    let rate = 44_100;
+    let signal = tune(rate, 20.0, 0.3);
+    let plain = StreamConfig::live(rate);
+    let live = StreamConfig::live_with_provisional(rate);
+    for blocks in [&[512usize][..], &[4096], &[37, 1000, 333]] {
+        // Committed chunks, bit for bit, with and without provisional results.
+        assert_eq!(
+            run_in_blocks(&models, &signal, plain, blocks),
+            run_in_blocks(&models, &signal, live, blocks),
+            "blocks {blocks:?}"
+        );
+    }
+
+    // The provisional events of the genre lane, in order, with the chunks around them.
+    let genre = &models[0];
+    let mut stream = Stream::new(live, [Some(genre.clone())]).unwrap();
+    let mut provisional = Vec::new();
+    let mut committed_ends = Vec::new();
+    stream.push(&signal, |e| match e {
+        StreamEvent::Provisional(p) => {
+            provisional.push((p.committed, p.start_s, p.end_s, p.track.to_vec()))
+        }
+        StreamEvent::Chunk(c) => committed_ends.push(c.end_s),
+        _ => {}
+    });
+    assert_eq!(committed_ends.len(), 5);
+    // None before the first full window (the first chunk); then a result at least every
+    // PROVISIONAL_EVERY_S of audio, a commit counting as one.
+    assert!(provisional[0].2 > committed_ends[0], "{:?}", provisional[0]);
+    let mut times: Vec<f64> = committed_ends.clone();
+    times.extend(provisional.iter().map(|p| p.2));
+    times.sort_by(f64::total_cmp);
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap <= f64::from(PROVISIONAL_EVERY_S) + 1e-6 && gap > 0.0,
+            "gap {gap} between results at {pair:?}"
+        );
+    }
+    // Each is the committed state stepped once on the latest full window of frames.
+    let fe = &genre.description().frontend;
+    let (frames, _) = signal_frames(&signal, rate, fe).unwrap();
+    let hop_s = fe.hop as f64 / f64::from(fe.sample_rate);
+    let chunks = chunks_of(&frames, fe.chunk_frames);
+    for (committed, start_s, _, track) in provisional.iter().step_by(3) {
+        let first = (start_s / hop_s).round() as usize;
+        let window: Vec<Vec<f32>> = frames
+            .iter()
+            .skip(first)
+            .take(fe.chunk_frames)
+            .map(<[f32]>::to_vec)
+            .collect();
+        let mut window_chunk = vec![0.0; fe.n_mels * fe.chunk_frames];
+        for (t, frame) in window.iter().enumerate() {
+            for (m, &v) in frame.iter().enumerate() {
+                window_chunk[m * fe.chunk_frames + t] = v;
+            }
+        }
+        let mut runner = genre.runner();
+        for chunk in &chunks[..*committed as usize] {
+            runner.step(chunk).unwrap();
+        }
+        let expected = runner.step(&window_chunk).unwrap().track.to_vec();
+        for (e, g) in expected.iter().zip(track) {
+            assert!(
+                (e - g).abs() < 1e-5,
+                "after {committed} chunks: {expected:?} vs {track:?}"
+            );
+        }
+    }
 }

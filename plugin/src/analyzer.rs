@@ -76,7 +76,10 @@ impl Analyzer {
         static ANALYSES: AtomicU64 = AtomicU64::new(1);
         let snapshot = published.snapshot();
         let mut analyzer = Self {
-            stream: Stream::with_empty_lanes(StreamConfig::live(host_rate.max(1)), MAX_SLOTS),
+            stream: Stream::with_empty_lanes(
+                StreamConfig::live_with_provisional(host_rate.max(1)),
+                MAX_SLOTS,
+            ),
             tasks: Default::default(),
             labels: Default::default(),
             invalid_before: snapshot.invalid,
@@ -127,6 +130,13 @@ impl Analyzer {
             }
             Err(e) => self.published.set_error(slot, e.to_string()),
         }
+    }
+
+    /// Provisional results between chunk boundaries on (the default: an editor may be watching
+    /// in real time) or off (an offline render, where they would only cost time).
+    pub fn set_provisional(&mut self, on: bool) {
+        self.stream
+            .set_provisional(on.then_some(mcclstm_engine::stream::PROVISIONAL_EVERY_S));
     }
 
     /// Carries out an editor request. Model files are read here, never on the audio thread.
@@ -225,6 +235,9 @@ impl Analyzer {
                 s.step_ms = c.step.as_secs_f32() * 1e3;
                 s.chunks_since_reset = c.index + 1;
                 s.sequence += 1;
+                s.updates += 1;
+                s.provisional = false;
+                s.heard_to_s = c.end_s;
                 let top = argmax(c.track);
                 let entry = HistoryEntry {
                     task: tasks[c.lane].clone(),
@@ -246,7 +259,19 @@ impl Analyzer {
             StreamEvent::Reset { .. } => {
                 for s in &mut snapshot.slots {
                     s.chunks_since_reset = 0;
+                    s.provisional = false;
                 }
+            }
+            // Shown, never written to the history: the committed chunks stay those of
+            // `mcclstm analyze`.
+            StreamEvent::Provisional(p) => {
+                let s = &mut snapshot.slots[p.lane];
+                for (v, &x) in s.probs.iter_mut().zip(p.track) {
+                    *v = x;
+                }
+                s.updates += 1;
+                s.provisional = true;
+                s.heard_to_s = p.end_s;
             }
         });
     }
@@ -349,6 +374,36 @@ mod tests {
         let verdict = info.verdict(probs);
         assert!(verdict.unsure && verdict.top != verdict.second);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn provisional_results_update_the_editor_between_chunks_and_never_the_history() {
+        let run = |provisional: bool| {
+            let (mut analyzer, published, params) = analyzer(48_000);
+            analyzer.set_provisional(provisional);
+            let mut updates = Vec::new();
+            for block in tone(48_000, 12.0).chunks(4096) {
+                analyzer.push(block);
+                let s = published.snapshot().slots[0];
+                updates.push((s.updates, s.sequence, s.provisional));
+            }
+            let history = params.history.lock().unwrap().slots.clone();
+            (history, updates)
+        };
+        let (with, updates) = run(true);
+        let (without, plain) = run(false);
+        // The committed history is the same, entry for entry.
+        assert_eq!(with, without);
+        assert_eq!(with[0].len(), 3);
+        // Without: one update a chunk. With: more, some of them provisional, and the committed
+        // count (`sequence`) is the same at every block.
+        let (last, plain_last) = (updates.last().unwrap(), plain.last().unwrap());
+        assert_eq!(plain_last.0, 3);
+        assert!(last.0 >= 3 + 2 * 8, "{updates:?}");
+        assert!(updates.iter().any(|u| u.2) && !plain.iter().any(|u| u.2));
+        for (u, p) in updates.iter().zip(&plain) {
+            assert_eq!(u.1, p.1);
+        }
     }
 
     #[test]

@@ -204,6 +204,28 @@ impl McclstmEditor {
             );
         });
 
+        // Whether what is shown is committed (equal to `mcclstm analyze`) or a live estimate.
+        if !silence && chunks > 0 {
+            let (text, colour) = if results.provisional {
+                (
+                    format!(
+                        "live estimate (provisional) · heard to {:.1} s",
+                        results.heard_to_s
+                    ),
+                    Color32::from_rgb(0xed, 0xc9, 0x48),
+                )
+            } else {
+                (
+                    format!(
+                        "chunk {chunks} committed · heard to {:.1} s",
+                        results.heard_to_s
+                    ),
+                    Color32::GRAY,
+                )
+            };
+            ui.label(RichText::new(text).color(colour).italics());
+        }
+
         // Confidence bars, one per class, in label order and colour.
         if !silence && chunks > 0 {
             for (i, (label, &prob)) in info.labels.iter().zip(probs).enumerate() {

@@ -166,7 +166,7 @@ impl Plugin for Mcclstm {
         self.deactivate();
         let host_rate = buffer_config.sample_rate.round().max(1.0) as u32;
         let max_block = buffer_config.max_buffer_size.max(1) as usize;
-        let analyzer = Analyzer::new(
+        let mut analyzer = Analyzer::new(
             host_rate,
             self.initial_models(),
             self.published.clone(),
@@ -174,6 +174,8 @@ impl Plugin for Mcclstm {
             self.repaint.clone(),
         );
         let offline = buffer_config.process_mode == ProcessMode::Offline;
+        // Provisional results are for a person watching in real time; a render only pays for them.
+        analyzer.set_provisional(!offline);
         self.published.offline.store(offline, Ordering::Relaxed);
         self.expected_pos = None;
         // A new analysis starts fresh: a reset asked of the old one needs no mark.

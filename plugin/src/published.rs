@@ -34,6 +34,13 @@ pub struct SlotSnapshot {
     pub progress: f32,
     /// Time the last chunk's model step took, in milliseconds.
     pub step_ms: f32,
+    /// `probs` is a provisional estimate between chunk boundaries (the latest window stepped from
+    /// the last committed state, committing nothing); false: the last committed chunk's result.
+    pub provisional: bool,
+    /// Results published, committed and provisional (never reset): the editor's update count.
+    pub updates: u64,
+    /// End of the audio the shown result heard, in seconds since the analysis started.
+    pub heard_to_s: f64,
 }
 
 impl Default for SlotSnapshot {
@@ -45,6 +52,9 @@ impl Default for SlotSnapshot {
             chunks_since_reset: 0,
             progress: 0.0,
             step_ms: 0.0,
+            provisional: false,
+            updates: 0,
+            heard_to_s: 0.0,
         }
     }
 }

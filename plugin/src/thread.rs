@@ -123,3 +123,93 @@ impl Drop for AnalysisThread {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use nice_plug_egui::RepaintNotifier;
+
+    use super::*;
+    use crate::models;
+    use crate::params::McclstmParams;
+    use crate::published::Published;
+
+    /// At real-time pace (a host's 512-sample blocks at 48 kHz, paced by the clock), the editor's
+    /// first result comes within one window of audio plus 0.5 s, and then at least twice in every
+    /// second.
+    #[test]
+    fn at_real_time_pace_the_editor_updates_at_least_twice_a_second() {
+        let rate = 48_000u32;
+        let published = Arc::new(Published::default());
+        let params = Arc::new(McclstmParams::default());
+        let slots = std::array::from_fn(|slot| models::default_model(slot).map(|m| m.unwrap()));
+        let analyzer = Analyzer::new(
+            rate,
+            slots,
+            published.clone(),
+            params,
+            RepaintNotifier::new(),
+        );
+        let (mut producer, consumer) = rtrb::RingBuffer::new(rate as usize * 2);
+        let (_tx, rx) = crossbeam_channel::unbounded();
+        let thread = AnalysisThread::spawn(analyzer, consumer, rx).unwrap();
+
+        let seconds = 7.0;
+        let block = 512usize;
+        let total = (rate as f64 * seconds) as usize;
+        let start = Instant::now();
+        let feeder = std::thread::spawn(move || {
+            let mut written = 0usize;
+            while written < total {
+                let t0 = written as f64 / f64::from(rate);
+                // The host's clock: wait until this block's time has come.
+                let due = Duration::from_secs_f64(t0);
+                if let Some(wait) = due.checked_sub(start.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+                for i in 0..block {
+                    let t = (written + i) as f32 / rate as f32;
+                    let x = 0.3 * (std::f32::consts::TAU * 220.0 * t).sin()
+                        + 0.2 * (std::f32::consts::TAU * 55.0 * t).sin();
+                    let _ = producer.push(x);
+                }
+                written += block;
+            }
+        });
+        // Watch the published updates as an editor repainting every 5 ms would.
+        let mut seen = Vec::new();
+        let mut last = 0;
+        while start.elapsed() < Duration::from_secs_f64(seconds + 0.3) {
+            let updates = published.snapshot().slots[0].updates;
+            if updates != last {
+                last = updates;
+                seen.push(start.elapsed().as_secs_f64());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        feeder.join().unwrap();
+        thread.join();
+
+        // One window (a chunk) of the paper preset: 3.762 s.
+        let fe = mcclstm_engine::Preset::Paper.config();
+        let window_s =
+            ((fe.chunk_frames - 1) * fe.hop + fe.n_fft) as f64 / f64::from(fe.sample_rate);
+        let first = *seen.first().expect("no result at all");
+        assert!(first <= window_s + 0.5, "first result after {first:.3} s");
+        // Every full second after the first result brings at least two updates.
+        let mut from = first;
+        while from + 1.0 <= seconds {
+            let n = seen
+                .iter()
+                .filter(|&&t| t > from && t <= from + 1.0)
+                .count();
+            assert!(
+                n >= 2,
+                "{n} update(s) in ({from:.2}, {:.2}] s: {seen:?}",
+                from + 1.0
+            );
+            from += 0.25;
+        }
+    }
+}
