@@ -49,6 +49,7 @@ fn main() -> anyhow::Result<()> {
         Some("screenshot") => screenshot(),
         Some("models") => models::models(&args[1..]),
         Some("calibrate") => models::calibrate_shipped(&args[1..]),
+        Some("install") => install(&args[1..]),
         Some("bench") => bench::bench(),
         Some("corpus") => corpus::corpus(&args[1..]),
         Some("teacher") => teacher::teacher(&args[1..]),
@@ -286,6 +287,68 @@ fn install_debian(packages: &[(&str, &str)], purpose: &str) -> anyhow::Result<()
             .args(&missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
+}
+
+/// `cargo xtask install`: builds the release bundles (cargo rebuilds only what changed) and copies
+/// them into the user's plugin folders (`~/.clap`, `~/.vst3`). A bundle already there is replaced
+/// whole: copied beside it first, then renamed over it, so a host scanning at that moment never
+/// sees half a bundle.
+fn install(args: &[String]) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    if !args.is_empty() {
+        bail!("usage: cargo xtask install (no arguments)");
+    }
+    let bundled = target_dir(&root).join("bundled");
+    let bundles = [("MCCLSTM.clap", ".clap"), ("MCCLSTM.vst3", ".vst3")];
+    run(
+        "cargo xtask bundle mcclstm-plugin --release",
+        cargo().args(["xtask", "bundle", "mcclstm-plugin", "--release"]),
+    )?;
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("HOME is not set: cannot find ~/.clap and ~/.vst3")?;
+    for (bundle, folder) in bundles {
+        let from = bundled.join(bundle);
+        anyhow::ensure!(from.exists(), "{}: was not built", from.display());
+        let dir = home.join(folder);
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let to = dir.join(bundle);
+        let staged = dir.join(format!(".{bundle}.installing"));
+        remove_any(&staged)?;
+        copy_tree(&from, &staged)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), staged.display()))?;
+        remove_any(&to)?;
+        std::fs::rename(&staged, &to)
+            .with_context(|| format!("cannot move {} to {}", staged.display(), to.display()))?;
+        println!("installed {}", to.display());
+    }
+    println!("Rescan plugins in your DAW to see MCCLSTM (CLAP and VST3).");
+    Ok(())
+}
+
+/// Removes a file or a folder, if there is one.
+fn remove_any(path: &Path) -> anyhow::Result<()> {
+    let result = match std::fs::symlink_metadata(path) {
+        Err(_) => return Ok(()),
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+    };
+    result.with_context(|| format!("cannot remove {}", path.display()))
+}
+
+/// Copies a file, or a folder and everything in it.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to).map(|_| ())
+    }
 }
 
 fn screenshot() -> anyhow::Result<()> {
