@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use egui::{Color32, FontId, RichText, Stroke, StrokeKind};
+use egui::{Color32, FontId, RichText, Stroke};
 use nice_plug::prelude::*;
 use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::{
@@ -14,8 +14,9 @@ use nice_plug_egui::{
 
 use crate::analyzer::{Command, CommandSender};
 use crate::models::{self, SLOTS};
-use crate::params::McclstmParams;
-use crate::published::{MAX_SLOTS, Published, Snapshot};
+use crate::params::{EDITOR_MIN, McclstmParams};
+use crate::published::{MAX_SLOTS, Published, SlotInfo, Snapshot};
+use crate::timeline::{self, Timeline};
 
 /// One colour per class, in label order (cycled past twelve).
 const PALETTE: [Color32; 12] = [
@@ -43,6 +44,10 @@ pub struct McclstmEditor {
     commands: CommandSender,
     /// The model path being typed, per slot.
     path_input: [String; MAX_SLOTS],
+    /// Where the history is exported (without the extension).
+    export_path: String,
+    /// What the last export or clear did.
+    export_status: Option<(String, bool)>,
 }
 
 pub fn create(
@@ -57,13 +62,16 @@ pub fn create(
         .map(|p| p.clone())
         .unwrap_or_default();
     let path_input = std::array::from_fn(|i| paths.get(i).cloned().flatten().unwrap_or_default());
+    // The editor opens at the size and zoom saved with the project.
+    let view = params.editor_view.lock().map(|v| *v).unwrap_or_default();
     create_egui_editor(
-        params.editor_state.clone(),
+        view.editor_state(),
         repaint,
         EguiNiceSettings {
             title: "MCCLSTM".to_string(),
-            resize_hint: ResizeHint::resizable()
-                .with_min_logical_size(nice_plug::editor::dpi::LogicalSize::new(480.0, 360.0)),
+            resize_hint: ResizeHint::resizable().with_min_logical_size(
+                nice_plug::editor::dpi::LogicalSize::new(EDITOR_MIN.0, EDITOR_MIN.1),
+            ),
             ..Default::default()
         },
         McclstmEditor {
@@ -71,17 +79,53 @@ pub fn create(
             published,
             commands,
             path_input,
+            export_path: default_export_path(),
+            export_status: None,
         },
     )
+}
+
+/// Where the history is exported by default: `~/mcclstm-history` (`.json` or `.csv` added).
+fn default_export_path() -> String {
+    std::env::var_os("HOME")
+        .map(|h| {
+            std::path::PathBuf::from(h)
+                .join("mcclstm-history")
+                .display()
+                .to_string()
+        })
+        .unwrap_or_else(|| "mcclstm-history".to_string())
 }
 
 impl NiceEguiApp for McclstmEditor {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
         ResizableWindow::new("mcclstm-editor")
-            .min_size(egui::vec2(480.0, 360.0))
+            .min_size(egui::vec2(EDITOR_MIN.0, EDITOR_MIN.1))
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.draw(ui));
             });
+    }
+
+    /// Remembers the size, so the project reopens the editor as the user left it.
+    fn resized(&mut self, new_size: nice_plug_egui::baseview::WindowSize) {
+        if let Ok(mut view) = self.params.editor_view.lock() {
+            let (w, h) = (
+                new_size.logical.width as f32,
+                new_size.logical.height as f32,
+            );
+            if w.is_finite() && h.is_finite() && w >= EDITOR_MIN.0 && h >= EDITOR_MIN.1 {
+                view.width = w;
+                view.height = h;
+            }
+        }
+    }
+
+    fn zoom_factor_changed(&mut self, zoom_factor: f32) {
+        if let Ok(mut view) = self.params.editor_view.lock()
+            && zoom_factor.is_finite()
+        {
+            view.zoom = zoom_factor.clamp(0.5, 3.0);
+        }
     }
 }
 
@@ -134,6 +178,8 @@ impl McclstmEditor {
                 ui.separator();
             }
         }
+        ui.separator();
+        self.draw_timeline(ui);
         ui.separator();
         for (slot, results) in snapshot.slots.iter().enumerate() {
             if results.active {
@@ -226,21 +272,52 @@ impl McclstmEditor {
             ui.label(RichText::new(text).color(colour).italics());
         }
 
-        // Confidence bars, one per class, in label order and colour.
+        // Compact confidence bars, one per class, in label order and colour; the leader's is
+        // outlined.
         if !silence && chunks > 0 {
+            const ROW: f32 = 13.0;
+            const NAME_W: f32 = 78.0;
+            const PCT_W: f32 = 38.0;
+            let width = ui.available_width().max(200.0);
+            let (rect, _) = ui.allocate_exact_size(
+                egui::vec2(width, ROW * probs.len() as f32),
+                egui::Sense::hover(),
+            );
+            let painter = ui.painter_at(rect);
+            let text_colour = ui.visuals().text_color();
+            let top_class = mcclstm_engine::runner::argmax(probs);
             for (i, (label, &prob)) in info.labels.iter().zip(probs).enumerate() {
-                ui.horizontal(|ui| {
-                    ui.add_sized([90.0, 16.0], egui::Label::new(label.as_str()));
-                    let width = (ui.available_width() - 60.0).max(40.0);
-                    let (rect, _) =
-                        ui.allocate_exact_size(egui::vec2(width, 14.0), egui::Sense::hover());
-                    let painter = ui.painter();
-                    painter.rect_filled(rect, 2.0, Color32::from_gray(40));
-                    let mut bar = rect;
-                    bar.set_width(rect.width() * prob.clamp(0.0, 1.0));
-                    painter.rect_filled(bar, 2.0, class_colour(i));
-                    ui.label(format!("{:>3.0}%", prob * 100.0));
-                });
+                let y = rect.top() + i as f32 * ROW;
+                painter.text(
+                    egui::pos2(rect.left() + NAME_W - 6.0, y + ROW / 2.0),
+                    egui::Align2::RIGHT_CENTER,
+                    label,
+                    FontId::proportional(11.5),
+                    text_colour,
+                );
+                let lane = egui::Rect::from_min_max(
+                    egui::pos2(rect.left() + NAME_W, y + 2.0),
+                    egui::pos2(rect.right() - PCT_W, y + ROW - 2.0),
+                );
+                painter.rect_filled(lane, 2.0, Color32::from_gray(40));
+                let mut bar = lane;
+                bar.set_width(lane.width() * prob.clamp(0.0, 1.0));
+                painter.rect_filled(bar, 2.0, class_colour(i));
+                if i == top_class {
+                    painter.rect_stroke(
+                        lane,
+                        2.0,
+                        Stroke::new(1.0, Color32::from_gray(150)),
+                        egui::StrokeKind::Outside,
+                    );
+                }
+                painter.text(
+                    egui::pos2(rect.right(), y + ROW / 2.0),
+                    egui::Align2::RIGHT_CENTER,
+                    format!("{:.0}%", prob * 100.0),
+                    FontId::monospace(11.0),
+                    text_colour,
+                );
             }
         }
 
@@ -253,59 +330,6 @@ impl McclstmEditor {
             results.step_ms
         )));
 
-        // History strip: one cell per chunk, coloured by its top class; a gap marks a reset.
-        let entries: Vec<(u64, usize)> = self
-            .params
-            .history
-            .lock()
-            .map(|h| {
-                h.slots
-                    .get(slot)
-                    .map(|q| {
-                        q.iter()
-                            .map(|e| {
-                                let top = info.labels.iter().position(|l| *l == e.top).unwrap_or(0);
-                                (e.segment, top)
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            })
-            .unwrap_or_default();
-        let (rect, _) =
-            ui.allocate_exact_size(egui::vec2(ui.available_width(), 22.0), egui::Sense::hover());
-        let painter = ui.painter();
-        painter.rect_stroke(
-            rect,
-            2.0,
-            Stroke::new(1.0, Color32::from_gray(70)),
-            StrokeKind::Inside,
-        );
-        if !entries.is_empty() {
-            let cell = (rect.width() / entries.len().max(60) as f32).max(1.0);
-            let shown = ((rect.width() / cell) as usize).min(entries.len());
-            let start = entries.len() - shown;
-            for (k, &(segment, top)) in entries[start..].iter().enumerate() {
-                let x = rect.left() + k as f32 * cell;
-                let mut r = egui::Rect::from_min_size(
-                    egui::pos2(x, rect.top()),
-                    egui::vec2(cell, rect.height()),
-                );
-                if k > 0 && entries[start + k - 1].0 != segment {
-                    r.min.x += 1.0;
-                }
-                painter.rect_filled(r.shrink2(egui::vec2(0.0, 2.0)), 0.0, class_colour(top));
-            }
-        }
-        ui.horizontal_wrapped(|ui| {
-            for (i, label) in info.labels.iter().enumerate() {
-                let (swatch, _) =
-                    ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
-                ui.painter().rect_filled(swatch, 2.0, class_colour(i));
-                ui.label(label.as_str());
-            }
-        });
-
         // The model, what it learned from, and a way to load another.
         ui.label(RichText::new(format!("{} · {}", info.model, info.source)).weak());
         if info.model.contains("random weights") {
@@ -315,6 +339,231 @@ impl McclstmEditor {
             );
         }
         self.draw_model_loader(ui, slot, info.error.as_deref());
+    }
+
+    /// The session's history on a time axis: a row per slot, its chunks merged into bars where
+    /// the verdict holds (grey where the model was unsure), the probabilities at the moment under
+    /// the pointer, and Clear / Export.
+    fn draw_timeline(&mut self, ui: &mut egui::Ui) {
+        let infos: Vec<SlotInfo> = (0..MAX_SLOTS).map(|s| self.published.info(s)).collect();
+        // Laid out under the lock (cheap); painted after it is released.
+        let (timeline, empty) = match self.params.history.lock() {
+            Ok(h) => (Timeline::of(&h, &infos), h.is_empty()),
+            Err(_) => (Timeline::default(), true),
+        };
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new("TIMELINE")
+                    .font(FontId::proportional(16.0))
+                    .weak(),
+            );
+            ui.label(
+                RichText::new("session time · merged while the verdict holds · grey: unsure")
+                    .weak(),
+            );
+        });
+        let rows: Vec<usize> = (0..timeline.rows.len())
+            .filter(|&r| !timeline.rows[r].is_empty())
+            .collect();
+        if empty || rows.is_empty() {
+            ui.label(
+                RichText::new("Nothing analysed yet: play audio through the plugin.").italics(),
+            );
+        } else {
+            self.paint_timeline(ui, &timeline, &rows, &infos);
+        }
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .button("Clear")
+                .on_hover_text("Forget the history (it is saved with the project)")
+                .clicked()
+                && let Ok(mut h) = self.params.history.lock()
+            {
+                h.clear_chunks();
+                self.export_status = Some(("history cleared".to_string(), true));
+            }
+            ui.label("export to");
+            ui.add(egui::TextEdit::singleline(&mut self.export_path).desired_width(220.0));
+            for (button, extension) in [("JSON", "json"), ("CSV", "csv")] {
+                if ui
+                    .button(format!("Export {button}"))
+                    .on_hover_text(format!(
+                        "Write the history as {button} (JSON: the schema of `mcclstm analyze \
+                         --json`)"
+                    ))
+                    .clicked()
+                {
+                    self.export_status = Some(self.export(extension, &infos));
+                }
+            }
+        });
+        if let Some((text, ok)) = &self.export_status {
+            let colour = if *ok {
+                Color32::GRAY
+            } else {
+                Color32::LIGHT_RED
+            };
+            ui.label(RichText::new(text).color(colour));
+        }
+    }
+
+    fn paint_timeline(
+        &self,
+        ui: &mut egui::Ui,
+        timeline: &Timeline,
+        rows: &[usize],
+        infos: &[SlotInfo],
+    ) {
+        const NAME_W: f32 = 64.0;
+        const ROW_H: f32 = 22.0;
+        const AXIS_H: f32 = 16.0;
+        let width = ui.available_width().max(200.0);
+        let (rect, response) = ui.allocate_exact_size(
+            egui::vec2(width, rows.len() as f32 * ROW_H + AXIS_H),
+            egui::Sense::hover(),
+        );
+        let painter = ui.painter_at(rect);
+        let (t0, t1) = (timeline.start, timeline.end.max(timeline.start + 10.0));
+        let left = rect.left() + NAME_W;
+        let bar_w = (rect.right() - left - 4.0).max(10.0);
+        let x_of = |t: f64| left + ((t - t0) / (t1 - t0)) as f32 * bar_w;
+        let text_colour = ui.visuals().text_color();
+        for (r, &slot) in rows.iter().enumerate() {
+            let top = rect.top() + r as f32 * ROW_H;
+            let name = infos
+                .get(slot)
+                .map(|i| i.task.clone())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| SLOTS[slot].name.to_string());
+            painter.text(
+                egui::pos2(rect.left(), top + ROW_H / 2.0),
+                egui::Align2::LEFT_CENTER,
+                name,
+                FontId::proportional(13.0),
+                text_colour,
+            );
+            let lane = egui::Rect::from_min_max(
+                egui::pos2(left, top + 2.0),
+                egui::pos2(left + bar_w, top + ROW_H - 2.0),
+            );
+            painter.rect_filled(lane, 2.0, Color32::from_gray(35));
+            for bar in &timeline.rows[slot] {
+                let r = egui::Rect::from_min_max(
+                    egui::pos2(x_of(bar.start), lane.top()),
+                    egui::pos2(x_of(bar.end).max(x_of(bar.start) + 1.0), lane.bottom()),
+                );
+                let (fill, label) = match bar.class {
+                    Some(c) => (
+                        class_colour(c),
+                        infos[slot].labels.get(c).cloned().unwrap_or_default(),
+                    ),
+                    None => (Color32::from_gray(95), "unsure".to_string()),
+                };
+                painter.rect_filled(r, 1.0, fill);
+                if r.width() > 8.0 * label.len() as f32 {
+                    painter.text(
+                        r.left_center() + egui::vec2(4.0, 0.0),
+                        egui::Align2::LEFT_CENTER,
+                        label,
+                        FontId::proportional(12.0),
+                        Color32::BLACK,
+                    );
+                }
+            }
+        }
+        // The axis: a tick every "nice" step, at most about eight, as m:ss.
+        let axis_top = rect.top() + rows.len() as f32 * ROW_H;
+        let span = t1 - t0;
+        let step = [
+            1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
+        ]
+        .into_iter()
+        .find(|s| span / s <= 8.0)
+        .unwrap_or(7200.0);
+        let mut t = (t0 / step).ceil() * step;
+        while t <= t1 {
+            let x = x_of(t);
+            painter.line_segment(
+                [egui::pos2(x, axis_top), egui::pos2(x, axis_top + 4.0)],
+                Stroke::new(1.0, Color32::GRAY),
+            );
+            painter.text(
+                egui::pos2(x, axis_top + 4.0),
+                egui::Align2::CENTER_TOP,
+                clock(t),
+                FontId::proportional(11.0),
+                Color32::GRAY,
+            );
+            t += step;
+        }
+        // Hover: the chunk under the pointer in its row, with every class's probability.
+        let Some(pos) = response.hover_pos() else {
+            return;
+        };
+        let row = ((pos.y - rect.top()) / ROW_H).floor();
+        if pos.x < left || row < 0.0 || row as usize >= rows.len() {
+            return;
+        }
+        let slot = rows[row as usize];
+        let t = t0 + f64::from((pos.x - left) / bar_w) * (t1 - t0);
+        let entry = self.params.history.lock().ok().and_then(|h| {
+            timeline
+                .entry_at(&h, slot, t)
+                .and_then(|k| h.slots.get(slot)?.get(k).cloned())
+        });
+        painter.line_segment(
+            [egui::pos2(pos.x, rect.top()), egui::pos2(pos.x, axis_top)],
+            Stroke::new(1.0, Color32::WHITE),
+        );
+        let Some(entry) = entry else { return };
+        let info = &infos[slot];
+        response.on_hover_ui_at_pointer(|ui| {
+            let verdict = info.verdict(&entry.probs);
+            ui.label(
+                RichText::new(format!(
+                    "{} · {} – {} · chunk {} of segment {}",
+                    info.task,
+                    clock(entry.start_s),
+                    clock(entry.end_s),
+                    entry.chunk + 1,
+                    entry.segment
+                ))
+                .strong(),
+            );
+            ui.label(verdict.describe(&info.labels));
+            let mut ranked: Vec<usize> = (0..entry.probs.len()).collect();
+            ranked.sort_by(|&a, &b| entry.probs[b].total_cmp(&entry.probs[a]));
+            for &i in &ranked {
+                let name = info.labels.get(i).map_or("?", String::as_str);
+                ui.label(format!("{name:<12} {:>5.1}%", entry.probs[i] * 100.0));
+            }
+        });
+    }
+
+    /// Writes the history as `export_path.EXTENSION` (atomically); the status to show.
+    fn export(&self, extension: &str, infos: &[SlotInfo]) -> (String, bool) {
+        let Ok(history) = self.params.history.lock().map(|h| h.clone()) else {
+            return ("the history is not readable".to_string(), false);
+        };
+        let text = match extension {
+            "json" => serde_json::to_string_pretty(&timeline::to_json(&history, infos))
+                .unwrap_or_default(),
+            _ => timeline::to_csv(&history, infos),
+        };
+        let base = self.export_path.trim();
+        let base = if base.is_empty() {
+            default_export_path()
+        } else {
+            base.to_string()
+        };
+        let path = std::path::PathBuf::from(format!("{base}.{extension}"));
+        match mcclstm_engine::atomic_file::write(&path, text.as_bytes()) {
+            Ok(()) => (
+                format!("wrote {} ({} chunks)", path.display(), history.len()),
+                true,
+            ),
+            Err(e) => (format!("cannot write {}: {e}", path.display()), false),
+        }
     }
 
     /// A model file field with Load and Embedded buttons; a refused file shows its error and the
@@ -347,5 +596,15 @@ impl McclstmEditor {
         if let Some(error) = error {
             ui.label(RichText::new(format!("refused: {error}")).color(Color32::LIGHT_RED));
         }
+    }
+}
+
+/// Seconds as m:ss (h:mm:ss past an hour).
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
     }
 }

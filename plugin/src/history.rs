@@ -153,6 +153,15 @@ impl History {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Forgets every chunk (the editor's "Clear"); the account of analysed and dropped samples
+    /// stays. The running analysis's next chunk starts a new segment.
+    pub fn clear_chunks(&mut self) {
+        for queue in &mut self.slots {
+            queue.clear();
+        }
+        self.writer = None;
+    }
 }
 
 #[cfg(test)]

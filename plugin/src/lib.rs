@@ -9,7 +9,8 @@
 //!   engine's one pipeline (`mcclstm_engine::stream`) with a lane per model slot.
 //! - [`published`]: results go to the editor as one coherent snapshot per update (a triple
 //!   buffer); [`history`] keeps past chunks and is saved with the project.
-//! - [`editor`]: the egui editor reads the snapshot and sends commands (model loads) back down.
+//! - [`editor`]: the egui editor reads the snapshot and sends commands (model loads) back down;
+//!   [`timeline`] lays the history out on a time axis and exports it as JSON and CSV.
 //!
 //! When a CLAP host renders offline, the analysis runs inline in `process()` instead, so a bounce
 //! is deterministic and equals `mcclstm analyze` on the same audio; under VST3, whose reported mode
@@ -24,6 +25,7 @@ pub mod params;
 pub mod plugin;
 pub mod published;
 pub mod thread;
+pub mod timeline;
 
 pub use plugin::Mcclstm;
 

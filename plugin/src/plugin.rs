@@ -194,11 +194,17 @@ impl Plugin for Mcclstm {
         }
         #[cfg(feature = "standalone")]
         if let Some(samples) = demo_input(host_rate) {
+            // `MCCLSTM_DEMO_SPEED` (default 4): how much faster than real time the file plays.
+            let speed = std::env::var("MCCLSTM_DEMO_SPEED")
+                .ok()
+                .and_then(|s| s.parse::<f32>().ok())
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .unwrap_or(4.0);
             return match AnalysisThread::spawn_demo(
                 analyzer,
                 samples,
                 host_rate,
-                4.0,
+                speed,
                 self.commands.1.clone(),
             ) {
                 Ok(thread) => {

@@ -257,8 +257,9 @@ fn install_onnxruntime(root: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Debian packages the screenshot needs, by the command or file that shows they are there.
-const SCREENSHOT_PACKAGES: [(&str, &str); 4] = [
+const SCREENSHOT_PACKAGES: [(&str, &str); 5] = [
     ("/usr/bin/Xvfb", "xvfb"),
+    ("/usr/bin/xdotool", "xdotool"),
     ("/usr/bin/import", "imagemagick"),
     ("/usr/include/alsa/asoundlib.h", "libasound2-dev"),
     ("/usr/include/jack/jack.h", "libjack-jackd2-dev"),
@@ -312,7 +313,8 @@ fn install(args: &[String]) -> anyhow::Result<()> {
         let from = bundled.join(bundle);
         anyhow::ensure!(from.exists(), "{}: was not built", from.display());
         let dir = home.join(folder);
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let to = dir.join(bundle);
         let staged = dir.join(format!(".{bundle}.installing"));
         remove_any(&staged)?;
@@ -386,44 +388,100 @@ fn screenshot() -> anyhow::Result<()> {
             .arg(&demo_dir),
     )?;
 
+    // A real free recording from the corpus's held-out packages: a death-metal song of Frets on
+    // Fire's muldjord set (CC-BY-SA; `corpus/tracks.csv`), which no shipped model trained on.
+    crate::corpus::corpus(&[])?;
+    let real = target.join(
+        "corpus/audio/fretsonfire-songs-muldjord/usr/share/games/fretsonfire/data/songs/muldjord/\
+         armygeddon/mix.flac",
+    );
+    anyhow::ensure!(real.is_file(), "{}: not in the corpus", real.display());
+
     let display = ":77";
     let mut xvfb = Command::new("Xvfb")
-        .args([display, "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+        .args([display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
         .spawn()
         .context("cannot start Xvfb")?;
     std::thread::sleep(std::time::Duration::from_secs(2));
-    let standalone = Command::new(target.join("debug/mcclstm-standalone"))
-        .args(["--backend", "dummy", "--sample-rate", "44100"])
-        .env("DISPLAY", display)
-        .env("MCCLSTM_DEMO_WAV", demo_dir.join("demo.wav"))
-        .spawn();
+    std::fs::create_dir_all(root.join("docs"))?;
+    let standalone = target.join("debug/mcclstm-standalone");
     let result = (|| -> anyhow::Result<()> {
-        let mut standalone = standalone.context("cannot start the standalone")?;
-        // The demo runs 4x faster than real time: 20 s of music, five chunks, in about 6 s.
-        std::thread::sleep(std::time::Duration::from_secs(12));
-        std::fs::create_dir_all(root.join("docs"))?;
-        let shot = Command::new("import")
-            .args([
-                "-display",
-                display,
-                "-window",
-                "root",
-                "-crop",
-                "900x560+0+0",
-                "+repage",
-            ])
-            .arg(root.join("docs/editor.png"))
-            .status();
-        let _ = standalone.kill();
-        let _ = standalone.wait();
-        if !shot.map(|s| s.success()).unwrap_or(false) {
-            bail!("import could not capture the display");
-        }
-        Ok(())
+        // The demo at the default size: 20 s of music at 4x, then the last provisional result.
+        shoot(
+            &standalone,
+            display,
+            &demo_dir.join("demo.wav"),
+            4.0,
+            None,
+            8,
+            &root.join("docs/editor.png"),
+        )?;
+        // The recording in a larger window, 110 s of it at 8x.
+        shoot(
+            &standalone,
+            display,
+            &real,
+            8.0,
+            Some((1400, 900)),
+            14,
+            &root.join("docs/editor-large.png"),
+        )
     })();
     let _ = xvfb.kill();
     let _ = xvfb.wait();
     result?;
-    eprintln!("==> wrote docs/editor.png");
+    eprintln!("==> wrote docs/editor.png and docs/editor-large.png");
     Ok(())
+}
+
+/// Runs the standalone on `wav` at `speed`x real time on `display`, resizes its window to `size`
+/// (or keeps the default), waits `seconds`, and captures the window into `out`.
+fn shoot(
+    standalone: &Path,
+    display: &str,
+    wav: &Path,
+    speed: f32,
+    size: Option<(u32, u32)>,
+    seconds: u64,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let mut child = Command::new(standalone)
+        .args(["--backend", "dummy", "--sample-rate", "44100"])
+        .env("DISPLAY", display)
+        .env("MCCLSTM_DEMO_WAV", wav)
+        .env("MCCLSTM_DEMO_SPEED", speed.to_string())
+        .spawn()
+        .context("cannot start the standalone")?;
+    let result = (|| -> anyhow::Result<()> {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        let window = Command::new("xdotool")
+            .args(["search", "--name", "MCCLSTM"])
+            .env("DISPLAY", display)
+            .output()
+            .context("cannot run xdotool")?;
+        let id = String::from_utf8_lossy(&window.stdout)
+            .lines()
+            .last()
+            .map(str::to_string)
+            .context("the editor window did not appear")?;
+        if let Some((w, h)) = size {
+            run(
+                "resize the editor",
+                Command::new("xdotool")
+                    .args(["windowsize", &id, &w.to_string(), &h.to_string()])
+                    .env("DISPLAY", display),
+            )?;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(seconds));
+        let shot = Command::new("import")
+            .args(["-display", display, "-window", &id])
+            .arg(out)
+            .status()
+            .context("cannot run import")?;
+        anyhow::ensure!(shot.success(), "import could not capture the window");
+        Ok(())
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
 }
