@@ -608,3 +608,126 @@ fn clock(seconds: f64) -> String {
         format!("{}:{:02}", s / 60, s % 60)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::HistoryEntry;
+    use crate::published::{SlotInfo, SlotSnapshot};
+
+    /// Every text the editor lays out in one frame at `size` (logical points) and `zoom`.
+    fn frame_texts(editor: &mut McclstmEditor, size: egui::Vec2, zoom: f32) -> Vec<String> {
+        let ctx = egui::Context::default();
+        ctx.set_zoom_factor(zoom);
+        let input = || egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, size)),
+            ..Default::default()
+        };
+        let mut texts = Vec::new();
+        // The first pass measures; the second lays out with what it measured.
+        for _ in 0..2 {
+            let mut output = ctx.run_ui(input(), |ui| editor.draw(ui));
+            // No renderer here: the font atlas upload is dropped on purpose.
+            output.textures_delta.clear();
+            texts = output
+                .shapes
+                .iter()
+                .filter_map(|s| match &s.shape {
+                    egui::Shape::Text(t) => Some(t.galley.text().to_string()),
+                    _ => None,
+                })
+                .collect();
+        }
+        texts
+    }
+
+    #[test]
+    fn the_editor_shows_each_slot_its_verdict_provisional_state_and_timeline() {
+        let published = Arc::new(Published::default());
+        let params = Arc::new(McclstmParams::default());
+        let labels = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let genre = labels(&["blues", "metal", "rock"]);
+        let mood = labels(&["anger", "sadness"]);
+        for (slot, (task, labels)) in [("genre", &genre), ("mood", &mood)].into_iter().enumerate() {
+            *published.info[slot].lock().unwrap() = SlotInfo {
+                task: task.into(),
+                labels: labels.clone(),
+                model: format!("{task} · MCCLSTM"),
+                source: "embedded".into(),
+                ..SlotInfo::default()
+            };
+        }
+        let mut snapshot = Snapshot::default();
+        let slot = |probs: &[f32], provisional: bool| {
+            let mut s = SlotSnapshot {
+                active: true,
+                sequence: 2,
+                chunks_since_reset: 2,
+                provisional,
+                updates: 5,
+                heard_to_s: 8.2,
+                ..SlotSnapshot::default()
+            };
+            s.probs[..probs.len()].copy_from_slice(probs);
+            s
+        };
+        // Genre nearly tied: unsure, with both leaders. Mood sure, and provisional.
+        snapshot.slots[0] = slot(&[0.1, 0.46, 0.44], false);
+        snapshot.slots[1] = slot(&[0.9, 0.1], true);
+        published.publish(&snapshot);
+        {
+            let mut h = params.history.lock().unwrap();
+            for k in 0..2u64 {
+                h.push(
+                    0,
+                    HistoryEntry {
+                        task: "genre".into(),
+                        segment: 0,
+                        chunk: k,
+                        start_s: k as f64 * 3.715,
+                        end_s: k as f64 * 3.715 + 3.762,
+                        probs: vec![0.1, 0.8, 0.1],
+                        top: "metal".into(),
+                    },
+                );
+            }
+        }
+        let (tx, _rx) = crossbeam_channel::unbounded();
+        let mut editor = McclstmEditor {
+            params,
+            published,
+            commands: tx,
+            path_input: Default::default(),
+            export_path: String::new(),
+            export_status: None,
+        };
+        // At the narrowest width (slots stacked) and at 200%, everything a producer reads is laid
+        // out (tall canvases: the window scrolls, and shapes outside the screen are dropped).
+        for (size, zoom) in [
+            (egui::vec2(480.0, 1400.0), 1.0),
+            (egui::vec2(900.0, 1400.0), 2.0),
+        ] {
+            let texts = frame_texts(&mut editor, size, zoom);
+            let all = texts.join("\n");
+            for needed in [
+                "GENRE",
+                "MOOD",
+                "unsure: metal 46% / rock 44%",
+                "anger  90%",
+                "live estimate (provisional) · heard to 8.2 s",
+                "chunk 2 committed · heard to 8.2 s",
+                "TIMELINE",
+                "Export JSON",
+                "Export CSV",
+                "Clear",
+            ] {
+                assert!(
+                    texts.iter().any(|t| t.contains(needed)),
+                    "{needed:?} missing at {size:?} x{zoom}: {all}"
+                );
+            }
+            // The timeline's bar names the merged verdict of both history chunks once.
+            assert_eq!(texts.iter().filter(|t| *t == "metal").count(), 2, "{all}");
+        }
+    }
+}
