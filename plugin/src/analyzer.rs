@@ -27,6 +27,19 @@ use crate::published::{History, HistoryEntry, MAX_CLASSES, MAX_SLOTS, Published,
 /// have these bits as the plain NaN, so a sample is never taken for the mark.
 pub const RESET_MARK: u32 = 0x7FC0_4D43;
 
+/// Where the host's transport was at one point of the analysis's input: from `sample` (host
+/// samples since the analysis started, the stream's clock) on, the song position advances with
+/// the audio from `transport` (host samples), or is unknown (`None`: stopped, or not given).
+/// The audio thread sends one when playback starts, stops or jumps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TransportAnchor {
+    pub sample: u64,
+    pub transport: Option<i64>,
+}
+
+/// Anchors kept by the analysis: more than the resets a few seconds of lag can hold.
+pub const ANCHORS: usize = 64;
+
 /// Requests from the editor (or the plugin) to the analysis.
 #[derive(Debug)]
 pub enum Command {
@@ -60,6 +73,10 @@ pub struct Analyzer {
     dropped_seen: u64,
     /// This analysis's number, unique in the process: the history numbers segments per analysis.
     analysis_id: u64,
+    /// The audio thread's transport anchors, and the latest ones received, oldest first.
+    anchor_input: Option<rtrb::Consumer<TransportAnchor>>,
+    anchors: std::collections::VecDeque<TransportAnchor>,
+    host_rate: u32,
 }
 
 impl Analyzer {
@@ -91,6 +108,9 @@ impl Analyzer {
             params,
             repaint,
             analysis_id: ANALYSES.fetch_add(1, Ordering::Relaxed),
+            anchor_input: None,
+            anchors: std::collections::VecDeque::with_capacity(ANCHORS),
+            host_rate: host_rate.max(1),
         };
         for slot in analyzer.snapshot.slots.iter_mut() {
             slot.active = false;
@@ -129,6 +149,25 @@ impl Analyzer {
                 s.active = true;
             }
             Err(e) => self.published.set_error(slot, e.to_string()),
+        }
+    }
+
+    /// Where the audio thread sends its transport anchors, so history chunks carry the song
+    /// position of the host's transport.
+    pub fn set_transport_anchors(&mut self, input: rtrb::Consumer<TransportAnchor>) {
+        self.anchor_input = Some(input);
+    }
+
+    /// Takes the anchors the audio thread sent, keeping the newest [`ANCHORS`].
+    fn receive_anchors(&mut self) {
+        let Some(input) = self.anchor_input.as_mut() else {
+            return;
+        };
+        while let Ok(anchor) = input.pop() {
+            if self.anchors.len() == ANCHORS {
+                self.anchors.pop_front();
+            }
+            self.anchors.push_back(anchor);
         }
     }
 
@@ -201,6 +240,7 @@ impl Analyzer {
     }
 
     fn push_samples(&mut self, samples: &[f32]) {
+        self.receive_anchors();
         let requests = self.published.reset_requests.load(Ordering::Acquire);
         if requests != self.reset_seen {
             self.reset_seen = requests;
@@ -224,8 +264,11 @@ impl Analyzer {
             analysis_id,
             tasks,
             labels,
+            anchors,
+            host_rate,
             ..
         } = self;
+        let rate = f64::from(*host_rate);
         stream.push(samples, |event| match event {
             StreamEvent::Chunk(c) => {
                 let s = &mut snapshot.slots[c.lane];
@@ -248,6 +291,7 @@ impl Analyzer {
                     end_s: c.end_s,
                     probs: c.track.to_vec(),
                     top: labels[c.lane].get(top).cloned().unwrap_or_default(),
+                    transport_s: transport_at(anchors, (c.start_s * rate).round() as u64, rate),
                 };
                 if let Ok(mut h) = history.lock() {
                     h.push_chunk(c.lane, *analysis_id, c.segment, entry);
@@ -285,6 +329,17 @@ impl Analyzer {
         self.snapshot.invalid = self.invalid_before + self.stream.invalid_samples();
         self.published.publish(&self.snapshot);
     }
+}
+
+/// The song position (seconds) at stream sample `sample`, from the latest anchor at or before it.
+fn transport_at(
+    anchors: &std::collections::VecDeque<TransportAnchor>,
+    sample: u64,
+    rate: f64,
+) -> Option<f64> {
+    let anchor = anchors.iter().rev().find(|a| a.sample <= sample)?;
+    let position = anchor.transport? + (sample - anchor.sample) as i64;
+    Some(position as f64 / rate)
 }
 
 #[cfg(test)]
@@ -403,6 +458,50 @@ mod tests {
         assert!(updates.iter().any(|u| u.2) && !plain.iter().any(|u| u.2));
         for (u, p) in updates.iter().zip(&plain) {
             assert_eq!(u.1, p.1);
+        }
+    }
+
+    #[test]
+    fn history_chunks_carry_the_song_position_of_the_hosts_transport() {
+        let (mut analyzer, _published, params) = analyzer(48_000);
+        let (mut tx, rx) = rtrb::RingBuffer::new(ANCHORS);
+        analyzer.set_transport_anchors(rx);
+        // Playing from 10 s into the song; stopped after 8 s of audio; 1 s later playing again
+        // from 60 s.
+        tx.push(TransportAnchor {
+            sample: 0,
+            transport: Some(480_000),
+        })
+        .unwrap();
+        tx.push(TransportAnchor {
+            sample: 8 * 48_000,
+            transport: None,
+        })
+        .unwrap();
+        tx.push(TransportAnchor {
+            sample: 9 * 48_000,
+            transport: Some(60 * 48_000),
+        })
+        .unwrap();
+        push_in_blocks(&mut analyzer, &tone(48_000, 16.0));
+        let h = params.history.lock().unwrap();
+        let at: Vec<(f64, Option<f64>)> = h.slots[0]
+            .iter()
+            .map(|e| (e.start_s, e.transport_s))
+            .collect();
+        assert_eq!(at.len(), 4, "{at:?}");
+        for (start, transport) in at {
+            let expected = if start < 8.0 {
+                Some(10.0 + start)
+            } else if start < 9.0 {
+                None
+            } else {
+                Some(60.0 + start - 9.0)
+            };
+            match (transport, expected) {
+                (Some(t), Some(e)) => assert!((t - e).abs() < 1e-4, "{start}: {t} vs {e}"),
+                (t, e) => assert_eq!(t, e, "{start}"),
+            }
         }
     }
 

@@ -357,9 +357,15 @@ impl McclstmEditor {
                     .font(FontId::proportional(16.0))
                     .weak(),
             );
+            let axis = match timeline.axis {
+                timeline::Axis::Transport => "song position",
+                timeline::Axis::Session => "session time",
+            };
             ui.label(
-                RichText::new("session time · merged while the verdict holds · grey: unsure")
-                    .weak(),
+                RichText::new(format!(
+                    "{axis} · merged while the verdict holds · grey: unsure"
+                ))
+                .weak(),
             );
         });
         let rows: Vec<usize> = (0..timeline.rows.len())
@@ -688,6 +694,7 @@ mod tests {
                         end_s: k as f64 * 3.715 + 3.762,
                         probs: vec![0.1, 0.8, 0.1],
                         top: "metal".into(),
+                        transport_s: None,
                     },
                 );
             }

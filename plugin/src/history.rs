@@ -32,6 +32,10 @@ pub struct HistoryEntry {
     pub probs: Vec<f32>,
     /// Label of the most probable class.
     pub top: String,
+    /// Where the chunk starts on the host's transport (seconds of the song position), when the
+    /// host was playing and said where; `None` otherwise (stopped, or a host without transport).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport_s: Option<f64>,
 }
 
 /// The saved history: the last [`HISTORY_PER_SLOT`] chunks of each slot, and how much of the
@@ -178,6 +182,7 @@ mod tests {
             end_s: 1.0,
             probs: vec![1.0],
             top: "a".into(),
+            transport_s: None,
         };
         let big = History {
             slots: vec![(0..HISTORY_PER_SLOT as u64 + 50).map(entry).collect(); 40],
@@ -209,6 +214,7 @@ mod tests {
                     end_s: 0.0,
                     probs: vec![],
                     top: String::new(),
+                    transport_s: None,
                 },
             );
         }
@@ -226,6 +232,7 @@ mod tests {
             end_s: 0.0,
             probs: vec![],
             top: String::new(),
+            transport_s: None,
         }
     }
 

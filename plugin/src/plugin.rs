@@ -12,7 +12,7 @@ use mcclstm_engine::Model;
 use nice_plug::prelude::*;
 use nice_plug_egui::RepaintNotifier;
 
-use crate::analyzer::{Analyzer, Command, RESET_MARK};
+use crate::analyzer::{ANCHORS, Analyzer, Command, RESET_MARK, TransportAnchor};
 use crate::params::McclstmParams;
 use crate::published::{MAX_SLOTS, Published};
 use crate::thread::AnalysisThread;
@@ -49,6 +49,16 @@ pub struct Mcclstm {
     /// Wait (at most [`OFFLINE_WAIT`] per block) for room in the ring instead of dropping: VST3
     /// offline rendering, where the analysis runs on its thread (see `activate()`).
     wait_for_room: bool,
+    /// Where the audio thread tells the analysis the host's song position (see
+    /// [`TransportAnchor`]); sized in `activate()`.
+    anchors: Option<rtrb::Producer<TransportAnchor>>,
+    /// Host samples handed to the analysis (analysed or dropped) since activation: the stream's
+    /// clock on the audio thread's side.
+    handed: u64,
+    /// The song position expected at the next block if it follows the audio (`None`: stopped).
+    anchor_expected: Option<i64>,
+    /// Whether the analysis has an anchor for the current run of the transport.
+    anchored: bool,
 }
 
 impl Default for Mcclstm {
@@ -65,6 +75,10 @@ impl Default for Mcclstm {
             expected_pos: None,
             reset_pending: false,
             wait_for_room: false,
+            anchors: None,
+            handed: 0,
+            anchor_expected: None,
+            anchored: false,
         }
     }
 }
@@ -103,6 +117,29 @@ impl Mcclstm {
         } else {
             x
         }
+    }
+
+    /// Tells the analysis where the song position is when it stops following the audio (playback
+    /// starts, stops or jumps), then counts the block. Audio thread: one lock-free push at most;
+    /// a full anchor ring is retried at the next block.
+    fn anchor_transport(&mut self, position: Option<i64>, samples: usize) {
+        let follows = match (position, self.anchor_expected) {
+            (Some(p), Some(e)) => p == e,
+            (None, None) => true,
+            _ => false,
+        };
+        if (!follows || !self.anchored)
+            && let Some(anchors) = self.anchors.as_mut()
+        {
+            self.anchored = anchors
+                .push(TransportAnchor {
+                    sample: self.handed,
+                    transport: position,
+                })
+                .is_ok();
+        }
+        self.anchor_expected = position.map(|p| p + samples as i64);
+        self.handed += samples as u64;
     }
 
     /// Starts a new track in the analysis: inline, through the request counter the analysis
@@ -176,6 +213,12 @@ impl Plugin for Mcclstm {
         let offline = buffer_config.process_mode == ProcessMode::Offline;
         // Provisional results are for a person watching in real time; a render only pays for them.
         analyzer.set_provisional(!offline);
+        let (anchor_tx, anchor_rx) = rtrb::RingBuffer::new(ANCHORS);
+        analyzer.set_transport_anchors(anchor_rx);
+        self.anchors = Some(anchor_tx);
+        self.handed = 0;
+        self.anchor_expected = None;
+        self.anchored = false;
         self.published.offline.store(offline, Ordering::Relaxed);
         self.expected_pos = None;
         // A new analysis starts fresh: a reset asked of the old one needs no mark.
@@ -271,6 +314,12 @@ impl Plugin for Mcclstm {
         } else {
             self.expected_pos = None;
         }
+        let position = if transport.playing {
+            transport.pos_samples()
+        } else {
+            None
+        };
+        self.anchor_transport(position, samples);
 
         let scale = 1.0 / channels.len() as f32;
         if let Some(analyzer) = self.inline.as_mut() {

@@ -2,10 +2,10 @@
 //! [`History`] (no GUI here, so they are tested directly).
 //!
 //! - [`Timeline::of`]: one row per slot, the chunks merged into bars where the verdict holds (the
-//!   same top class, or "unsure"), laid out on one time axis. Times are the history's (seconds of
-//!   host audio since the analysis started, the engine's convention); a later analysis (a new
-//!   activation, or a project reopened) restarts that clock, so its segments are placed after
-//!   what came before, with a gap.
+//!   same top class, or "unsure"), laid out on one time axis: the host's song position when every
+//!   chunk has one ([`Axis::Transport`]), otherwise session time (seconds of host audio since the
+//!   analysis started, the engine's convention), where a later analysis (a new activation, or a
+//!   project reopened) restarts the clock, so its segments are placed after what came before.
 //! - [`to_json`]: the history in the schema of `mcclstm analyze --json` (one file result, one
 //!   model result per slot with its chunks), so the same tools read both.
 //! - [`to_csv`]: one row per chunk, a column per class, for a spreadsheet.
@@ -34,9 +34,20 @@ pub struct Bar {
     pub last: usize,
 }
 
+/// What the timeline's axis measures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Axis {
+    /// Seconds of audio since the analysis started, runs of later analyses placed after.
+    #[default]
+    Session,
+    /// The host's song position: every chunk came with one.
+    Transport,
+}
+
 /// The history laid out for the editor.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Timeline {
+    pub axis: Axis,
     /// One row per slot (the history's slots, in order).
     pub rows: Vec<Vec<Bar>>,
     /// The axis spans `start..end` (0..0 when empty).
@@ -47,8 +58,40 @@ pub struct Timeline {
 }
 
 impl Timeline {
-    /// Lays out `history`; `infos[slot]` gives each slot's labels and "unsure" threshold.
+    /// Lays out `history`; `infos[slot]` gives each slot's labels and "unsure" threshold. The
+    /// axis is the host's song position when every chunk has one, session time otherwise.
     pub fn of(history: &History, infos: &[SlotInfo]) -> Self {
+        let transport = history.slots.iter().flatten().next().is_some()
+            && history
+                .slots
+                .iter()
+                .flatten()
+                .all(|e| e.transport_s.is_some());
+        let mut timeline = if transport {
+            Self::transport_axis(history)
+        } else {
+            Self::session_axis(history)
+        };
+        timeline.rows = Self::bars(&timeline, history, infos);
+        timeline
+    }
+
+    fn transport_axis(history: &History) -> Self {
+        let (mut start, mut end) = (f64::INFINITY, f64::NEG_INFINITY);
+        for e in history.slots.iter().flatten() {
+            let s = e.transport_s.unwrap_or(0.0);
+            start = start.min(s);
+            end = end.max(s + (e.end_s - e.start_s));
+        }
+        Self {
+            axis: Axis::Transport,
+            start,
+            end,
+            ..Self::default()
+        }
+    }
+
+    fn session_axis(history: &History) -> Self {
         // Each segment's span in its own analysis's clock, over every slot.
         let mut spans: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
         for entry in history.slots.iter().flatten() {
@@ -79,12 +122,18 @@ impl Timeline {
             .iter()
             .map(|(seg, (s, _))| s + offsets[seg])
             .fold(f64::INFINITY, f64::min);
-        let mut timeline = Self {
+        Self {
+            axis: Axis::Session,
             rows: Vec::new(),
             start: if start.is_finite() { start } else { 0.0 },
             end,
             offsets,
-        };
+        }
+    }
+
+    /// Each slot's chunks merged into bars on `timeline`'s axis.
+    fn bars(timeline: &Timeline, history: &History, infos: &[SlotInfo]) -> Vec<Vec<Bar>> {
+        let mut rows = Vec::new();
         for (slot, entries) in history.slots.iter().enumerate() {
             let unsure_below = infos
                 .get(slot)
@@ -116,13 +165,18 @@ impl Timeline {
                 }
                 previous_segment = Some(entry.segment);
             }
-            timeline.rows.push(bars);
+            rows.push(bars);
         }
-        timeline
+        rows
     }
 
     /// A chunk's span on the axis.
     pub fn span_of(&self, entry: &HistoryEntry) -> (f64, f64) {
+        if self.axis == Axis::Transport
+            && let Some(t) = entry.transport_s
+        {
+            return (t, t + (entry.end_s - entry.start_s));
+        }
         let offset = self.offsets.get(&entry.segment).copied().unwrap_or(0.0);
         (entry.start_s + offset, entry.end_s + offset)
     }
@@ -288,6 +342,7 @@ mod tests {
             end_s: start_s + 3.762,
             probs: probs.to_vec(),
             top: top.into(),
+            transport_s: None,
         }
     }
 
@@ -343,6 +398,25 @@ mod tests {
             Timeline::of(&History::default(), &infos),
             Timeline::default()
         );
+    }
+
+    #[test]
+    fn with_the_hosts_song_position_on_every_chunk_the_axis_is_the_song() {
+        let mut h = history();
+        for (k, e) in h.slots[0].iter_mut().enumerate() {
+            // Each pass of a loop from 30 s: the same song positions again.
+            e.transport_s = Some(30.0 + (k % 2) as f64 * 3.715);
+        }
+        let infos = [info(&["blues", "rock", "jazz"])];
+        let t = Timeline::of(&h, &infos);
+        assert_eq!(t.axis, Axis::Transport);
+        assert_eq!(t.start, 30.0);
+        assert!((t.end - (30.0 + 3.715 + 3.762)).abs() < 1e-9);
+        // The latest pass is what the pointer finds.
+        assert_eq!(t.entry_at(&h, 0, 31.0), Some(4));
+        // One chunk without a position: session time for all.
+        h.slots[0][2].transport_s = None;
+        assert_eq!(Timeline::of(&h, &infos).axis, Axis::Session);
     }
 
     #[test]

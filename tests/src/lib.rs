@@ -567,6 +567,9 @@ pub struct HistoryEntry {
     pub end_s: f64,
     pub probs: Vec<f32>,
     pub top: String,
+    /// The host's song position at the chunk's start, when the host was playing.
+    #[serde(default)]
+    pub transport_s: Option<f64>,
 }
 
 /// The plugin's saved `history` field.

@@ -163,6 +163,21 @@ fn ardour_records_saves_reopens_and_bounces_through_the_vst3() {
             "slot {slot}: new chunks joined a restored segment: {after:?}"
         );
         assert!(new.iter().flat_map(|e| &e.probs).all(|p| p.is_finite()));
+        // The export rolls the transport: each new chunk carries its song position, which
+        // advances with the audio.
+        assert!(
+            new.iter().all(|e| e.transport_s.is_some()),
+            "slot {slot}: a bounced chunk without the song position: {new:?}"
+        );
+        for pair in new.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let moved = b.transport_s.unwrap() - a.transport_s.unwrap();
+            assert!(
+                (moved - (b.start_s - a.start_s)).abs() < 1e-3,
+                "slot {slot}: song position {moved} s against {} s of audio",
+                b.start_s - a.start_s
+            );
+        }
     }
     let bounce = decode_file_channels(&out.join("bounce.wav")).unwrap();
     assert_eq!(bounce.sample_rate, 48_000);
