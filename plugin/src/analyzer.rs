@@ -37,6 +37,30 @@ pub struct TransportAnchor {
     pub transport: Option<i64>,
 }
 
+/// When the analysis computes live estimates between chunk boundaries (each costs a model
+/// step).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveEstimates {
+    /// Never: an offline render, or `MCCLSTM_LIVE_ESTIMATES=off`.
+    Off,
+    /// While an editor window is open (the default): nobody else sees them.
+    WhileWatched,
+    /// Always (`MCCLSTM_LIVE_ESTIMATES=always`; for measuring their cost).
+    Always,
+}
+
+impl LiveEstimates {
+    /// The mode `MCCLSTM_LIVE_ESTIMATES` asks for (`off`, `always`; anything else: while
+    /// watched).
+    pub fn from_env() -> Self {
+        match std::env::var("MCCLSTM_LIVE_ESTIMATES").as_deref() {
+            Ok("off") => Self::Off,
+            Ok("always") => Self::Always,
+            _ => Self::WhileWatched,
+        }
+    }
+}
+
 /// Anchors kept by the analysis: more than the resets a few seconds of lag can hold.
 pub const ANCHORS: usize = 64;
 
@@ -77,6 +101,9 @@ pub struct Analyzer {
     anchor_input: Option<rtrb::Consumer<TransportAnchor>>,
     anchors: std::collections::VecDeque<TransportAnchor>,
     host_rate: u32,
+    live_estimates: LiveEstimates,
+    /// Whether the stream computes provisional results now.
+    provisional_on: bool,
 }
 
 impl Analyzer {
@@ -93,10 +120,7 @@ impl Analyzer {
         static ANALYSES: AtomicU64 = AtomicU64::new(1);
         let snapshot = published.snapshot();
         let mut analyzer = Self {
-            stream: Stream::with_empty_lanes(
-                StreamConfig::live_with_provisional(host_rate.max(1)),
-                MAX_SLOTS,
-            ),
+            stream: Stream::with_empty_lanes(StreamConfig::live(host_rate.max(1)), MAX_SLOTS),
             tasks: Default::default(),
             labels: Default::default(),
             invalid_before: snapshot.invalid,
@@ -111,6 +135,8 @@ impl Analyzer {
             anchor_input: None,
             anchors: std::collections::VecDeque::with_capacity(ANCHORS),
             host_rate: host_rate.max(1),
+            live_estimates: LiveEstimates::WhileWatched,
+            provisional_on: false,
         };
         for slot in analyzer.snapshot.slots.iter_mut() {
             slot.active = false;
@@ -171,11 +197,25 @@ impl Analyzer {
         }
     }
 
-    /// Provisional results between chunk boundaries on (the default: an editor may be watching
-    /// in real time) or off (an offline render, where they would only cost time).
-    pub fn set_provisional(&mut self, on: bool) {
-        self.stream
-            .set_provisional(on.then_some(mcclstm_engine::stream::PROVISIONAL_EVERY_S));
+    /// When to compute live estimates between chunk boundaries.
+    pub fn set_live_estimates(&mut self, mode: LiveEstimates) {
+        self.live_estimates = mode;
+        self.update_live_estimates();
+    }
+
+    /// Turns the stream's provisional results on or off as the mode and an open editor say;
+    /// checked before each batch.
+    fn update_live_estimates(&mut self) {
+        let on = match self.live_estimates {
+            LiveEstimates::Off => false,
+            LiveEstimates::Always => true,
+            LiveEstimates::WhileWatched => self.published.editor_open.load(Ordering::Acquire),
+        };
+        if on != self.provisional_on {
+            self.provisional_on = on;
+            self.stream
+                .set_provisional(on.then_some(mcclstm_engine::stream::PROVISIONAL_EVERY_S));
+        }
     }
 
     /// Carries out an editor request. Model files are read here, never on the audio thread.
@@ -241,6 +281,7 @@ impl Analyzer {
 
     fn push_samples(&mut self, samples: &[f32]) {
         self.receive_anchors();
+        self.update_live_estimates();
         let requests = self.published.reset_requests.load(Ordering::Acquire);
         if requests != self.reset_seen {
             self.reset_seen = requests;
@@ -291,7 +332,12 @@ impl Analyzer {
                     end_s: c.end_s,
                     probs: c.track.to_vec(),
                     top: labels[c.lane].get(top).cloned().unwrap_or_default(),
-                    transport_s: transport_at(anchors, (c.start_s * rate).round() as u64, rate),
+                    transport_s: transport_at(
+                        anchors,
+                        (c.start_s * rate).round() as u64,
+                        (c.end_s * rate).round() as u64,
+                        rate,
+                    ),
                 };
                 if let Ok(mut h) = history.lock() {
                     h.push_chunk(c.lane, *analysis_id, c.segment, entry);
@@ -331,14 +377,26 @@ impl Analyzer {
     }
 }
 
-/// The song position (seconds) at stream sample `sample`, from the latest anchor at or before it.
+/// The song position (seconds) of a chunk that starts at stream sample `start` and ends at
+/// `end`: from the latest anchor at or before its start; if the transport was stopped there but
+/// started rolling within the chunk (a host's pre-roll, an export starting), extrapolated back
+/// from that start, so every chunk of a take has one and they advance with the audio.
 fn transport_at(
     anchors: &std::collections::VecDeque<TransportAnchor>,
-    sample: u64,
+    start: u64,
+    end: u64,
     rate: f64,
 ) -> Option<f64> {
-    let anchor = anchors.iter().rev().find(|a| a.sample <= sample)?;
-    let position = anchor.transport? + (sample - anchor.sample) as i64;
+    let at_start = anchors.iter().rev().find(|a| a.sample <= start);
+    let position = match at_start.and_then(|a| a.transport.map(|t| (a.sample, t))) {
+        Some((sample, t)) => t + (start - sample) as i64,
+        None => {
+            let rolled = anchors
+                .iter()
+                .find(|a| a.sample > start && a.sample < end && a.transport.is_some())?;
+            rolled.transport? - (rolled.sample - start) as i64
+        }
+    };
     Some(position as f64 / rate)
 }
 
@@ -435,7 +493,8 @@ mod tests {
     fn provisional_results_update_the_editor_between_chunks_and_never_the_history() {
         let run = |provisional: bool| {
             let (mut analyzer, published, params) = analyzer(48_000);
-            analyzer.set_provisional(provisional);
+            // Live estimates are made while an editor is open.
+            published.editor_open.store(provisional, Ordering::Release);
             let mut updates = Vec::new();
             for block in tone(48_000, 12.0).chunks(4096) {
                 analyzer.push(block);
@@ -462,17 +521,50 @@ mod tests {
     }
 
     #[test]
+    fn live_estimates_follow_an_open_editor_unless_forced() {
+        let count = |mode: Option<LiveEstimates>, open_after_s: Option<f32>| {
+            let (mut analyzer, published, _) = analyzer(48_000);
+            if let Some(mode) = mode {
+                analyzer.set_live_estimates(mode);
+            }
+            let tone = tone(48_000, 12.0);
+            let (first, second) = tone.split_at(6 * 48_000);
+            push_in_blocks(&mut analyzer, first);
+            let before = published.snapshot().slots[0].updates;
+            if open_after_s.is_some() {
+                published.editor_open.store(true, Ordering::Release);
+            }
+            push_in_blocks(&mut analyzer, second);
+            (before, published.snapshot().slots[0].updates)
+        };
+        // Closed: one update a chunk. Opened half way: more after it. Forced on or off.
+        assert_eq!(count(None, None), (1, 3));
+        let (before, after) = count(None, Some(6.0));
+        assert_eq!(before, 1);
+        assert!(after >= 3 + 8, "{after}");
+        assert!(count(Some(LiveEstimates::Always), None).0 > 1);
+        let (_, off) = count(Some(LiveEstimates::Off), Some(6.0));
+        assert_eq!(off, 3);
+    }
+
+    #[test]
     fn history_chunks_carry_the_song_position_of_the_hosts_transport() {
         let (mut analyzer, _published, params) = analyzer(48_000);
         let (mut tx, rx) = rtrb::RingBuffer::new(ANCHORS);
         analyzer.set_transport_anchors(rx);
-        // Playing from 10 s into the song; stopped after 8 s of audio; 1 s later playing again
-        // from 60 s.
+        // Stopped at first; rolling from 10 s into the song after 1 s of audio (pre-roll): the
+        // first chunk, which began before the roll, is placed 1 s before 10 s.
         tx.push(TransportAnchor {
             sample: 0,
+            transport: None,
+        })
+        .unwrap();
+        tx.push(TransportAnchor {
+            sample: 48_000,
             transport: Some(480_000),
         })
         .unwrap();
+        // Then stopped after 8 s of audio; 1 s later playing again from 60 s.
         tx.push(TransportAnchor {
             sample: 8 * 48_000,
             transport: None,
@@ -492,7 +584,7 @@ mod tests {
         assert_eq!(at.len(), 4, "{at:?}");
         for (start, transport) in at {
             let expected = if start < 8.0 {
-                Some(10.0 + start)
+                Some(9.0 + start)
             } else if start < 9.0 {
                 None
             } else {

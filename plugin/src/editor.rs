@@ -98,6 +98,22 @@ fn default_export_path() -> String {
 }
 
 impl NiceEguiApp for McclstmEditor {
+    /// The window opened: the analysis starts making live estimates for it.
+    fn build(
+        &mut self,
+        _egui_ctx: egui::Context,
+        _nice_gui_ctx: nice_plug::context::gui::GuiContext,
+        _frame: &mut Frame,
+    ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
+        self.published.editor_open.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// The window closed: nobody watches, so no live estimates (committed chunks go on).
+    fn editor_closed(&mut self) {
+        self.published.editor_open.store(false, Ordering::Release);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut Frame) {
         ResizableWindow::new("mcclstm-editor")
             .min_size(egui::vec2(EDITOR_MIN.0, EDITOR_MIN.1))

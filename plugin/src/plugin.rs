@@ -12,7 +12,7 @@ use mcclstm_engine::Model;
 use nice_plug::prelude::*;
 use nice_plug_egui::RepaintNotifier;
 
-use crate::analyzer::{ANCHORS, Analyzer, Command, RESET_MARK, TransportAnchor};
+use crate::analyzer::{ANCHORS, Analyzer, Command, LiveEstimates, RESET_MARK, TransportAnchor};
 use crate::params::McclstmParams;
 use crate::published::{MAX_SLOTS, Published};
 use crate::thread::AnalysisThread;
@@ -211,8 +211,12 @@ impl Plugin for Mcclstm {
             self.repaint.clone(),
         );
         let offline = buffer_config.process_mode == ProcessMode::Offline;
-        // Provisional results are for a person watching in real time; a render only pays for them.
-        analyzer.set_provisional(!offline);
+        // Live estimates are for a person watching in real time; a render only pays for them.
+        analyzer.set_live_estimates(if offline {
+            LiveEstimates::Off
+        } else {
+            LiveEstimates::from_env()
+        });
         let (anchor_tx, anchor_rx) = rtrb::RingBuffer::new(ANCHORS);
         analyzer.set_transport_anchors(anchor_rx);
         self.anchors = Some(anchor_tx);

@@ -134,6 +134,9 @@ pub struct Published {
     pub reset_requests: AtomicU64,
     /// True while the host renders offline (analysis inline in `process()`).
     pub offline: AtomicBool,
+    /// True while an editor window is open: live estimates between chunks are computed only
+    /// for someone watching (see [`crate::analyzer::LiveEstimates`]).
+    pub editor_open: AtomicBool,
 }
 
 impl Default for Published {
@@ -146,6 +149,7 @@ impl Default for Published {
             dropped: AtomicU64::new(0),
             reset_requests: AtomicU64::new(0),
             offline: AtomicBool::new(false),
+            editor_open: AtomicBool::new(false),
         }
     }
 }

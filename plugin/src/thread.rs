@@ -151,6 +151,10 @@ mod tests {
             params,
             RepaintNotifier::new(),
         );
+        // An editor is open: live estimates are made.
+        published
+            .editor_open
+            .store(true, std::sync::atomic::Ordering::Release);
         let (mut producer, consumer) = rtrb::RingBuffer::new(rate as usize * 2);
         let (_tx, rx) = crossbeam_channel::unbounded();
         let thread = AnalysisThread::spawn(analyzer, consumer, rx).unwrap();

@@ -138,10 +138,11 @@ pub fn bench() -> anyhow::Result<()> {
 
     // 4. The plugin in the host, at real-time pace and as fast as it goes; and an hour.
     let bundle = target.join("bundled/MCCLSTM.clap");
-    let host = |args: &[&str]| -> anyhow::Result<Value> {
+    let host_with = |args: &[&str], live: &str| -> anyhow::Result<Value> {
         let output = Command::new(bin.join("mcclstm-host"))
             .args(args)
             .env("MCCLSTM_CLAP_BUNDLE", &bundle)
+            .env("MCCLSTM_LIVE_ESTIMATES", live)
             .output()
             .context("cannot run mcclstm-host")?;
         if !output.status.success() {
@@ -152,6 +153,22 @@ pub fn bench() -> anyhow::Result<()> {
         }
         Ok(serde_json::from_slice(&output.stdout)?)
     };
+    // The host opens no editor: live estimates only when forced on.
+    let host = |args: &[&str]| host_with(args, "editor");
+    eprintln!("==> plugin at real-time pace with live estimates, as with the editor open (60 s)");
+    let paced_live = host_with(
+        &[
+            "--realtime",
+            "--realtime-pace",
+            "--rate",
+            "48000",
+            "--seconds",
+            "60",
+            "--block",
+            "512",
+        ],
+        "always",
+    )?;
     eprintln!("==> plugin at real-time pace (60 s)");
     let paced = host(&[
         "--realtime",
@@ -227,6 +244,7 @@ pub fn bench() -> anyhow::Result<()> {
         "analyze_ours_one_clip": ours_one,
         "clips": clips.len(),
         "plugin_paced": paced,
+        "plugin_paced_live_estimates": paced_live,
         "plugin_realtime_unpaced": unpaced,
         "plugin_offline": blocks.iter().map(|(b, v)| json!({"block": b, "result": v})).collect::<Vec<_>>(),
         "plugin_hour": hour,
@@ -517,6 +535,8 @@ fn report(r: &Value) -> String {
     let audio_cpu = f(&paced["process_cpu_s"]);
     let analysis_cpu = f(&paced["analysis_cpu_s"]);
     let analysis_share = 100.0 * analysis_cpu / wall;
+    let live = &r["plugin_paced_live_estimates"];
+    let live_share = 100.0 * f(&live["analysis_cpu_s"]) / f(&live["wall_s"]);
     s.push_str(
         "## 4. The plugin in a host (release CLAP bundle in the project's host, 48 kHz stereo)\n\n\
          | | `process()` per stereo frame | longest block |\n|---|---|---|\n",
@@ -559,6 +579,13 @@ fn report(r: &Value) -> String {
             .and_then(|a| a.iter().find(|b| b["block"] == "512"))
             .map(|b| f(&b["result"]["cpu_s"]))
             .unwrap_or(f64::NAN),
+    ));
+    s.push_str(&format!(
+        "With the editor open the analysis also makes a live estimate about every 0.45 s between          chunks (one more model step each; `MCCLSTM_LIVE_ESTIMATES=always` forces them for this          run, as no editor opens here): the analysis thread then used {:.2} s of CPU in {:.0} s,          {live_share:.2}% of one core ({:.1}x the share without them). The committed chunks are          the same ({} genre chunks).\n\n",
+        f(&live["analysis_cpu_s"]),
+        f(&live["wall_s"]),
+        live_share / analysis_share,
+        live["chunks"][0],
     ));
 
     // 5.
@@ -637,8 +664,9 @@ fn report(r: &Value) -> String {
         met(per_chunk < 1.0)
     ));
     s.push_str(&format!(
-        "| live CPU share under 0.1% of a core | {analysis_share:.2}% | {} |\n",
-        met(analysis_share < 0.1)
+        "| live CPU share under 0.1% of a core | {analysis_share:.2}% (editor closed); \
+         {live_share:.2}% with live estimates (editor open) | {} |\n",
+        met(analysis_share < 0.1 && live_share < 0.1)
     ));
     s.push_str(&format!(
         "| `mcclstm analyze` of a 30 s WAV at least 1000x real time on one core, decoding \
