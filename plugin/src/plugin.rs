@@ -377,9 +377,15 @@ impl Plugin for Mcclstm {
 fn flush_subnormals(channels: &mut [&mut [f32]]) {
     for channel in channels {
         for sample in channel.iter_mut() {
-            if sample.is_subnormal() {
-                *sample = 0.0f32.copysign(*sample);
-            }
+            // Branch-free, so the loop vectorises: an exponent of zero is a zero or a subnormal,
+            // and either becomes the zero of its sign (a zero stays itself).
+            let bits = sample.to_bits();
+            let flushed = if bits & 0x7F80_0000 == 0 {
+                bits & 0x8000_0000
+            } else {
+                bits
+            };
+            *sample = f32::from_bits(flushed);
         }
     }
 }

@@ -581,7 +581,11 @@ fn report(r: &Value) -> String {
             .unwrap_or(f64::NAN),
     ));
     s.push_str(&format!(
-        "With the editor open the analysis also makes a live estimate about every 0.45 s between          chunks (one more model step each; `MCCLSTM_LIVE_ESTIMATES=always` forces them for this          run, as no editor opens here): the analysis thread then used {:.2} s of CPU in {:.0} s,          {live_share:.2}% of one core ({:.1}x the share without them). The committed chunks are          the same ({} genre chunks).\n\n",
+        "With the editor open the analysis also makes a live estimate about every 0.45 s \
+         between chunks (one more model step each; `MCCLSTM_LIVE_ESTIMATES=always` forces \
+         them for this run, as no editor opens here): the analysis thread then used {:.2} s \
+         of CPU in {:.0} s, {live_share:.2}% of one core ({:.1}x the share without them). \
+         The committed chunks are the same ({} genre chunks).\n\n",
         f(&live["analysis_cpu_s"]),
         f(&live["wall_s"]),
         live_share / analysis_share,
