@@ -34,7 +34,7 @@ struct Cli {
 enum Command {
     /// Per-chunk timeline and track summary of audio files (WAV, FLAC, MP3, Ogg Vorbis, Sun .au).
     Analyze {
-        /// Audio files to analyse.
+        /// Audio files to analyse, or folders (every audio file under them, in path order).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Model files (.onnx); repeat for several models. Default: the embedded genre and mood
@@ -49,6 +49,9 @@ enum Command {
         /// track.
         #[arg(long, default_value = "5")]
         silence_reset: SilenceReset,
+        /// Files analysed at once (default: every core). The output keeps the input order.
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
     },
     /// Write a file's log-mel frames as a float32 .npy of shape (frames, mels).
     Features {
@@ -84,7 +87,8 @@ fn main() -> ExitCode {
             models,
             json,
             silence_reset,
-        } => run_analyze(&files, &models, json, silence_reset),
+            jobs,
+        } => run_analyze(&files, &models, json, silence_reset, jobs),
         Command::Features { file, preset, out } => run_features(&file, preset, &out),
         Command::Demo { out } => run_demo(&out),
         Command::Evaluate(args) => evaluate::run(&args),
@@ -117,12 +121,31 @@ fn load_models(paths: &[PathBuf]) -> anyhow::Result<Vec<NamedModel>> {
 }
 
 fn run_analyze(
-    files: &[PathBuf],
+    inputs: &[PathBuf],
     models: &[PathBuf],
     json: bool,
     silence_reset: SilenceReset,
+    jobs: Option<usize>,
 ) -> anyhow::Result<ExitCode> {
     let models = load_models(models)?;
+    // Folders become the audio files under them; a folder without any is an error of its own.
+    let mut files = Vec::new();
+    let mut empty_folders = 0;
+    for input in inputs {
+        if input.is_dir() {
+            let found = mcclstm_data::dataset::audio_files_under(input)?;
+            if found.is_empty() {
+                eprintln!("error: {}: no audio files in this folder", input.display());
+                empty_folders += 1;
+            }
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, files.len().max(1));
     let progress = if files.len() > 1 {
         let bar = ProgressBar::new(files.len() as u64);
         bar.set_style(
@@ -135,18 +158,42 @@ fn run_analyze(
     };
     let mut results = Vec::with_capacity(files.len());
     let mut failed = 0;
-    for file in files {
-        progress.set_message(file.display().to_string());
-        let result = analyze::analyze_file(file, &models, silence_reset);
-        if let Some(error) = &result.error {
-            failed += 1;
-            progress.suspend(|| eprintln!("error: {error}"));
-        } else if !json {
-            progress.suspend(|| print!("{}", analyze::render_text(&result)));
+    // `jobs` workers take the next file; results are reported in input order as soon as every
+    // file before them is done.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let sender = sender.clone();
+            let (next, files, models) = (&next, &files, &models);
+            scope.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(file) = files.get(k) else { break };
+                    let result = analyze::analyze_file(file, models, silence_reset);
+                    if sender.send((k, result)).is_err() {
+                        break;
+                    }
+                }
+            });
         }
-        results.push(result);
-        progress.inc(1);
-    }
+        drop(sender);
+        let mut waiting = std::collections::BTreeMap::new();
+        for (k, result) in receiver {
+            waiting.insert(k, result);
+            while let Some(result) = waiting.remove(&results.len()) {
+                if let Some(error) = &result.error {
+                    failed += 1;
+                    progress.suspend(|| eprintln!("error: {error}"));
+                } else if !json {
+                    progress.suspend(|| print!("{}", analyze::render_text(&result)));
+                }
+                progress.set_message(result.file.display().to_string());
+                results.push(result);
+                progress.inc(1);
+            }
+        }
+    });
     progress.finish_and_clear();
     if json {
         let mut stdout = std::io::stdout().lock();
@@ -155,6 +202,8 @@ fn run_analyze(
     }
     if failed > 0 {
         eprintln!("{failed} of {} file(s) could not be analysed", files.len());
+    }
+    if failed > 0 || empty_folders > 0 {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
@@ -185,5 +234,5 @@ fn run_demo(out: &Path) -> anyhow::Result<ExitCode> {
          their view of your recordings as an estimate.\n",
         wav.display()
     );
-    run_analyze(&[wav], &[], false, SilenceReset::default())
+    run_analyze(&[wav], &[], false, SilenceReset::default(), Some(1))
 }

@@ -295,3 +295,60 @@ fn calibrate_stores_a_checked_calibration_and_analyze_reports_unsure() {
     assert!(!out.status.success());
     assert!(text(&out).1.contains("polka"), "{}", text(&out).1);
 }
+
+/// A folder is walked for audio files (sorted, nested, other files left out), and several files
+/// analysed at once come out in input order, the same as one at a time.
+#[test]
+fn analyze_walks_folders_and_keeps_input_order_with_several_jobs() {
+    let f = fixture();
+    let dir = f.song.parent().unwrap().join("library");
+    std::fs::create_dir_all(dir.join("b/deeper")).unwrap();
+    let groove = demo::demo_track(20.0);
+    let tracks = ["a.wav", "b/deeper/c.WAV", "b/d.wav", "e.wav"];
+    for (k, name) in tracks.iter().enumerate() {
+        let start = k * 3 * 44_100 * 2;
+        write_wav_f32(
+            &dir.join(name),
+            &groove[start..start + 5 * 44_100 * 2],
+            2,
+            44_100,
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("b/notes.txt"), "not audio").unwrap();
+    std::fs::create_dir_all(dir.join("empty")).unwrap();
+    let run = |jobs: &str| {
+        let out = mcclstm(&[
+            "analyze",
+            "--json",
+            "--jobs",
+            jobs,
+            "-m",
+            s(&f.model),
+            s(&dir),
+        ]);
+        assert!(out.status.success(), "{}", text(&out).1);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let one = run("1");
+    let files: Vec<String> = one
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file"].as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = ["a.wav", "b/d.wav", "b/deeper/c.WAV", "e.wav"]
+        .iter()
+        .map(|n| dir.join(n).display().to_string())
+        .collect();
+    assert_eq!(files, expected);
+    assert_eq!(run("3"), one);
+    // A folder without audio is an error, and the exit code says so.
+    let out = mcclstm(&["analyze", "-m", s(&f.model), s(&dir.join("empty"))]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("no audio files in this folder"),
+        "{}",
+        text(&out).1
+    );
+}

@@ -592,6 +592,24 @@ fn audio_files_recursive(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect())
 }
 
+/// Every audio file under `folder` (by extension, any case), in sorted path order, hidden
+/// entries left out. Symbolic links to folders are not followed, so a link cycle cannot make the
+/// walk endless; links to files are kept.
+pub fn audio_files_under(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in read_dir_sorted(folder)? {
+        let is_link = std::fs::symlink_metadata(&entry).is_ok_and(|m| m.file_type().is_symlink());
+        if entry.is_dir() {
+            if !is_link {
+                out.extend(audio_files_under(&entry)?);
+            }
+        } else if has_extension(&entry, &AUDIO_EXTENSIONS) {
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}
+
 fn has_extension(path: &Path, extensions: &[&str]) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
