@@ -17,7 +17,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::bail;
 use mcclstm_engine::confidence::{Confidence, TEMPERATURE_RANGE, Verdict, calibrate_with};
 use mcclstm_engine::stream::{StreamConfig, analyze_stream};
 use mcclstm_engine::{Model, audio};
@@ -116,17 +115,7 @@ pub fn collect(
     tick: &(dyn Fn() + Sync),
 ) -> anyhow::Result<(Vec<TrackEstimates>, Vec<Skipped>)> {
     let raw = model.with_confidence(Confidence::default());
-    let labels = &raw.description().labels;
-    let mut to_model = Vec::with_capacity(dataset.labels.len());
-    for label in &dataset.labels {
-        match labels.iter().position(|l| l == label) {
-            Some(i) => to_model.push(i),
-            None => bail!(
-                "the data set's label {label:?} is not one of the model's labels ({})",
-                labels.join(", ")
-            ),
-        }
-    }
+    let to_model = crate::evaluate::model_indices(dataset, &raw.description().labels)?;
     let outcomes: Vec<Result<TrackEstimates, Skipped>> = dataset
         .tracks
         .par_iter()

@@ -26,6 +26,22 @@ pub struct Evaluation {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
+/// For each of the data set's labels, its index among the model's `labels` (matched by name, so
+/// the order may differ); an error names a label the model does not have.
+pub fn model_indices(dataset: &Dataset, labels: &[String]) -> anyhow::Result<Vec<usize>> {
+    dataset
+        .labels
+        .iter()
+        .map(|label| match labels.iter().position(|l| l == label) {
+            Some(i) => Ok(i),
+            None => bail!(
+                "the data set's label {label:?} is not one of the model's labels ({})",
+                labels.join(", ")
+            ),
+        })
+        .collect()
+}
+
 /// Evaluates `model` on every track of `dataset`. The data set's labels must all be labels of the
 /// model (matched by name, so the order may differ).
 pub fn evaluate(
@@ -34,16 +50,7 @@ pub fn evaluate(
     tick: &(dyn Fn() + Sync),
 ) -> anyhow::Result<Evaluation> {
     let labels = model.description().labels.clone();
-    let mut to_model = Vec::with_capacity(dataset.labels.len());
-    for label in &dataset.labels {
-        match labels.iter().position(|l| l == label) {
-            Some(i) => to_model.push(i),
-            None => bail!(
-                "the data set's label {label:?} is not one of the model's labels ({})",
-                labels.join(", ")
-            ),
-        }
-    }
+    let to_model = model_indices(dataset, &labels)?;
     let outcomes: Vec<Result<(usize, usize), (PathBuf, String)>> = dataset
         .tracks
         .par_iter()

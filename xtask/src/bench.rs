@@ -154,23 +154,7 @@ pub fn bench() -> anyhow::Result<()> {
         Ok(serde_json::from_slice(&output.stdout)?)
     };
     // The host opens no editor: live estimates only when forced on.
-    let host = |args: &[&str]| host_with(args, "editor");
-    eprintln!("==> plugin at real-time pace with live estimates, as with the editor open (60 s)");
-    let paced_live = host_with(
-        &[
-            "--realtime",
-            "--realtime-pace",
-            "--rate",
-            "48000",
-            "--seconds",
-            "60",
-            "--block",
-            "512",
-        ],
-        "always",
-    )?;
-    eprintln!("==> plugin at real-time pace (60 s)");
-    let paced = host(&[
+    const PACED: [&str; 8] = [
         "--realtime",
         "--realtime-pace",
         "--rate",
@@ -179,7 +163,12 @@ pub fn bench() -> anyhow::Result<()> {
         "60",
         "--block",
         "512",
-    ])?;
+    ];
+    let host = |args: &[&str]| host_with(args, "editor");
+    eprintln!("==> plugin at real-time pace with live estimates, as with the editor open (60 s)");
+    let paced_live = host_with(&PACED, "always")?;
+    eprintln!("==> plugin at real-time pace (60 s)");
+    let paced = host(&PACED)?;
     eprintln!("==> plugin in real-time mode, host as fast as it goes (60 s)");
     let unpaced = host(&[
         "--realtime",

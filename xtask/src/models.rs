@@ -158,21 +158,7 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
         .strip_prefix(&root)
         .map_or(work.clone(), Path::to_path_buf);
     let abc = music21_tunes(&work)?;
-    run(
-        "build mcclstm and mcclstm-train",
-        cargo().args([
-            "build",
-            "-p",
-            "mcclstm-cli",
-            "--bin",
-            "mcclstm",
-            "-p",
-            "mcclstm-trainer",
-            "--bin",
-            "mcclstm-train",
-        ]),
-    )?;
-    let mcclstm = target_dir(&root).join("debug/mcclstm");
+    let mcclstm = build_tools(&root)?;
     let setup = Setup {
         root: &root,
         work: &work,
@@ -193,6 +179,26 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Builds `mcclstm` and `mcclstm-train` (debug, as the tests do) and returns `mcclstm`'s path;
+/// `mcclstm-train` lies beside it.
+fn build_tools(root: &Path) -> anyhow::Result<PathBuf> {
+    run(
+        "build mcclstm and mcclstm-train",
+        cargo().args([
+            "build",
+            "-p",
+            "mcclstm-cli",
+            "--bin",
+            "mcclstm",
+            "-p",
+            "mcclstm-trainer",
+            "--bin",
+            "mcclstm-train",
+        ]),
+    )?;
+    Ok(target_dir(root).join("debug/mcclstm"))
 }
 
 pub(crate) fn install_packages() -> anyhow::Result<()> {
@@ -1012,21 +1018,7 @@ pub fn calibrate_shipped(args: &[String]) -> anyhow::Result<()> {
     let work = work
         .strip_prefix(&root)
         .map_or(work.clone(), Path::to_path_buf);
-    run(
-        "build mcclstm and mcclstm-train",
-        cargo().args([
-            "build",
-            "-p",
-            "mcclstm-cli",
-            "--bin",
-            "mcclstm",
-            "-p",
-            "mcclstm-trainer",
-            "--bin",
-            "mcclstm-train",
-        ]),
-    )?;
-    let mcclstm = target_dir(&root).join("debug/mcclstm");
+    let mcclstm = build_tools(&root)?;
     for kind in chosen {
         let name = kind.name;
         let model = Path::new("models").join(format!("{name}.onnx"));
