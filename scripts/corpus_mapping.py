@@ -107,6 +107,25 @@ STYLE = {
 }
 STYLE_ON = 0.5
 
+# The tags of the shipped multi-label `style` model (`--targets style`; docs/teacher-mapping.md):
+# the style candidates the corpus covers in many packages, and four of the issue's descriptors
+# of pace and level. Each target is the max of these teacher tags' probabilities, unmapped.
+STYLE_MODEL = {
+    "electronic": STYLE["electronic"],
+    "orchestral": STYLE["orchestral"],
+    "percussive": STYLE["percussion"],
+    "guitar": STYLE["guitar"],
+    "ambient": STYLE["ambient"],
+    "rock": STYLE["rock"],
+    "metal": STYLE["metal"],
+    "piano": STYLE["piano"],
+    "synth": STYLE["synth"],
+    "fast": ["MTT:fast"],
+    "slow": ["MTT:slow"],
+    "loud": ["MTT:loud"],
+    "quiet": ["MTT:quiet", "MTT:soft"],
+}
+
 
 def load(corpus):
     with open(os.path.join(corpus, "tracks.csv")) as f:
@@ -212,6 +231,9 @@ def targets(args, tracks, tags, chunks):
         raise SystemExit(f"--hold-out names packages not in the corpus: {sorted(unknown)}")
     genre_score, mood_score = scorer(tags, GENRE), scorer(tags, MOOD)
     music = [t for t in tracks if t["kind"] == "music" and t["sha256"] in chunks]
+    if args.targets == "style":
+        style_targets(args, music, hold_out, scorer(tags, STYLE_MODEL), chunks)
+        return
     _, lifts = mood_lifts(music, chunks, mood_score)
     if args.targets == "genre":
         labels = sorted(lab for lab in GENRE if not lab.startswith("("))
@@ -268,6 +290,33 @@ def targets(args, tracks, tags, chunks):
           f"class")
 
 
+def style_targets(args, music, hold_out, style_score, chunks):
+    """Writes OUT/train.csv and OUT/test.csv, tag CSVs (mcclstm's `tags` reader: independent
+    probabilities, not normalised) of every chunk of every music track outside, and inside, the
+    held-out packages."""
+    os.makedirs(args.out, exist_ok=True)
+    audio = os.path.abspath(args.audio)
+    labels = list(STYLE_MODEL)
+    counts = {"train": 0, "test": 0}
+    files = {name: open(os.path.join(args.out, f"{name}.csv"), "w", newline="")
+             for name in counts}
+    writers = {name: csv.writer(f, lineterminator="\n") for name, f in files.items()}
+    for w in writers.values():
+        w.writerow(["path", "group", "chunk"] + labels)
+    for t in music:
+        name = "test" if t["package"] in hold_out else "train"
+        path = os.path.join(audio, t["file"])
+        group = f"{t['package']}/{t['sha256'][:12]}"
+        for k, p in enumerate(chunks[t["sha256"]]):
+            scores = style_score(p)
+            writers[name].writerow([path, group, k] + [f"{scores[lab]:.4f}" for lab in labels])
+            counts[name] += 1
+    for f in files.values():
+        f.close()
+    print(f"style: {counts['train']} training chunks, {counts['test']} held-out chunks "
+          f"({len(hold_out)} packages)")
+
+
 def mean(rows):
     n = len(rows)
     return [sum(r[i] for r in rows) / n for i in range(len(rows[0]))]
@@ -282,7 +331,7 @@ def table(header, rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default="corpus")
-    ap.add_argument("--targets", choices=["genre", "mood"],
+    ap.add_argument("--targets", choices=["genre", "mood", "style"],
                     help="write training and evaluation tables for this model instead")
     ap.add_argument("--audio", default="target/corpus", help="where `cargo xtask corpus` put it")
     ap.add_argument("--hold-out", default="", help="comma-separated packages kept for testing")

@@ -9,11 +9,12 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::Context;
-use mcclstm_engine::Verdict;
+use mcclstm_engine::confidence::{TAG_PRESENT, present_tags};
 use mcclstm_engine::stream::{
     AnalysisError, DEFAULT_SILENCE_RESET_S, StreamConfig, TrackAnalysis, analyze_stream,
 };
 use mcclstm_engine::{AudioError, Model, audio};
+use mcclstm_engine::{Outputs, Verdict};
 use serde::Serialize;
 
 /// `--silence-reset`: seconds of silence that end a track, or `off`.
@@ -53,8 +54,13 @@ pub struct ModelResult {
     /// The summary's second class.
     pub second: String,
     /// The summary's top probability is below the model's "unsure" threshold: show `top` and
-    /// `second` together, not `top` alone.
+    /// `second` together, not `top` alone. Always false for independent tags.
     pub unsure: bool,
+    /// `exclusive` classes, or `independent` tags (a multi-label model such as `style`).
+    pub outputs: Outputs,
+    /// Independent tags: the tags whose mean over the track's chunks is `TAG_PRESENT` (0.3) or
+    /// more, strongest first. Empty for exclusive classes.
+    pub tags: Vec<String>,
     /// The model's calibration and threshold (`mcclstm.confidence`; the defaults when the file
     /// carries none).
     pub confidence: ConfidenceShown,
@@ -119,6 +125,22 @@ pub fn default_models() -> anyhow::Result<Vec<NamedModel>> {
         .collect()
 }
 
+/// The embedded model of the slot `name` (`genre`, `mood`, `dance`, `style`), whether or not it
+/// runs by default: what `--model embedded:NAME` loads.
+pub fn embedded_model(name: &str) -> anyhow::Result<Model> {
+    let slots = &mcclstm_models::SLOTS;
+    let slot = slots.iter().position(|s| s.name == name).with_context(|| {
+        let names: Vec<&str> = slots.iter().map(|s| s.name).collect();
+        format!(
+            "embedded:{name}: no such embedded model (there are {})",
+            names.join(", ")
+        )
+    })?;
+    mcclstm_models::embedded(slot)
+        .with_context(|| format!("embedded:{name}: the slot has no embedded model"))?
+        .with_context(|| format!("the embedded {name} model"))
+}
+
 /// Analyses one file with every model, in one pass of the analysis stream.
 pub fn analyze_file(path: &Path, models: &[NamedModel], silence: SilenceReset) -> FileResult {
     let mut result = FileResult {
@@ -165,6 +187,15 @@ fn analyze_file_inner(
         let description = named.model.description();
         let confidence = &description.confidence;
         let verdict = confidence.verdict(&analysis.summary);
+        let independent = description.outputs == Outputs::Independent;
+        let tags = if independent {
+            present_tags(&tag_summary(&analysis))
+                .into_iter()
+                .map(|(i, _)| description.labels[i].clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         result.models.push(ModelResult {
             model: named.path.display().to_string(),
             task: description.task.clone(),
@@ -172,7 +203,9 @@ fn analyze_file_inner(
             labels: description.labels.clone(),
             top: description.labels[verdict.top].clone(),
             second: description.labels[verdict.second].clone(),
-            unsure: verdict.unsure,
+            unsure: verdict.unsure && !independent,
+            outputs: description.outputs,
+            tags,
             confidence: ConfidenceShown {
                 temperature: confidence.temperature,
                 unsure_below: confidence.unsure_below,
@@ -182,6 +215,62 @@ fn analyze_file_inner(
         });
     }
     Ok(())
+}
+
+/// Tags present at [`TAG_PRESENT`] or more, strongest first: "electronic 0.62, synth 0.41", or
+/// "none at 0.30 or more (strongest: piano 0.21)".
+fn describe_tags(probs: &[f32], labels: &[String]) -> String {
+    let present = present_tags(probs);
+    if present.is_empty() {
+        let top = mcclstm_engine::runner::argmax(probs);
+        return format!(
+            "none at {TAG_PRESENT:.2} or more (strongest: {} {:.2})",
+            labels[top], probs[top]
+        );
+    }
+    present
+        .iter()
+        .map(|&(i, p)| format!("{} {p:.2}", labels[i]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The report of a model with independent tags: each chunk's tags and the track's.
+fn render_tags(out: &mut String, m: &ModelResult) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        out,
+        "  {} · {} · {} · independent tags, shown at {TAG_PRESENT:.2} or more",
+        m.task, m.architecture, m.model
+    );
+    let _ = writeln!(out, "    {:>15}  tags", "time (s)");
+    for chunk in &m.analysis.chunks {
+        let _ = writeln!(
+            out,
+            "    {:>6.1} – {:>6.1}  {}",
+            chunk.start_s,
+            chunk.end_s,
+            describe_tags(&chunk.probs, &m.labels)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "    track: {}",
+        describe_tags(&tag_summary(&m.analysis), &m.labels)
+    );
+}
+
+/// A multi-label model's tags of a whole track: the mean of its chunks' outputs (the last
+/// running output describes the last chunk, as it was trained to, not the whole track).
+fn tag_summary(analysis: &TrackAnalysis) -> Vec<f32> {
+    let mut mean = vec![0.0f32; analysis.summary.len()];
+    let n = analysis.chunks.len().max(1) as f32;
+    for chunk in &analysis.chunks {
+        for (m, p) in mean.iter_mut().zip(&chunk.probs) {
+            *m += p / n;
+        }
+    }
+    mean
 }
 
 /// The human-readable report of one file.
@@ -212,6 +301,10 @@ pub fn render_text(result: &FileResult) -> String {
         return out;
     }
     for m in &result.models {
+        if m.outputs == Outputs::Independent {
+            render_tags(&mut out, m);
+            continue;
+        }
         let _ = writeln!(
             out,
             "  {} · {} · {} · {}",

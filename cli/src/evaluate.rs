@@ -37,6 +37,32 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
                 .progress_chars("=> "),
         )
     };
+    if model.description().outputs == mcclstm_engine::Outputs::Independent {
+        let evaluation = mcclstm_data::evaluate::evaluate_tags(&model, &dataset, &|| bar.inc(1))?;
+        bar.finish_and_clear();
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&evaluation)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        for (path, reason) in &evaluation.skipped {
+            eprintln!("skipped {}: {reason}", path.display());
+        }
+        println!(
+            "{}: {} tracks, {} chunks; ROC-AUC per tag (present: target at least {})",
+            args.model.display(),
+            evaluation.tracks,
+            evaluation.chunks,
+            evaluation.on_at
+        );
+        for t in &evaluation.tags {
+            let auc = t.roc_auc.map_or("-".to_string(), |a| format!("{a:.3}"));
+            println!(
+                "  {:<14} {auc:>6}  ({} present, {} absent)",
+                t.tag, t.positives, t.negatives
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let evaluation = mcclstm_data::evaluate::evaluate(&model, &dataset, &|| bar.inc(1))?;
     bar.finish_and_clear();
     if args.json {

@@ -37,8 +37,8 @@ enum Command {
         /// Audio files to analyse, or folders (every audio file under them, in path order).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Model files (.onnx); repeat for several models. Default: the embedded genre and mood
-        /// models.
+        /// Model files (.onnx), or `embedded:NAME` for an embedded model (genre, mood, dance,
+        /// style); repeat for several models. Default: the embedded genre and mood models.
         #[arg(long = "model", short = 'm')]
         models: Vec<PathBuf>,
         /// Print JSON (one array of file results) instead of text.
@@ -111,7 +111,10 @@ fn load_models(paths: &[PathBuf]) -> anyhow::Result<Vec<NamedModel>> {
     paths
         .iter()
         .map(|path| {
-            let model = Model::from_file(path).with_context(|| format!("{}", path.display()))?;
+            let model = match path.to_str().and_then(|p| p.strip_prefix("embedded:")) {
+                Some(name) => analyze::embedded_model(name)?,
+                None => Model::from_file(path).with_context(|| format!("{}", path.display()))?,
+            };
             Ok(NamedModel {
                 path: path.clone(),
                 model,

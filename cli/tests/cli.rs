@@ -139,6 +139,81 @@ fn analyze_without_a_model_uses_the_embedded_genre_and_mood_models() {
 }
 
 #[test]
+fn analyze_with_the_embedded_style_model_lists_independent_tags() {
+    let f = fixture();
+    let out = mcclstm(&[
+        "analyze",
+        "--json",
+        "--model",
+        "embedded:style",
+        "--model",
+        "embedded:genre",
+        s(&f.song),
+    ]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let style = &json[0]["models"][0];
+    assert_eq!(style["task"], "style");
+    assert_eq!(style["outputs"], "independent");
+    assert_eq!(style["unsure"], false);
+    let labels: Vec<&str> = style["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    // The listed tags are the labels whose mean over the chunks is 0.3 or more, strongest first.
+    let chunks = style["chunks"].as_array().unwrap();
+    let mean: Vec<f64> = (0..labels.len())
+        .map(|i| {
+            chunks
+                .iter()
+                .map(|c| c["probs"][i].as_f64().unwrap())
+                .sum::<f64>()
+                / chunks.len() as f64
+        })
+        .collect();
+    let mut want: Vec<usize> = (0..labels.len()).filter(|&i| mean[i] >= 0.3).collect();
+    want.sort_by(|&a, &b| mean[b].total_cmp(&mean[a]));
+    let want: Vec<&str> = want.iter().map(|&i| labels[i]).collect();
+    let tags: Vec<&str> = style["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(tags, want);
+    // Each output a probability of its own, in 0..1.
+    for c in chunks {
+        for p in c["probs"].as_array().unwrap() {
+            assert!((0.0..=1.0).contains(&p.as_f64().unwrap()));
+        }
+    }
+    let genre = &json[0]["models"][1];
+    assert_eq!(genre["outputs"], "exclusive");
+    assert_eq!(genre["tags"].as_array().unwrap().len(), 0);
+    // The text report names the tags per chunk and for the track.
+    let out = mcclstm(&["analyze", "--model", "embedded:style", s(&f.song)]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("independent tags, shown at 0.30 or more"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("    track: "), "{stdout}");
+    // An embedded name no slot has.
+    let out = mcclstm(&["analyze", "--model", "embedded:jazz", s(&f.song)]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out)
+            .1
+            .contains("no such embedded model (there are genre, mood, dance, style)"),
+        "{}",
+        text(&out).1
+    );
+}
+
+#[test]
 fn analyze_with_a_broken_model_names_it() {
     let f = fixture();
     let out = mcclstm(&["analyze", s(&f.song), "--model", s(&f.not_audio)]);

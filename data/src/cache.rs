@@ -246,6 +246,8 @@ pub struct LoadedDataset {
     pub tracks: Vec<TrackChunks>,
     pub skipped: Vec<Skipped>,
     pub frontend: FrontendConfig,
+    /// Exclusive classes or independent tags (a `tags` data set).
+    pub outputs: mcclstm_engine::Outputs,
 }
 
 /// Why a file is left out, as a sentence; `None` keeps it.
@@ -337,6 +339,7 @@ pub fn load(
         tracks,
         skipped,
         frontend,
+        outputs: dataset.kind.outputs(),
     })
 }
 

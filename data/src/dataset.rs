@@ -9,6 +9,7 @@
 //! | `ballroom` | the folder holding `BallroomData/`, or it | the style folder |
 //! | `soundtracks` | the Eerola-Vuoskoski folder: a ratings CSV with `TARGET` and the audio files | the discrete `TARGET` emotion |
 //! | `generic` | a folder with one sub-folder per label, a CSV `path,label[,group]`, or a soft-target CSV `path,group,chunk,LABEL...` | the folder or the CSV |
+//! | `tags` | a tag CSV `path,group,chunk,TAG...` (multi-label: independent probabilities) | the CSV |
 //!
 //! A **soft-target CSV** teaches from a distribution per chunk instead of one label per track (a
 //! teacher's tags mapped onto the labels): its header is `path,group,chunk` and then the label
@@ -16,12 +17,18 @@
 //! every chunk's (`chunk` `*`) target probabilities, normalised to sum 1. A chunk with no row (and
 //! no `*` row) carries no loss: the teacher has nothing to say there. A file's label (for
 //! splits and accuracy) is the top class of its summed targets.
+//!
+//! A **tag CSV** (`tags`) has the same layout, but its values are independent probabilities of
+//! each tag (each in 0..=1, not normalised): the targets of a multi-label model (independent
+//! outputs, [`mcclstm_engine::Outputs::Independent`]). A row whose tags are all 0 carries no loss,
+//! like a chunk without a row. A file's "label" (for splits only) is its strongest tag.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use mcclstm_engine::Outputs;
 use serde::Serialize;
 
 /// GTZAN's ten genres in the paper's order (Section 3.2).
@@ -64,6 +71,18 @@ pub enum DatasetKind {
     Ballroom,
     Soundtracks,
     Generic,
+    /// Multi-label: a tag CSV of independent per-tag probabilities.
+    Tags,
+}
+
+impl DatasetKind {
+    /// Whether the data set's labels are exclusive classes or independent tags.
+    pub fn outputs(self) -> Outputs {
+        match self {
+            DatasetKind::Tags => Outputs::Independent,
+            _ => Outputs::Exclusive,
+        }
+    }
 }
 
 impl fmt::Display for DatasetKind {
@@ -73,6 +92,7 @@ impl fmt::Display for DatasetKind {
             DatasetKind::Ballroom => "ballroom",
             DatasetKind::Soundtracks => "soundtracks",
             DatasetKind::Generic => "generic",
+            DatasetKind::Tags => "tags",
         })
     }
 }
@@ -184,6 +204,7 @@ pub fn open(kind: DatasetKind, root: &Path) -> anyhow::Result<Dataset> {
         DatasetKind::Soundtracks => soundtracks(root),
         DatasetKind::Generic if root.is_file() => generic_csv(root),
         DatasetKind::Generic => generic_folders(root),
+        DatasetKind::Tags => tag_csv(root),
     }
     .with_context(|| format!("{}: cannot read it as a {kind} data set", root.display()))?;
     if dataset.labels.len() < 2 {
@@ -291,7 +312,7 @@ fn generic_csv(csv: &Path) -> anyhow::Result<Dataset> {
                 .zip(["path", "group", "chunk"])
                 .all(|(a, b)| a.trim().eq_ignore_ascii_case(b))
     }) {
-        return soft_csv(csv, base, &rows);
+        return soft_csv(csv, base, &rows, Outputs::Exclusive);
     }
     let mut labels = BTreeSet::new();
     let mut entries = Vec::new();
@@ -324,12 +345,44 @@ fn generic_csv(csv: &Path) -> anyhow::Result<Dataset> {
     Ok(Dataset::from_csv(csv, labels, tracks))
 }
 
-/// A soft-target CSV (see the module's documentation): rows of one file merge, in file order.
-fn soft_csv(csv: &Path, base: &Path, rows: &[Vec<String>]) -> anyhow::Result<Dataset> {
+/// A tag CSV (see the module's documentation).
+fn tag_csv(csv: &Path) -> anyhow::Result<Dataset> {
+    if !csv.is_file() {
+        bail!("a `tags` data set is a CSV file `path,group,chunk,TAG...`, not a folder");
+    }
+    let base = csv.parent().unwrap_or(Path::new("."));
+    let rows = read_csv(csv)?;
+    let header = rows.first().is_some_and(|h| {
+        h.len() >= 3
+            && h[..3]
+                .iter()
+                .zip(["path", "group", "chunk"])
+                .all(|(a, b)| a.trim().eq_ignore_ascii_case(b))
+    });
+    if !header {
+        bail!(
+            "{}:1: a tag CSV starts with `path,group,chunk,TAG...`",
+            csv.display()
+        );
+    }
+    let mut dataset = soft_csv(csv, base, &rows, Outputs::Independent)?;
+    dataset.kind = DatasetKind::Tags;
+    Ok(dataset)
+}
+
+/// A soft-target CSV (exclusive: each row normalised to sum 1) or a tag CSV (independent: each
+/// value a probability of its own), see the module's documentation. Rows of one file merge, in
+/// file order.
+fn soft_csv(
+    csv: &Path,
+    base: &Path,
+    rows: &[Vec<String>],
+    outputs: Outputs,
+) -> anyhow::Result<Dataset> {
     let labels: Vec<String> = rows[0][3..].iter().map(|l| l.trim().to_string()).collect();
     if labels.iter().any(String::is_empty) || labels.len() < 2 {
         bail!(
-            "{}:1: a soft-target CSV names at least two labels after `path,group,chunk`",
+            "{}:1: a soft-target or tag CSV names at least two labels after `path,group,chunk`",
             csv.display()
         );
     }
@@ -351,15 +404,21 @@ fn soft_csv(csv: &Path, base: &Path, rows: &[Vec<String>]) -> anyhow::Result<Dat
         let mut target = Vec::with_capacity(labels.len());
         for cell in &row[3..] {
             match cell.trim().parse::<f32>() {
-                Ok(p) if p.is_finite() && p >= 0.0 => target.push(p),
+                Ok(p)
+                    if p.is_finite() && p >= 0.0 && (outputs == Outputs::Exclusive || p <= 1.0) =>
+                {
+                    target.push(p)
+                }
                 _ => bail!("{}: `{cell}` is not a probability", at()),
             }
         }
-        let sum: f32 = target.iter().sum();
-        if sum <= 0.0 {
-            bail!("{}: the target probabilities sum to 0", at());
+        if outputs == Outputs::Exclusive {
+            let sum: f32 = target.iter().sum();
+            if sum <= 0.0 {
+                bail!("{}: the target probabilities sum to 0", at());
+            }
+            target.iter_mut().for_each(|p| *p /= sum);
         }
-        target.iter_mut().for_each(|p| *p /= sum);
         let path = base.join(&row[0]);
         let group = Some(row[1].trim().to_string()).filter(|g| !g.is_empty());
         let entry = files.entry(path.clone()).or_insert_with(|| {
@@ -649,6 +708,40 @@ mod tests {
         let csv = dir.path().join("taught.csv");
         std::fs::write(&csv, text)?;
         open(DatasetKind::Generic, &csv)
+    }
+
+    #[test]
+    fn a_tag_csv_keeps_each_tag_probability_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("tags.csv");
+        std::fs::write(
+            &csv,
+            "path,group,chunk,rock,piano,loud\n\
+             x.ogg,pkg,0,0.9,0.2,0.7\n\
+             x.ogg,pkg,1,0.1,0.1,0.0\n",
+        )
+        .unwrap();
+        let ds = open(DatasetKind::Tags, &csv).unwrap();
+        assert_eq!(ds.kind, DatasetKind::Tags);
+        assert_eq!(ds.kind.outputs(), Outputs::Independent);
+        let soft = ds.tracks[0].soft.as_ref().unwrap();
+        // Not normalised: 0.9 + 0.2 + 0.7 is 1.8.
+        assert_eq!(soft.row(0).unwrap(), [0.9, 0.2, 0.7]);
+        assert_eq!(soft.row(1).unwrap(), [0.1, 0.1, 0.0]);
+        assert_eq!(ds.tracks[0].label, 0);
+        // A probability above 1 is refused, and so is a folder or a CSV without the header.
+        std::fs::write(&csv, "path,group,chunk,rock,piano\nx.ogg,,0,1.5,0\n").unwrap();
+        let err = format!("{:#}", open(DatasetKind::Tags, &csv).unwrap_err());
+        assert!(err.contains("`1.5` is not a probability"), "{err}");
+        std::fs::write(&csv, "x.ogg,rock\n").unwrap();
+        let err = format!("{:#}", open(DatasetKind::Tags, &csv).unwrap_err());
+        assert!(err.contains("starts with `path,group,chunk"), "{err}");
+        assert!(open(DatasetKind::Tags, dir.path()).is_err());
+        // The same rows as a soft-target CSV are normalised: exclusive classes.
+        std::fs::write(&csv, "path,group,chunk,rock,piano\nx.ogg,,0,0.9,0.3\n").unwrap();
+        let ds = open(DatasetKind::Generic, &csv).unwrap();
+        let row = ds.tracks[0].soft.as_ref().unwrap().row(0).unwrap().to_vec();
+        assert!((row[0] - 0.75).abs() < 1e-6 && (row[1] - 0.25).abs() < 1e-6);
     }
 
     #[test]

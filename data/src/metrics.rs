@@ -86,9 +86,66 @@ pub fn mean_std_percent(values: &[f64]) -> (f64, f64) {
     (100.0 * mean, 100.0 * var.sqrt())
 }
 
+/// The area under the ROC curve of `scores` against `truth`: the chance that a random positive
+/// scores above a random negative, ties counting half (the Mann-Whitney U over the product of the
+/// class sizes). `None` when there is no positive or no negative, or a score is not finite.
+pub fn roc_auc(scores: &[f32], truth: &[bool]) -> Option<f64> {
+    if scores.len() != truth.len() || scores.iter().any(|s| !s.is_finite()) {
+        return None;
+    }
+    let positives = truth.iter().filter(|&&t| t).count();
+    let negatives = truth.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    // Sum of the positives' ranks (1-based), tied scores sharing their mean rank.
+    let mut rank_sum = 0.0f64;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
+            j += 1;
+        }
+        let mean_rank = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum += mean_rank * order[i..=j].iter().filter(|&&k| truth[k]).count() as f64;
+        i = j + 1;
+    }
+    let p = positives as f64;
+    Some((rank_sum - p * (p + 1.0) / 2.0) / (p * negatives as f64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roc_auc_counts_ordered_pairs_and_half_the_ties() {
+        // Perfect, reversed, and one of four pairs wrong.
+        assert_eq!(
+            roc_auc(&[0.1, 0.2, 0.8, 0.9], &[false, false, true, true]),
+            Some(1.0)
+        );
+        assert_eq!(
+            roc_auc(&[0.9, 0.8, 0.2, 0.1], &[false, false, true, true]),
+            Some(0.0)
+        );
+        assert_eq!(
+            roc_auc(&[0.1, 0.5, 0.4, 0.9], &[false, false, true, true]),
+            Some(0.75)
+        );
+        // Every score equal: a coin.
+        assert_eq!(roc_auc(&[0.3; 4], &[false, true, false, true]), Some(0.5));
+        // A tie between one positive and one negative is half a pair: (1 + 1 + 0.5 + 1) / 4.
+        assert_eq!(
+            roc_auc(&[0.1, 0.5, 0.5, 0.9], &[false, false, true, true]),
+            Some(0.875)
+        );
+        assert_eq!(roc_auc(&[0.1, 0.2], &[true, true]), None);
+        assert_eq!(roc_auc(&[0.1, f32::NAN], &[true, false]), None);
+        assert_eq!(roc_auc(&[0.1], &[true, false]), None);
+    }
 
     #[test]
     fn confusion_accuracy_and_text() {

@@ -77,6 +77,23 @@ impl Confidence {
     }
 }
 
+/// A tag of a model with independent outputs ([`crate::Outputs::Independent`]) is shown as present
+/// at this probability or more. Lower than 0.5 because such models learn a teacher's tag
+/// probabilities, which rarely reach 0.5 (docs/teacher-mapping.md); the `style` card measures it.
+pub const TAG_PRESENT: f32 = 0.3;
+
+/// The tags of `probs` present at [`TAG_PRESENT`] or more, strongest first, as (index, p).
+pub fn present_tags(probs: &[f32]) -> Vec<(usize, f32)> {
+    let mut tags: Vec<(usize, f32)> = probs
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(_, p)| p >= TAG_PRESENT)
+        .collect();
+    tags.sort_by(|a, b| b.1.total_cmp(&a.1));
+    tags
+}
+
 /// `p_i^(1/t)`, renormalised, in place: a softmax of `log p / t`. Zero stays zero. Temperature 1,
 /// or a vector without a positive value, is left as it is.
 pub fn calibrate_with(temperature: f32, probs: &mut [f32]) {

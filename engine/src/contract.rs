@@ -32,6 +32,9 @@ pub mod keys {
     /// Optional: the calibration and "unsure" threshold ([`crate::confidence::Confidence`] as
     /// JSON). A file without it runs uncalibrated with the default threshold.
     pub const CONFIDENCE: &str = "mcclstm.confidence";
+    /// How `probs` reads ([`super::Outputs`]): `exclusive` or `independent`. Format 2 requires
+    /// it; a format-1 file has exclusive outputs and may omit it.
+    pub const OUTPUTS: &str = "mcclstm.outputs";
     /// Every key a model file must have.
     pub const ALL: [&str; 8] = [
         FORMAT,
@@ -45,8 +48,42 @@ pub mod keys {
     ];
 }
 
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: &str = "1";
+/// The newest format version this build writes and reads. Format 2 added independent
+/// (multi-label) outputs; a model with exclusive outputs is still written as format 1, so older
+/// builds keep loading it, and every format-1 file loads here unchanged.
+pub const FORMAT_VERSION: &str = "2";
+
+/// Every format version this build reads.
+pub const FORMATS_READ: [&str; 2] = ["1", FORMAT_VERSION];
+
+/// How a model's `probs` output reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outputs {
+    /// One class at a time: the probabilities sum to 1 (a softmax). Genre, mood, dance.
+    #[default]
+    Exclusive,
+    /// A probability per tag, each on its own (sigmoids): multi-label, such as `style`.
+    Independent,
+}
+
+impl Outputs {
+    /// The format version a file with these outputs is written as: the oldest that can say it.
+    pub fn format(self) -> &'static str {
+        match self {
+            Outputs::Exclusive => "1",
+            Outputs::Independent => FORMAT_VERSION,
+        }
+    }
+
+    /// The metadata value of [`keys::OUTPUTS`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Outputs::Exclusive => "exclusive",
+            Outputs::Independent => "independent",
+        }
+    }
+}
 
 /// Tensor names of the contract.
 pub mod names {
@@ -87,6 +124,9 @@ pub struct ModelDescription {
     /// The calibration applied to every output and the "unsure" threshold.
     #[serde(default)]
     pub confidence: Confidence,
+    /// Whether the labels are exclusive classes or independent tags.
+    #[serde(default)]
+    pub outputs: Outputs,
 }
 
 impl ModelDescription {
@@ -151,9 +191,27 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
     };
 
     let format = get(keys::FORMAT)?;
-    if format != FORMAT_VERSION {
+    if !FORMATS_READ.contains(&format) {
         return Err(ContractError::UnsupportedFormat(format.to_string()));
     }
+    let outputs = match (format, meta.get(keys::OUTPUTS).map(|v| v.trim())) {
+        ("1", None | Some("exclusive")) => Outputs::Exclusive,
+        (_, Some("exclusive")) => Outputs::Exclusive,
+        (_, Some("independent")) if format != "1" => Outputs::Independent,
+        (_, None) => return Err(ContractError::MissingMetadata(keys::OUTPUTS)),
+        (_, Some(other)) => {
+            return Err(ContractError::BadMetadata {
+                key: keys::OUTPUTS,
+                reason: if other == "independent" {
+                    "independent outputs need format 2; a format-1 reader would take them for \
+                     exclusive classes"
+                        .to_string()
+                } else {
+                    format!("`{other}` is neither `exclusive` nor `independent`")
+                },
+            });
+        }
+    };
     let task = get(keys::TASK)?.trim().to_string();
     if task.is_empty() {
         return Err(ContractError::BadMetadata {
@@ -193,6 +251,13 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
             let confidence: Confidence =
                 serde_json::from_str(raw).map_err(|e| bad(e.to_string()))?;
             confidence.validate().map_err(bad)?;
+            if outputs == Outputs::Independent && confidence.temperature != 1.0 {
+                return Err(bad(
+                    "a temperature is defined for exclusive outputs only; independent outputs \
+                     take temperature 1"
+                        .to_string(),
+                ));
+            }
             confidence
         }
     };
@@ -279,6 +344,7 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
             created,
             kind,
             confidence,
+            outputs,
         },
         proto,
         input_order,

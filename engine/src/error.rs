@@ -47,7 +47,7 @@ pub enum ContractError {
     MissingMetadata(&'static str),
     #[error("bad metadata `{key}`: {reason}")]
     BadMetadata { key: &'static str, reason: String },
-    #[error("unsupported model format version `{0}` (this build reads format 1)")]
+    #[error("unsupported model format version `{0}` (this build reads formats 1 and 2)")]
     UnsupportedFormat(String),
     #[error("missing graph input `{0}`")]
     MissingInput(&'static str),

@@ -28,7 +28,7 @@ pub mod stream;
 
 pub use architecture::Architecture;
 pub use confidence::{Confidence, Verdict};
-pub use contract::{ModelDescription, ModelKind};
+pub use contract::{ModelDescription, ModelKind, Outputs};
 pub use error::{AudioError, ContractError, FrontendError, RunError};
 pub use frontend::{ChunkAssembler, FrontendConfig, InputStats, MelFrames, MelFrontend, Preset};
 pub use runner::{Model, StepOutput, StreamingRunner};

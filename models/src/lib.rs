@@ -1,7 +1,8 @@
 //! The default models, embedded once: MCCLSTM models trained by our trainer on the data the
 //! project makes (`cargo xtask models`; each has a model card beside it in `models/`). The plugin
 //! runs them in its slots and `mcclstm analyze` uses genre and mood when no `--model` is given.
-//! Dance is embedded but off by default (the editor's "Embedded" button turns it on).
+//! Dance and style are embedded but off by default (the editor's "Embedded" button turns them
+//! on). Style is multi-label: independent tags (model format 2).
 
 use mcclstm_engine::{ContractError, Model};
 
@@ -13,8 +14,8 @@ pub struct SlotSpec {
     pub enabled: bool,
 }
 
-/// Genre, mood and dance, in the plugin's slot order.
-pub const SLOTS: [SlotSpec; 3] = [
+/// Genre, mood, dance and style, in the plugin's slot order.
+pub const SLOTS: [SlotSpec; 4] = [
     SlotSpec {
         name: "genre",
         embedded: Some(include_bytes!("../genre.onnx")),
@@ -28,6 +29,11 @@ pub const SLOTS: [SlotSpec; 3] = [
     SlotSpec {
         name: "dance",
         embedded: Some(include_bytes!("../dance.onnx")),
+        enabled: false,
+    },
+    SlotSpec {
+        name: "style",
+        embedded: Some(include_bytes!("../style.onnx")),
         enabled: false,
     },
 ];

@@ -117,3 +117,77 @@ fn dance_model_has_dances_of_the_collection() {
         "{labels:?}"
     );
 }
+
+/// The multi-label style model: independent tags (format 2), learned from the teacher on the
+/// real-music corpus alone, its card opening with the per-tag figures on the held-out packages.
+#[test]
+fn style_model_has_independent_tags_taught_on_real_music() {
+    let path = models_dir().join("style.onnx");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(
+        bytes.len() < MAX_BYTES,
+        "style.onnx is {} bytes",
+        bytes.len()
+    );
+    let checked = contract::check(&bytes).unwrap();
+    let format = checked
+        .proto
+        .metadata_props
+        .iter()
+        .find(|kv| kv.key == contract::keys::FORMAT)
+        .unwrap();
+    assert_eq!(format.value, "2");
+    let d = checked.description;
+    assert_eq!(d.task, "style");
+    assert_eq!(d.architecture, "MCCLSTM");
+    assert_eq!(d.outputs, mcclstm_engine::Outputs::Independent);
+    assert_eq!(
+        set(&d.labels),
+        set(&[
+            "electronic",
+            "orchestral",
+            "percussive",
+            "guitar",
+            "ambient",
+            "rock",
+            "metal",
+            "piano",
+            "synth",
+            "fast",
+            "slow",
+            "loud",
+            "quiet"
+        ])
+    );
+    let root = d.trained_on["root"].as_str().unwrap_or_default();
+    assert!(!root.is_empty() && !root.starts_with('/'), "{root:?}");
+    let card = std::fs::read_to_string(models_dir().join("style.MODEL_CARD.md")).unwrap();
+    let first = card.lines().find(|l| l.starts_with("## "));
+    assert_eq!(
+        first,
+        Some("## Real music: agreement with the teacher per tag (held-out packages)")
+    );
+    for needed in [
+        "MagnaTagATune",
+        "CC BY-NC-SA",
+        "wesnoth-1.16-music",
+        "| tag | ROC-AUC |",
+        "## What this model cannot know",
+    ] {
+        assert!(
+            card.contains(needed),
+            "the style card does not name {needed}"
+        );
+    }
+    assert!(
+        !card.contains("/target/"),
+        "the style card names an absolute path"
+    );
+    // Every tag has a measured ROC-AUC row.
+    for tag in &d.labels {
+        assert!(
+            card.contains(&format!("| {tag} | 0.")) || card.contains(&format!("| {tag} | 1.")),
+            "no ROC-AUC for {tag}"
+        );
+    }
+}

@@ -37,6 +37,7 @@ pub fn random_model(
             "seed": seed,
         }),
         metrics: serde_json::json!({}),
+        outputs: mcclstm_engine::Outputs::Exclusive,
     };
     Ok((weights, meta))
 }

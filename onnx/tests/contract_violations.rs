@@ -1,7 +1,7 @@
 //! Each way a model file can break the contract gets its own error, naming what is wrong.
 
 use mcclstm_engine::contract::{keys, names};
-use mcclstm_engine::{Architecture, ContractError, Model, Preset};
+use mcclstm_engine::{Architecture, ContractError, Model, Outputs, Preset};
 use mcclstm_onnx::arch::ArchConfig;
 use mcclstm_onnx::export::{self, ExportMeta, Weights};
 use prost::Message;
@@ -21,6 +21,7 @@ fn valid_proto(arch: Architecture) -> pb::ModelProto {
         frontend: Preset::Paper.config(),
         trained_on: serde_json::json!({"dataset": "test"}),
         metrics: serde_json::json!({}),
+        outputs: mcclstm_engine::Outputs::Exclusive,
     };
     let mut rng = StdRng::seed_from_u64(9);
     let weights = Weights::random(&config, 40, 80, 5, &mut rng).unwrap();
@@ -32,13 +33,13 @@ fn load(proto: &pb::ModelProto) -> Result<Model, ContractError> {
     Model::from_bytes(&proto.encode_to_vec())
 }
 
+/// Sets metadata `key`, adding it when the file has none.
 fn set_meta(proto: &mut pb::ModelProto, key: &str, value: &str) {
-    proto
-        .metadata_props
-        .iter_mut()
-        .find(|kv| kv.key == key)
-        .unwrap()
-        .value = value.to_string();
+    proto.metadata_props.retain(|kv| kv.key != key);
+    proto.metadata_props.push(pb::StringStringEntryProto {
+        key: key.to_string(),
+        value: value.to_string(),
+    });
 }
 
 fn set_dim(proto: &mut pb::ModelProto, input: &str, axis: usize, value: i64) {
@@ -98,8 +99,50 @@ fn foreign_onnx_without_metadata_names_the_first_key() {
 #[test]
 fn unsupported_format_version() {
     let mut proto = valid_proto(Architecture::R2);
-    set_meta(&mut proto, keys::FORMAT, "2");
-    assert!(matches!(load(&proto), Err(ContractError::UnsupportedFormat(v)) if v == "2"));
+    set_meta(&mut proto, keys::FORMAT, "3");
+    assert!(matches!(load(&proto), Err(ContractError::UnsupportedFormat(v)) if v == "3"));
+}
+
+#[test]
+fn outputs_are_exclusive_in_format_1_and_must_be_said_in_format_2() {
+    // Format 1 without the key: exclusive, as every file written before format 2.
+    let proto = valid_proto(Architecture::R2);
+    let model = load(&proto).unwrap();
+    assert_eq!(model.description().outputs, Outputs::Exclusive);
+    // Format 1 cannot carry independent outputs: an old reader would take them for classes.
+    let mut old = valid_proto(Architecture::R2);
+    set_meta(&mut old, keys::OUTPUTS, "independent");
+    let err = load(&old).err().unwrap().to_string();
+    assert!(err.contains("need format 2"), "{err}");
+    // Format 2 must say which.
+    let mut new = valid_proto(Architecture::R2);
+    set_meta(&mut new, keys::FORMAT, "2");
+    // Exclusive outputs say so in format 2 too, and load.
+    assert_eq!(
+        load(&new).unwrap().description().outputs,
+        Outputs::Exclusive
+    );
+    new.metadata_props.retain(|kv| kv.key != keys::OUTPUTS);
+    assert!(matches!(
+        load(&new),
+        Err(ContractError::MissingMetadata(k)) if k == keys::OUTPUTS
+    ));
+    set_meta(&mut new, keys::OUTPUTS, "several");
+    let err = load(&new).err().unwrap().to_string();
+    assert!(err.contains("neither"), "{err}");
+    set_meta(&mut new, keys::OUTPUTS, "independent");
+    assert_eq!(
+        load(&new).unwrap().description().outputs,
+        Outputs::Independent
+    );
+    // A temperature is a softmax's; independent tags refuse one.
+    set_meta(
+        &mut new,
+        keys::CONFIDENCE,
+        r#"{"temperature":1.5,"unsure_below":0.5,"fitted_on":null}"#,
+    );
+    let err = load(&new).err().unwrap().to_string();
+    assert!(err.contains("temperature 1"), "{err}");
 }
 
 #[test]

@@ -16,6 +16,7 @@ fn meta(preset: Preset, classes: usize) -> ExportMeta {
         frontend: preset.config(),
         trained_on: serde_json::json!({"dataset": "test", "tracks": 0}),
         metrics: serde_json::json!({}),
+        outputs: mcclstm_engine::Outputs::Exclusive,
     }
 }
 

@@ -17,6 +17,7 @@ fn model(arch: Architecture) -> Model {
         frontend: Preset::Paper.config(),
         trained_on: serde_json::json!({"dataset": "test"}),
         metrics: serde_json::json!({}),
+        outputs: mcclstm_engine::Outputs::Exclusive,
     };
     let weights = Weights::random(&config, 40, 80, 4, &mut StdRng::seed_from_u64(11)).unwrap();
     Model::from_bytes(&export::model_bytes(&config, &weights, &meta).unwrap()).unwrap()

@@ -165,6 +165,7 @@ impl Analyzer {
                     info.error = None;
                     info.unsure_below = d.confidence.unsure_below;
                     info.calibrated = d.confidence.is_calibrated();
+                    info.outputs = d.outputs;
                 }
                 self.tasks[slot] = d.task.clone();
                 self.labels[slot] = d.labels.clone();

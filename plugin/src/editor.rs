@@ -235,9 +235,21 @@ impl McclstmEditor {
                 ("silence".to_string(), Color32::GRAY, 40.0)
             } else if chunks == 0 || probs.is_empty() {
                 ("listening…".to_string(), Color32::GRAY, 40.0)
+            } else if let Some(tags) = info.present_tags(probs) {
+                // Independent tags: every tag present, strongest first.
+                (tags, Color32::WHITE, 24.0)
             } else {
                 let v = info.verdict(probs);
-                if v.unsure {
+                if v.unsure && info.outputs == mcclstm_engine::Outputs::Independent {
+                    (
+                        format!(
+                            "no tag at {:.0}% or more",
+                            mcclstm_engine::confidence::TAG_PRESENT * 100.0
+                        ),
+                        Color32::LIGHT_GRAY,
+                        26.0,
+                    )
+                } else if v.unsure {
                     // Two classes nearly tied, or none likely: say so, with both leaders.
                     (
                         format!(

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 
 pub use crate::history::{History, HistoryEntry};
 
-/// Model slots: genre, mood, and dance (off by default).
-pub const MAX_SLOTS: usize = 3;
+/// Model slots: genre, mood, and dance and style (off by default): one per embedded model.
+pub const MAX_SLOTS: usize = mcclstm_models::SLOTS.len();
 /// Most classes a slot can publish; the contract does not limit labels, the display does.
 pub const MAX_CLASSES: usize = 32;
 
@@ -92,6 +92,9 @@ pub struct SlotInfo {
     pub unsure_below: f32,
     /// Whether the model carries a fitted calibration.
     pub calibrated: bool,
+    /// Exclusive classes, or independent tags (the `style` model): a tag slot shows the tags
+    /// present at `TAG_PRESENT` or more, not one class.
+    pub outputs: mcclstm_engine::Outputs,
 }
 
 impl Default for SlotInfo {
@@ -104,14 +107,35 @@ impl Default for SlotInfo {
             error: None,
             unsure_below: mcclstm_engine::confidence::DEFAULT_UNSURE_BELOW,
             calibrated: false,
+            outputs: mcclstm_engine::Outputs::Exclusive,
         }
     }
 }
 
 impl SlotInfo {
-    /// What the slot shows for `probs`: the leading class, or "unsure" and the two leaders.
+    /// What the slot shows for `probs`: the leading class, or "unsure" and the two leaders. For
+    /// independent tags: the strongest tag, "unsure" when no tag is present.
     pub fn verdict(&self, probs: &[f32]) -> mcclstm_engine::Verdict {
-        mcclstm_engine::Verdict::of(probs, self.unsure_below)
+        let below = match self.outputs {
+            mcclstm_engine::Outputs::Exclusive => self.unsure_below,
+            mcclstm_engine::Outputs::Independent => mcclstm_engine::confidence::TAG_PRESENT,
+        };
+        mcclstm_engine::Verdict::of(probs, below)
+    }
+
+    /// The tags of `probs` present at `TAG_PRESENT` or more, strongest first, as "electronic
+    /// 62% · synth 41%"; `None` for exclusive classes or when no tag is present.
+    pub fn present_tags(&self, probs: &[f32]) -> Option<String> {
+        if self.outputs != mcclstm_engine::Outputs::Independent {
+            return None;
+        }
+        let tags = mcclstm_engine::confidence::present_tags(probs);
+        (!tags.is_empty()).then(|| {
+            tags.iter()
+                .filter_map(|&(i, p)| Some(format!("{} {:.0}%", self.labels.get(i)?, p * 100.0)))
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
     }
 }
 
@@ -189,6 +213,33 @@ impl Published {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_slot_shows_every_present_tag_and_an_exclusive_slot_none() {
+        let tags = SlotInfo {
+            labels: ["electronic", "piano", "synth"].map(String::from).to_vec(),
+            outputs: mcclstm_engine::Outputs::Independent,
+            ..SlotInfo::default()
+        };
+        // Independent: two tags present at 0.3 or more, strongest first; they sum past 1.
+        let probs = [0.62, 0.12, 0.81];
+        assert_eq!(
+            tags.present_tags(&probs).as_deref(),
+            Some("synth 81% · electronic 62%")
+        );
+        // The timeline's verdict: the strongest tag, unsure only when no tag is present.
+        assert!(!tags.verdict(&probs).unsure);
+        assert!(tags.verdict(&[0.2, 0.1, 0.25]).unsure);
+        assert_eq!(tags.present_tags(&[0.2, 0.1, 0.25]), None);
+        // Exclusive classes keep their verdict and show no tag list.
+        let classes = SlotInfo {
+            outputs: mcclstm_engine::Outputs::Exclusive,
+            ..tags
+        };
+        assert_eq!(classes.present_tags(&[0.2, 0.3, 0.5]), None);
+        assert!(!classes.verdict(&[0.2, 0.3, 0.5]).unsure);
+        assert!(classes.verdict(&[0.35, 0.3, 0.35]).unsure);
+    }
 
     #[test]
     fn a_reader_sees_whole_snapshots_only() {

@@ -21,6 +21,7 @@ fn model_bytes(arch: Architecture) -> Vec<u8> {
         frontend: Preset::Paper.config(),
         trained_on: serde_json::json!({"dataset": "bench"}),
         metrics: serde_json::json!({}),
+        outputs: mcclstm_engine::Outputs::Exclusive,
     };
     let weights = Weights::random(&config, 40, 80, 10, &mut StdRng::seed_from_u64(0)).unwrap();
     export::model_bytes(&config, &weights, &meta).unwrap()

@@ -78,6 +78,7 @@ fn main() {
         n_mels: mels,
         frames,
         classes: 10,
+        multi_label: false,
     };
     let options = TrainOptions {
         max_epochs: 1,

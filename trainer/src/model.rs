@@ -40,6 +40,10 @@ pub struct ModelConfig {
     pub n_mels: usize,
     pub frames: usize,
     pub classes: usize,
+    /// Independent tags (sigmoid outputs, binary cross-entropy per tag) instead of exclusive
+    /// classes (softmax, cross-entropy).
+    #[serde(default)]
+    pub multi_label: bool,
 }
 
 /// Why a [`Net`] cannot be built, or its weights not read back.

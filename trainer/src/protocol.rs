@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use mcclstm_engine::{Architecture, Model, Preset};
+use mcclstm_engine::{Architecture, Model, Outputs, Preset};
 use serde::Serialize;
 
 use crate::card::{CardSection, ModelCard};
@@ -92,6 +92,7 @@ impl ModelOptions {
             n_mels: data.frontend.n_mels,
             frames: data.frontend.chunk_frames,
             classes: data.labels.len(),
+            multi_label: data.outputs == Outputs::Independent,
         }
     }
 }
@@ -103,6 +104,7 @@ pub fn default_task(kind: DatasetKind) -> &'static str {
         DatasetKind::Ballroom => "dance",
         DatasetKind::Soundtracks => "mood",
         DatasetKind::Generic => "custom",
+        DatasetKind::Tags => "tags",
     }
 }
 
@@ -218,15 +220,26 @@ pub fn run_train(
     data: &LoadedDataset,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<TrainOutcome> {
-    let labels: Vec<usize> = data.tracks.iter().map(|t| t.label).collect();
+    // Independent tags have no class to stratify by (a tag may be no track's strongest): one
+    // stratum.
+    let (strata, labels): (Vec<String>, Vec<usize>) = match data.outputs {
+        Outputs::Exclusive => (
+            data.labels.clone(),
+            data.tracks.iter().map(|t| t.label).collect(),
+        ),
+        Outputs::Independent => (
+            vec!["(every track)".to_string()],
+            vec![0; data.tracks.len()],
+        ),
+    };
     let groups = groups_of(data, job.group_split);
     let fractions = Fractions {
         validation: job.validation_fraction,
         test: 0.0,
     };
-    split::check_counts(&data.labels, &labels, groups.as_deref(), 1, fractions)?;
+    split::check_counts(&strata, &labels, groups.as_deref(), 1, fractions)?;
     let split = split::stratified(
-        data.labels.len(),
+        strata.len(),
         &labels,
         groups.as_deref(),
         fractions,
@@ -270,6 +283,11 @@ pub fn run_train(
             "model": &config,
             "training": &job.options,
         }),
+        outputs: if config.multi_label {
+            Outputs::Independent
+        } else {
+            Outputs::Exclusive
+        },
     };
     let exported = export_trained(&trained, &meta, &job.out, job.options.seed)?;
     let card = model_card_path(&job.out);
@@ -337,10 +355,24 @@ fn model_card(
         .unwrap_or_default();
     let title = format!("Model card: `{file}`");
     let summary = format!(
-        "{} ({}) classifying **{task}** into {} classes: {}.",
+        "{} ({}) {} **{task}** {} {}: {}.",
         config.arch.architecture.name(),
         config.arch.architecture.description(),
-        data.labels.len(),
+        if config.multi_label {
+            "tagging"
+        } else {
+            "classifying"
+        },
+        if config.multi_label {
+            "with independent probabilities of"
+        } else {
+            "into"
+        },
+        if config.multi_label {
+            format!("{} tags", data.labels.len())
+        } else {
+            format!("{} classes", data.labels.len())
+        },
         data.labels.join(", ")
     );
     let mut sections = Vec::new();
@@ -369,23 +401,51 @@ fn model_card(
     );
     let _ = writeln!(
         s,
-        "- Split (seed {}): {} train, {} validation, stratified{}",
+        "- Split (seed {}): {} train, {} validation, {}{}",
         job.options.seed,
         split.train.len(),
         split.validation.len(),
+        if config.multi_label {
+            "at random (independent tags have no class to stratify by)"
+        } else {
+            "stratified"
+        },
         if job.group_split {
             ", groups kept together"
         } else {
             ""
         }
     );
-    let _ = writeln!(s, "\n| class | tracks |\n|---|---|");
-    for (i, l) in data.labels.iter().enumerate() {
+    if config.multi_label {
+        // Each tag's mean target over the taught chunks, and the tracks where it is strongest.
         let _ = writeln!(
             s,
-            "| {l} | {} |",
-            data.tracks.iter().filter(|t| t.label == i).count()
+            "\n| tag | mean target over the chunks | tracks where it is the strongest |\n|---|---|---|"
         );
+        for (i, l) in data.labels.iter().enumerate() {
+            let (mut sum, mut n) = (0.0f64, 0usize);
+            for t in &data.tracks {
+                for k in (0..t.len).filter(|&k| t.taught(k)) {
+                    sum += f64::from(t.target(k)[i]);
+                    n += 1;
+                }
+            }
+            let _ = writeln!(
+                s,
+                "| {l} | {:.3} | {} |",
+                sum / n.max(1) as f64,
+                data.tracks.iter().filter(|t| t.label == i).count()
+            );
+        }
+    } else {
+        let _ = writeln!(s, "\n| class | tracks |\n|---|---|");
+        for (i, l) in data.labels.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "| {l} | {} |",
+                data.tracks.iter().filter(|t| t.label == i).count()
+            );
+        }
     }
     section("Data", &mut s);
     let fe = &data.frontend;
@@ -427,10 +487,20 @@ fn model_card(
     section("Model and training", &mut s);
     let _ = writeln!(
         s,
-        "- Validation accuracy {:.2}% at epoch {} of {} (early stopping on validation accuracy)",
+        "- Validation {} {:.2}% at epoch {} of {} (early stopping on {})",
+        if config.multi_label {
+            "agreement (share of chunk-tag pairs on the same side of 0.5 as the target)"
+        } else {
+            "accuracy"
+        },
         100.0 * trained.validation_accuracy,
         trained.best_epoch,
-        trained.history.len()
+        trained.history.len(),
+        if config.multi_label {
+            "the validation loss"
+        } else {
+            "validation accuracy"
+        }
     );
     let _ = writeln!(
         s,
@@ -533,6 +603,11 @@ pub fn run_cv(
 ) -> anyhow::Result<CvOutcome> {
     anyhow::ensure!(job.folds >= 1, "--folds must be at least 1");
     anyhow::ensure!(!job.archs.is_empty(), "no architecture chosen");
+    anyhow::ensure!(
+        data.outputs == Outputs::Exclusive,
+        "cross-validation reports class accuracy; a `tags` data set has independent tags (train \
+         it with `train`, measure it with `mcclstm evaluate --dataset tags`)"
+    );
     let labels: Vec<usize> = data.tracks.iter().map(|t| t.label).collect();
     let groups = groups_of(data, job.group_split);
     split::check_counts(
@@ -669,7 +744,7 @@ fn paper_figure(kind: DatasetKind, arch: Architecture) -> Option<&'static str> {
         DatasetKind::Gtzan => Some(row[0]),
         DatasetKind::Ballroom => Some(row[1]),
         DatasetKind::Soundtracks => Some(row[2]),
-        DatasetKind::Generic => None,
+        DatasetKind::Generic | DatasetKind::Tags => None,
     }
 }
 
@@ -680,7 +755,7 @@ fn table_markdown(
     results: &[ArchResult],
 ) -> String {
     let mut s = String::new();
-    let with_paper = !matches!(dataset.kind, DatasetKind::Generic);
+    let with_paper = !matches!(dataset.kind, DatasetKind::Generic | DatasetKind::Tags);
     let _ = writeln!(
         s,
         "Accuracy (%), mean ± std over {} seeded stratified 80/10/10 splits{}; {} tracks, {} classes, \

@@ -11,7 +11,11 @@
 //!
 //! Targets: every chunk has a target distribution ([`TrackChunks::targets`]): the one-hot label
 //! of a labelled track, or a teacher's soft target; the loss is the cross-entropy against it, and
-//! a chunk without a target (a row of zeros) carries no loss. Long tracks can be cut into
+//! a chunk without a target (a row of zeros) carries no loss. A multi-label model
+//! ([`ModelConfig::multi_label`]) has independent tags instead: a sigmoid per tag and the binary
+//! cross-entropy against each tag's target probability, averaged over the tags; its "accuracy"
+//! is the share of (chunk, tag) pairs on the same side of 0.5 as the target, and the validation
+//! loss (chunk by chunk) chooses the best epoch. Long tracks can be cut into
 //! sequences of at most [`TrainOptions::max_chunks`] chunks for training; validation always runs
 //! the whole track, as the engine does.
 
@@ -23,7 +27,7 @@ use burn::module::{ModuleVisitor, Param};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::activation::{log_softmax, softmax};
+use burn::tensor::activation::{log_sigmoid, log_softmax, sigmoid, softmax};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -207,6 +211,10 @@ pub fn fit(
     anyhow::ensure!(!train.is_empty(), "no training tracks");
     anyhow::ensure!(!validation.is_empty(), "no validation tracks");
     anyhow::ensure!(options.batch_size > 0, "batch size must be at least 1");
+    anyhow::ensure!(
+        !(options.balance && config.multi_label),
+        "balancing weighs exclusive classes; a multi-label model has independent tags"
+    );
     // burn's CPU backend keeps one random generator per process (initialisation and dropout draw
     // from it), so two fits at once would interleave their draws and neither would be
     // reproducible. Fits in one process therefore run one at a time; each already uses every core.
@@ -307,7 +315,7 @@ pub fn fit(
         order.shuffle(&mut StdRng::seed_from_u64(epoch_seed));
         let batches: Vec<&[usize]> = order.chunks(options.batch_size).collect();
         progress.epoch_started(epoch, batches.len());
-        let (mut loss_sum, mut correct) = (0.0, 0usize);
+        let (mut loss_sum, mut correct) = (0.0, 0.0f64);
         for batch in batches {
             let tracks: Vec<&TrackChunks> = batch.iter().map(|&i| train[i]).collect();
             let mut b = Batch::new(&tracks, config, &standardisation, options.loss, &device);
@@ -315,19 +323,25 @@ pub fn fit(
                 b.targets = b.targets * w.clone();
             }
             let logits = net.forward(b.x);
-            let logp = log_softmax(logits, 2);
-            let picked = (logp.clone() * b.targets).sum_dim(2).squeeze_dim::<2>(2);
+            let probs = outputs_of(logits.clone().detach(), config);
+            let picked = step_log_likelihood(logits, b.targets, config);
             let loss = (picked * b.weights).sum().neg();
             let loss_value = f64::from(loss.clone().into_scalar::<f32>());
-            correct += count_correct(&logp, &tracks, config);
+            correct += count_correct(probs, &tracks, config);
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = optim.step(options.learning_rate, net, grads);
             loss_sum += loss_value * tracks.len() as f64;
             progress.batch_done(loss_value);
         }
         let eval = evaluate(&net.valid(), &standardisation, validation);
-        let improved = eval.accuracy > state.best_accuracy
-            || (eval.accuracy == state.best_accuracy && eval.loss < state.best_loss);
+        // Independent tags: agreement at 0.5 saturates (most targets are far below it), so the
+        // loss chooses the epoch.
+        let improved = if config.multi_label {
+            eval.loss < state.best_loss
+        } else {
+            eval.accuracy > state.best_accuracy
+                || (eval.accuracy == state.best_accuracy && eval.loss < state.best_loss)
+        };
         if improved {
             state.best_accuracy = eval.accuracy;
             state.best_loss = eval.loss;
@@ -340,7 +354,7 @@ pub fn fit(
         let report = EpochReport {
             epoch,
             train_loss: loss_sum / train.len() as f64,
-            train_accuracy: correct as f64 / train.len() as f64,
+            train_accuracy: correct / train.len() as f64,
             validation_accuracy: eval.accuracy,
             validation_loss: eval.loss,
             seconds: started.elapsed().as_secs_f64(),
@@ -541,21 +555,87 @@ impl Batch {
     }
 }
 
-/// Track-level predictions of a training batch's log-probabilities, counted against the labels.
-fn count_correct(logp: &Tensor<3>, tracks: &[&TrackChunks], config: &ModelConfig) -> usize {
-    let probs = softmax(logp.clone().detach(), 2);
+/// The model's outputs from its logits, `[B, L, C]`: a softmax over the classes, or a sigmoid
+/// per tag, as the exported graph computes them.
+fn outputs_of(logits: Tensor<3>, config: &ModelConfig) -> Tensor<3> {
+    if config.multi_label {
+        sigmoid(logits)
+    } else {
+        softmax(logits, 2)
+    }
+}
+
+/// Each step's log-likelihood of its targets, `[B, L]`: `Σ t log p` over exclusive classes, or
+/// the mean over tags of `t log σ(z) + (1 − t) log σ(−z)` for independent ones.
+fn step_log_likelihood(logits: Tensor<3>, targets: Tensor<3>, config: &ModelConfig) -> Tensor<2> {
+    if config.multi_label {
+        let on = log_sigmoid(logits.clone()) * targets.clone();
+        let off = log_sigmoid(logits.neg()) * targets.neg().add_scalar(1.0);
+        (on + off).mean_dim(2).squeeze_dim::<2>(2)
+    } else {
+        (log_softmax(logits, 2) * targets)
+            .sum_dim(2)
+            .squeeze_dim::<2>(2)
+    }
+}
+
+/// How right a track's outputs are, from its per-step rows (`track.len` valid rows of `classes`):
+/// 1 or 0 for the top class of the track's prediction against the label; for independent tags,
+/// the share of (taught chunk, tag) pairs on the same side of 0.5 as the chunk's target.
+fn track_score(rows: &[f32], track: &TrackChunks, config: &ModelConfig) -> f64 {
+    if config.multi_label {
+        return tag_scores(rows, track, config.classes).0;
+    }
+    let probs = track_probs(rows, track.len, config);
+    f64::from(u8::from(
+        mcclstm_engine::runner::argmax(&probs) == track.label,
+    ))
+}
+
+/// A track's loss from its per-step rows: the cross-entropy of its label under the track's
+/// prediction; for independent tags, the mean binary cross-entropy over its taught chunks.
+fn track_loss(rows: &[f32], track: &TrackChunks, config: &ModelConfig) -> f64 {
+    if config.multi_label {
+        return tag_scores(rows, track, config.classes).1;
+    }
+    let probs = track_probs(rows, track.len, config);
+    -f64::from(probs[track.label].clamp(1e-12, 1.0)).ln()
+}
+
+/// Independent tags, chunk by chunk (each chunk's output against its own target, as the model
+/// runs live): the share of (taught chunk, tag) pairs on the same side of 0.5, and the mean
+/// binary cross-entropy.
+fn tag_scores(rows: &[f32], track: &TrackChunks, classes: usize) -> (f64, f64) {
+    let ln = |p: f32| f64::from(p.clamp(1e-12, 1.0)).ln();
+    let (mut agree, mut loss, mut n) = (0usize, 0.0f64, 0usize);
+    for k in (0..track.len).filter(|&k| track.taught(k)) {
+        let Some(row) = rows.get(k * classes..(k + 1) * classes) else {
+            break;
+        };
+        for (&p, &t) in row.iter().zip(track.target(k)) {
+            agree += usize::from((p >= 0.5) == (t >= 0.5));
+            loss -= f64::from(t) * ln(p) + f64::from(1.0 - t) * ln(1.0 - p);
+            n += 1;
+        }
+    }
+    let n = n.max(1) as f64;
+    (agree as f64 / n, loss / n)
+}
+
+/// Track-level predictions of a training batch's outputs, scored by [`track_score`] and summed.
+fn count_correct(probs: Tensor<3>, tracks: &[&TrackChunks], config: &ModelConfig) -> f64 {
     let Ok(values) = probs.try_into_vec_as::<f32>() else {
-        return 0;
+        return 0.0;
     };
     let l = tracks.iter().map(|t| t.len).max().unwrap_or(1);
     tracks
         .iter()
         .enumerate()
-        .filter(|(i, t)| {
+        .map(|(i, t)| {
             let rows = &values[i * l * config.classes..(i + 1) * l * config.classes];
-            mcclstm_engine::runner::argmax(&track_probs(rows, t.len, config)) == t.label
+            track_score(rows, t, config)
         })
-        .count()
+        .sum()
 }
 
 /// A track's probabilities from its per-step probabilities (`len` valid rows): the last step for
@@ -616,36 +696,30 @@ pub fn evaluate(
     let device = Device::flex();
     let config = net.config().clone();
     let mut probs = Vec::with_capacity(tracks.len());
+    let (mut correct, mut loss) = (0.0f64, 0.0f64);
     for group in eval_groups(tracks) {
         let b = Batch::new(group, &config, standardisation, LossMode::Last, &device);
-        let p = softmax(net.forward(b.x), 2);
+        let p = outputs_of(net.forward(b.x), &config);
         let values = p.try_into_vec_as::<f32>().unwrap_or_default();
         let l = group.iter().map(|t| t.len).max().unwrap_or(1);
         for (i, t) in group.iter().enumerate() {
             let rows = values
                 .get(i * l * config.classes..(i + 1) * l * config.classes)
                 .unwrap_or_default();
-            probs.push(if rows.is_empty() {
-                vec![f32::NAN; config.classes]
+            if rows.is_empty() {
+                probs.push(vec![f32::NAN; config.classes]);
+                loss += f64::INFINITY;
             } else {
-                track_probs(rows, t.len, &config)
-            });
+                probs.push(track_probs(rows, t.len, &config));
+                correct += track_score(rows, t, &config);
+                loss += track_loss(rows, t, &config);
+            }
         }
     }
-    let correct = tracks
-        .iter()
-        .zip(&probs)
-        .filter(|(t, p)| mcclstm_engine::runner::argmax(p) == t.label)
-        .count();
-    let loss = tracks
-        .iter()
-        .zip(&probs)
-        .map(|(t, p)| -f64::from(p[t.label].max(1e-12)).ln())
-        .sum::<f64>()
-        / tracks.len().max(1) as f64;
+    let n = tracks.len().max(1) as f64;
     Evaluation {
-        accuracy: correct as f64 / tracks.len().max(1) as f64,
-        loss,
+        accuracy: correct / n,
+        loss: loss / n,
         probs,
     }
 }
@@ -667,7 +741,7 @@ pub fn step_probs(
         TensorData::new(x, [1, chunks.len(), 1, m, n]),
         &Device::flex(),
     );
-    let probs = softmax(net.forward(input), 2)
+    let probs = outputs_of(net.forward(input), config)
         .try_into_vec_as::<f32>()
         .map_err(|e| anyhow::anyhow!("cannot read burn's output: {e:?}"))?;
     Ok(probs
@@ -690,6 +764,7 @@ mod tests {
             n_mels: 2,
             frames: 1,
             classes: 2,
+            multi_label: false,
         }
     }
 

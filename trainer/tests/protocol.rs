@@ -352,6 +352,7 @@ fn tiny_config(arch: Architecture, dropout: f64) -> ModelConfig {
         n_mels: 40,
         frames: 80,
         classes: 2,
+        multi_label: false,
     }
 }
 
@@ -574,4 +575,134 @@ fn soft_targets_with_untaught_chunks_cut_into_pieces_still_teach_the_classes() {
         "validation accuracy {}",
         trained.validation_accuracy
     );
+}
+
+#[test]
+fn a_multi_label_model_learns_independent_tags() {
+    // Three tags: "bright" on the tracks whose low bands are louder, "dark" on the others, and
+    // "steady" at 0.8 on every track; the tags overlap, so no softmax could fit them.
+    let mut tracks = synthetic_tracks(24, 3);
+    for t in &mut tracks {
+        let row = if t.label == 1 {
+            [0.9, 0.1, 0.8]
+        } else {
+            [0.1, 0.9, 0.8]
+        };
+        t.targets = (0..t.len).flat_map(|_| row).collect();
+    }
+    let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
+    let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
+    let mut config = tiny_config(Architecture::Mcclstm, 0.0);
+    config.classes = 3;
+    config.multi_label = true;
+    let options = TrainOptions {
+        max_epochs: 15,
+        patience: 15,
+        batch_size: 4,
+        learning_rate: 3e-3,
+        loss: train::LossMode::EveryStep,
+        ..TrainOptions::default()
+    };
+    let trained = train::fit(
+        &config,
+        &options,
+        &train,
+        &val,
+        &Checkpointing::default(),
+        &mut Quiet,
+    )
+    .unwrap();
+    // Every (track, tag) pair on the right side of 0.5.
+    assert!(
+        trained.validation_accuracy >= 0.95,
+        "validation agreement {}",
+        trained.validation_accuracy
+    );
+    let mut bright = Vec::new();
+    let mut truth = Vec::new();
+    for t in &val {
+        let chunks: Vec<Vec<f32>> = t.chunks.chunks(40 * 80).map(<[f32]>::to_vec).collect();
+        let probs = train::step_probs(&trained.net, &trained.standardisation, &chunks).unwrap();
+        let last = probs.last().unwrap();
+        // Independent: about 0.9 + 0.1 + 0.8, not a distribution summing to 1.
+        let sum: f32 = last.iter().sum();
+        assert!(sum > 1.4, "outputs {last:?} sum to {sum}");
+        assert!((last[2] - 0.8).abs() < 0.15, "steady tag {}", last[2]);
+        bright.push(last[0]);
+        truth.push(t.label == 1);
+    }
+    let auc = mcclstm_data::metrics::roc_auc(&bright, &truth).unwrap();
+    assert!(auc >= 0.95, "ROC-AUC of `bright` {auc}");
+    // Balancing weighs exclusive classes and is refused for tags.
+    let balanced = TrainOptions {
+        balance: true,
+        ..options
+    };
+    let err = train::fit(
+        &config,
+        &balanced,
+        &train,
+        &val,
+        &Checkpointing::default(),
+        &mut Quiet,
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("independent tags"), "{err}");
+}
+
+#[test]
+fn train_command_on_a_tag_csv_exports_a_format_2_model_with_independent_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("gtzan");
+    gtzan_tempo(&root, 4);
+    // Tags of every chunk (`*`): "slow" on blues, "fast" on country, "clicks" on everything.
+    let mut csv = String::from("path,group,chunk,slow,fast,clicks\n");
+    for (class, genre) in ["blues", "classical", "country"].iter().enumerate() {
+        for i in 0..4 {
+            let slow = if class == 0 { 0.9 } else { 0.1 };
+            let fast = if class == 2 { 0.9 } else { 0.1 };
+            csv.push_str(&format!(
+                "gtzan/genres/{genre}/{genre}.{i:05}.au,{genre}{i},*,{slow},{fast},0.8\n"
+            ));
+        }
+    }
+    let tags = dir.path().join("tags.csv");
+    std::fs::write(&tags, csv).unwrap();
+    let out = dir.path().join("models/style-test.onnx");
+    let run = Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
+        .args(["train", "--dataset", "tags", "--root"])
+        .arg(&tags)
+        .args(["--task", "style", "--arch", "MCCLSTM", "--filters", "4"])
+        .args(["--dense", "32", "--lstm", "16", "--loss", "every-step"])
+        .args(["--epochs", "3", "--validation", "0.25", "--cache"])
+        .arg(dir.path().join("cache"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let bytes = std::fs::read(&out).unwrap();
+    let checked = mcclstm_engine::contract::check(&bytes).unwrap();
+    let format = checked
+        .proto
+        .metadata_props
+        .iter()
+        .find(|kv| kv.key == "mcclstm.format")
+        .unwrap();
+    assert_eq!(format.value, "2");
+    let graph = checked.proto.graph.as_ref().unwrap();
+    let last = graph.node.iter().find(|n| n.output == ["probs"]).unwrap();
+    assert_eq!(last.op_type, "Sigmoid");
+    let model = Model::from_bytes(&bytes).unwrap();
+    let d = model.description();
+    assert_eq!(d.outputs, mcclstm_engine::Outputs::Independent);
+    assert_eq!(d.task, "style");
+    assert_eq!(d.labels, ["slow", "fast", "clicks"]);
+    // Each output a probability of its own.
+    let mut runner = model.runner();
+    let chunk = vec![-30.0f32; model.chunk_len()];
+    let step = runner.step(&chunk).unwrap();
+    assert!(step.chunk.iter().all(|p| (0.0..=1.0).contains(p)));
 }

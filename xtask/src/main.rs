@@ -24,6 +24,7 @@
 mod bench;
 mod corpus;
 mod models;
+mod style;
 mod teacher;
 
 use std::path::{Path, PathBuf};

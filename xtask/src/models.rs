@@ -1,4 +1,4 @@
-//! `cargo xtask models [genre] [mood] [dance] [--folds N]`: rebuilds the default models from
+//! `cargo xtask models [genre] [mood] [dance] [style] [--folds N]`: rebuilds the default models from
 //! nothing. Installs what the data needs (Debian's abcmidi and fluid-soundfont-gm, music21's tune
 //! corpus from the Python package index), makes the training set and time-stretched held-out sets
 //! with `mcclstm dataset make`, trains MCCLSTM with `mcclstm train` into `models/<kind>.onnx`,
@@ -25,7 +25,7 @@ const PACKAGES: [(&str, &str); 2] = [
 
 /// Model size: the paper's dense/LSTM sizes of its smaller architectures (200/100), which keeps
 /// MCCLSTM's file under the 8 MB the plugin embeds (400/200 gives 9.9 MB).
-const MODEL_FLAGS: [&str; 6] = ["--filters", "32", "--dense", "200", "--lstm", "100"];
+pub(crate) const MODEL_FLAGS: [&str; 6] = ["--filters", "32", "--dense", "200", "--lstm", "100"];
 
 /// The time-stretch factors of the robustness figure.
 const SPEEDS: [&str; 3] = ["0.94", "1.00", "1.06"];
@@ -34,7 +34,7 @@ const SPEEDS: [&str; 3] = ["0.94", "1.00", "1.06"];
 /// figures of the cards come from them. They hold most of the corpus's GENRE-tagged tracks of our
 /// genres (Wesnoth's 32 "Romantic Classical", four death metal songs, two rock tracks, ...) and a
 /// mixed soundtrack (Hedgewars) for agreement with the teacher.
-const HELD_OUT_PACKAGES: [&str; 5] = [
+pub(crate) const HELD_OUT_PACKAGES: [&str; 5] = [
     "wesnoth-1.16-music",
     "fretsonfire-songs-muldjord",
     "openclonk-data",
@@ -44,7 +44,7 @@ const HELD_OUT_PACKAGES: [&str; 5] = [
 
 /// Training sequences on real music: at most 32 chunks (about two minutes), so the state carried
 /// across a long track is trained, and a batch of eight fits in memory.
-const MAX_CHUNKS: &str = "32";
+pub(crate) const MAX_CHUNKS: &str = "32";
 
 struct Kind {
     name: &'static str,
@@ -125,6 +125,7 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
     let mut cv_epochs: Option<String> = None;
     let mut run_cv = true;
     let mut chosen = Vec::new();
+    let mut style = false;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
@@ -133,20 +134,22 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
                 cv_epochs = Some(iter.next().context("--cv-epochs needs a number")?.clone())
             }
             "--no-cv" => run_cv = false,
+            "style" => style = true,
             name => match KINDS.iter().find(|k| k.name == name) {
                 Some(kind) => chosen.push(kind),
                 None => bail!(
-                    "unknown argument {name:?}: expected genre, mood, dance, --folds N, \
+                    "unknown argument {name:?}: expected genre, mood, dance, style, --folds N, \
                      --cv-epochs N or --no-cv"
                 ),
             },
         }
     }
-    if chosen.is_empty() {
+    if chosen.is_empty() && !style {
         chosen = KINDS.iter().collect();
+        style = true;
     }
     install_packages()?;
-    if chosen.iter().any(|k| k.real) {
+    if style || chosen.iter().any(|k| k.real) {
         // Idempotent: seconds when the corpus is in place.
         crate::corpus::corpus(&[])?;
     }
@@ -175,6 +178,14 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
         eprintln!(
             "==> {} model rebuilt in {:.1} min",
             kind.name,
+            started.elapsed().as_secs_f64() / 60.0
+        );
+    }
+    if style {
+        let started = Instant::now();
+        crate::style::build_style(&root, &work, &mcclstm, &work.join("cache"))?;
+        eprintln!(
+            "==> style model rebuilt in {:.1} min",
             started.elapsed().as_secs_f64() / 60.0
         );
     }
@@ -975,7 +986,7 @@ fn write_card(
 
 /// Replaces sections of a model's card (`NAME.card.json`, written by `mcclstm train`) and renders
 /// it again with `mcclstm-train card`; `first` are the headings to put on top, in order.
-fn set_card_sections(
+pub(crate) fn set_card_sections(
     train: &Path,
     model: &Path,
     sections: &[serde_json::Value],
@@ -1040,7 +1051,7 @@ pub fn calibrate_shipped(args: &[String]) -> anyhow::Result<()> {
 
 /// The teacher's targets for `name` on the corpus without the held-out packages, and the held-out
 /// test tables (`scripts/corpus_mapping.py`), in `real`.
-fn map_targets(root: &Path, name: &str, real: &Path) -> anyhow::Result<()> {
+pub(crate) fn map_targets(root: &Path, name: &str, real: &Path) -> anyhow::Result<()> {
     run(
         &format!("{name}: the teacher's targets on the real-music corpus"),
         Command::new(crate::python().context("the corpus mapping needs python3")?)

@@ -12,7 +12,7 @@ pub mod weights;
 
 use std::path::{Path, PathBuf};
 
-use mcclstm_engine::contract::{FORMAT_VERSION, keys, names};
+use mcclstm_engine::contract::{Outputs, keys, names};
 use mcclstm_engine::{Architecture, FrontendConfig, FrontendError};
 use prost::Message;
 use serde::Serialize;
@@ -33,6 +33,8 @@ pub struct ExportMeta {
     pub frontend: FrontendConfig,
     pub trained_on: serde_json::Value,
     pub metrics: serde_json::Value,
+    /// Exclusive classes (a softmax, format 1) or independent tags (sigmoids, format 2).
+    pub outputs: Outputs,
 }
 
 /// Why a model cannot be exported or written.
@@ -107,7 +109,7 @@ pub fn model_bytes(
         outputs.push(state(names::H1));
         outputs.push(state(names::C1));
     }
-    classifier(&mut g, weights, &features);
+    classifier(&mut g, weights, &features, meta.outputs);
     let n_classes = meta.labels.len();
     outputs.insert(
         0,
@@ -159,7 +161,7 @@ pub fn rollout_bytes(
     );
     let axes = g.int64s("axis0", &[0]);
     let last = g.op("Squeeze", &[names::H1, &axes], vec![]);
-    classifier(&mut g, weights, &last);
+    classifier(&mut g, weights, &last, meta.outputs);
     let state = |name| {
         tensor_value(
             name,
@@ -350,20 +352,24 @@ fn lstm_step(g: &mut GraphBuilder, lstm: &Lstm, hidden: usize, x: &str) -> Strin
     h1
 }
 
-/// Output layer and softmax into `probs`.
-fn classifier(g: &mut GraphBuilder, w: &Weights, x: &str) {
+/// Output layer and a softmax (exclusive classes) or a sigmoid per tag (independent) into `probs`.
+fn classifier(g: &mut GraphBuilder, w: &Weights, x: &str, outputs: Outputs) {
     let logits = linear(g, "output", x, &w.output);
-    g.op_into(
-        "Softmax",
-        &[&logits],
-        &[names::PROBS],
-        vec![attr_int("axis", 1)],
-    );
+    match outputs {
+        Outputs::Exclusive => g.op_into(
+            "Softmax",
+            &[&logits],
+            &[names::PROBS],
+            vec![attr_int("axis", 1)],
+        ),
+        Outputs::Independent => g.op_into("Sigmoid", &[&logits], &[names::PROBS], vec![]),
+    }
 }
 
 fn encode(graph: pb::GraphProto, config: &ArchConfig, meta: &ExportMeta) -> Vec<u8> {
     let props = [
-        (keys::FORMAT, FORMAT_VERSION.to_string()),
+        (keys::FORMAT, meta.outputs.format().to_string()),
+        (keys::OUTPUTS, meta.outputs.name().to_string()),
         (keys::TASK, meta.task.clone()),
         (keys::LABELS, to_json(&meta.labels)),
         (keys::ARCHITECTURE, config.architecture.name().to_string()),

@@ -1,0 +1,156 @@
+//! `cargo xtask models style`: the multi-label `style` model (issue 17, step 5), learned from the
+//! teacher's tags on the real-music corpus alone, and measured per tag against the teacher on the
+//! held-out packages.
+//!
+//! The tags and the teacher tags behind each are `STYLE_MODEL` in `scripts/corpus_mapping.py`
+//! (`--targets style` writes the tag CSVs); `docs/teacher-mapping.md` says why these tags.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::Context;
+
+use crate::models::{HELD_OUT_PACKAGES, MAX_CHUNKS, MODEL_FLAGS, map_targets, set_card_sections};
+use crate::run;
+
+/// Epochs and patience of the style model's training: the corpus alone is about 1,300 minutes.
+const EPOCHS: &str = "12";
+const PATIENCE: &str = "3";
+
+/// Trains `models/style.onnx` on `work/style/real/train.csv` and writes its card's real-music
+/// section from `mcclstm evaluate` on the held-out packages' chunks.
+pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> anyhow::Result<()> {
+    let data = work.join("style");
+    let real = data.join("real");
+    map_targets(root, "style", &real)?;
+    let model = Path::new("models/style.onnx");
+    let train_csv = real.join("train.csv").display().to_string();
+    let model_str = model.display().to_string();
+    let mut train = vec![
+        "train",
+        "--dataset",
+        "tags",
+        "--root",
+        &train_csv,
+        "--task",
+        "style",
+        "--data-name",
+        "real-music corpus tagged by musicnn (corpus/, without the held-out packages)",
+        "--loss",
+        "every-step",
+        "--out",
+        &model_str,
+        "--group-split",
+        "--max-chunks",
+        MAX_CHUNKS,
+        "--epochs",
+        EPOCHS,
+        "--patience",
+        PATIENCE,
+    ];
+    train.extend(MODEL_FLAGS);
+    let stamp = data.join("trained.stamp");
+    let command = train.join(" ");
+    if model.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == command) {
+        eprintln!(
+            "==> style: {} is trained with these options; kept",
+            model.display()
+        );
+    } else {
+        run(
+            "style: train MCCLSTM on the teacher's tags",
+            Command::new(mcclstm)
+                .args(&train)
+                .env("MCCLSTM_CACHE", cache),
+        )?;
+        std::fs::write(&stamp, &command)?;
+    }
+    let section = real_music_section(mcclstm, model, &real.join("test.csv"))?;
+    let train_tool = mcclstm.with_file_name("mcclstm-train");
+    set_card_sections(
+        &train_tool,
+        model,
+        &[
+            serde_json::json!({"heading": REAL_HEADING, "body": section}),
+            serde_json::json!({"heading": "Teacher and licences", "body": PROVENANCE}),
+            serde_json::json!({"heading": CANNOT_KNOW_HEADING, "body": CANNOT_KNOW}),
+        ],
+        &[REAL_HEADING, "Teacher and licences"],
+    )
+}
+
+const REAL_HEADING: &str = "Real music: agreement with the teacher per tag (held-out packages)";
+
+const CANNOT_KNOW_HEADING: &str = "What this model cannot know";
+
+const CANNOT_KNOW: &str = "- It learned one teacher's opinion of game soundtracks, not listeners' \
+tags: where musicnn is wrong on this music (it hears much orchestral music as ambient), so is \
+this model, and its figures measure agreement with the teacher, not truth.\n\
+- Vocals, and styles the corpus barely holds (jazz, folk, hip-hop, country, pop), have no tag: \
+the corpus is nearly all instrumental game music.\n\
+- Rock and metal rest on a few packages; fast, slow, loud and quiet on the teacher's weakest tags.\n\
+- The tags are independent: several can be present at once, or none. A tag's probability is the \
+teacher's level for it, which rarely reaches 0.5; read them as a ranking, shown from 0.30.";
+
+const PROVENANCE: &str = "Every target of this model is a teacher's: musicnn 0.1.0 (Pons & Serra, \
+ISC licence), run over the real-music corpus (`corpus/`: recorded game soundtracks from Debian \
+`main` packages; licences per file in `corpus/tracks.csv`, mostly GPL-2+/GPL-3+ and \
+CC-BY(-SA)-3.0; the audio is training data and is not in this repository or the model). Each tag \
+is the max of some of the teacher's tags (`STYLE_MODEL` in `scripts/corpus_mapping.py`; \
+`docs/teacher-mapping.md`). musicnn's MTT taggers learned from MagnaTagATune, whose audio is \
+licensed CC BY-NC-SA, and its MSD taggers from the Million Song Dataset's Last.fm tags: this model \
+is shaped by a teacher trained on non-commercial audio. The model learns the teacher's \
+probabilities, which rarely reach 0.5 on this music, so `mcclstm analyze` and the plugin show a \
+tag from 0.30 (`TAG_PRESENT`). The corpus is nearly all instrumental game music: no vocals tag, \
+and rock and metal rest on few packages.";
+
+/// `mcclstm evaluate` of the style model on the held-out tag CSV, as a Markdown section.
+fn real_music_section(mcclstm: &Path, model: &Path, test: &Path) -> anyhow::Result<String> {
+    let output = Command::new(mcclstm)
+        .args(["evaluate", "--dataset", "tags", "--json", "--model"])
+        .arg(model)
+        .arg("--root")
+        .arg(test)
+        .output()
+        .context("cannot run mcclstm evaluate")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "mcclstm evaluate of {} failed: {}",
+        model.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("mcclstm evaluate printed no JSON")?;
+    let tags = report["tags"].as_array().context("evaluate: no tags")?;
+    let mut rows =
+        String::from("| tag | ROC-AUC | chunks with the tag | without |\n|---|---|---|---|\n");
+    let mut aucs = Vec::new();
+    for t in tags {
+        let auc = t["roc_auc"].as_f64();
+        aucs.extend(auc);
+        rows.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            t["tag"].as_str().unwrap_or("?"),
+            auc.map_or("-".to_string(), |a| format!("{a:.3}")),
+            t["positives"],
+            t["negatives"]
+        ));
+    }
+    let over = aucs.iter().filter(|&&a| a >= 0.85).count();
+    let mean = aucs.iter().sum::<f64>() / aucs.len().max(1) as f64;
+    Ok(format!(
+        "Each chunk of the {tracks} tracks of the held-out packages ({packages}; no track of \
+         them was trained on), {chunks} chunks in all, as the model runs live (the state of every \
+         chunk before it), against the teacher's tags of the same chunk; a tag counts as present \
+         where the teacher's probability is {on} or more. ROC-AUC: how well the model's \
+         probability ranks the chunks with the tag above those without (0.5 is chance).\n\n\
+         {rows}\nMean ROC-AUC {mean:.3}; {over} of {n} tags at 0.85 or more (the issue's \
+         target).\n\nCommand: `cargo xtask models style` (it runs `mcclstm evaluate --dataset \
+         tags --root target/models/style/real/test.csv --model models/style.onnx`).",
+        tracks = report["tracks"],
+        packages = HELD_OUT_PACKAGES.join(", "),
+        chunks = report["chunks"],
+        on = report["on_at"],
+        n = aucs.len(),
+    ))
+}
