@@ -14,8 +14,8 @@ use crate::models::{HELD_OUT_PACKAGES, MAX_CHUNKS, MODEL_FLAGS, map_targets, set
 use crate::run;
 
 /// Epochs and patience of the style model's training: the corpus alone is about 1,300 minutes.
-const EPOCHS: &str = "12";
-const PATIENCE: &str = "3";
+const EPOCHS: &str = "24";
+const PATIENCE: &str = "4";
 
 /// Trains `models/style.onnx` on `work/style/real/train.csv` and writes its card's real-music
 /// section from `mcclstm evaluate` on the held-out packages' chunks.
