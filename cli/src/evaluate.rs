@@ -40,44 +40,50 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
     if model.description().outputs == mcclstm_engine::Outputs::Independent {
         let evaluation = mcclstm_data::evaluate::evaluate_tags(&model, &dataset, &|| bar.inc(1))?;
         bar.finish_and_clear();
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&evaluation)?);
-            return Ok(ExitCode::SUCCESS);
-        }
-        for (path, reason) in &evaluation.skipped {
-            eprintln!("skipped {}: {reason}", path.display());
-        }
-        println!(
-            "{}: {} tracks, {} chunks; ROC-AUC per tag (present: target at least {})",
-            args.model.display(),
-            evaluation.tracks,
-            evaluation.chunks,
-            evaluation.on_at
-        );
-        for t in &evaluation.tags {
-            let auc = t.roc_auc.map_or("-".to_string(), |a| format!("{a:.3}"));
+        return report(args, &evaluation, &evaluation.skipped, || {
             println!(
-                "  {:<14} {auc:>6}  ({} present, {} absent)",
-                t.tag, t.positives, t.negatives
+                "{}: {} tracks, {} chunks; ROC-AUC per tag (present: target at least {})",
+                args.model.display(),
+                evaluation.tracks,
+                evaluation.chunks,
+                evaluation.on_at
             );
-        }
-        return Ok(ExitCode::SUCCESS);
+            for t in &evaluation.tags {
+                let auc = t.roc_auc.map_or("-".to_string(), |a| format!("{a:.3}"));
+                println!(
+                    "  {:<14} {auc:>6}  ({} present, {} absent)",
+                    t.tag, t.positives, t.negatives
+                );
+            }
+        });
     }
     let evaluation = mcclstm_data::evaluate::evaluate(&model, &dataset, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    report(args, &evaluation, &evaluation.skipped, || {
+        println!(
+            "{}: {:.1}% of {} tracks correct",
+            args.model.display(),
+            100.0 * evaluation.accuracy,
+            evaluation.tracks
+        );
+        print!("{}", evaluation.confusion.to_text());
+    })
+}
+
+/// Prints an evaluation: JSON with `--json`, else the skipped files on stderr and `text`.
+fn report(
+    args: &EvaluateArgs,
+    evaluation: &impl serde::Serialize,
+    skipped: &[(PathBuf, String)],
+    text: impl FnOnce(),
+) -> anyhow::Result<ExitCode> {
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+        println!("{}", serde_json::to_string_pretty(evaluation)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for (path, reason) in &evaluation.skipped {
+    for (path, reason) in skipped {
         eprintln!("skipped {}: {reason}", path.display());
     }
-    println!(
-        "{}: {:.1}% of {} tracks correct",
-        args.model.display(),
-        100.0 * evaluation.accuracy,
-        evaluation.tracks
-    );
-    print!("{}", evaluation.confusion.to_text());
+    text();
     Ok(ExitCode::SUCCESS)
 }

@@ -156,12 +156,14 @@ fn analyze_with_the_embedded_style_model_lists_independent_tags() {
     assert_eq!(style["task"], "style");
     assert_eq!(style["outputs"], "independent");
     assert_eq!(style["unsure"], false);
-    let labels: Vec<&str> = style["labels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap())
-        .collect();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect()
+    };
+    let labels = strings(&style["labels"]);
     // The listed tags are the labels whose mean over the chunks is 0.3 or more, strongest first.
     let chunks = style["chunks"].as_array().unwrap();
     let mean: Vec<f64> = (0..labels.len())
@@ -175,14 +177,9 @@ fn analyze_with_the_embedded_style_model_lists_independent_tags() {
         .collect();
     let mut want: Vec<usize> = (0..labels.len()).filter(|&i| mean[i] >= 0.3).collect();
     want.sort_by(|&a, &b| mean[b].total_cmp(&mean[a]));
-    let want: Vec<&str> = want.iter().map(|&i| labels[i]).collect();
-    let tags: Vec<&str> = style["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect();
-    assert_eq!(tags, want);
+    let want: Vec<&String> = want.iter().map(|&i| &labels[i]).collect();
+    let tags = strings(&style["tags"]);
+    assert_eq!(tags.iter().collect::<Vec<_>>(), want);
     // Each output a probability of its own, in 0..1.
     for c in chunks {
         for p in c["probs"].as_array().unwrap() {

@@ -17,9 +17,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use mcclstm_engine::Model;
 use mcclstm_engine::confidence::{Confidence, TEMPERATURE_RANGE, Verdict, calibrate_with};
-use mcclstm_engine::stream::{StreamConfig, analyze_stream};
-use mcclstm_engine::{Model, audio};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -120,26 +119,14 @@ pub fn collect(
         .tracks
         .par_iter()
         .map(|track| {
-            let result = audio::decode_file(&track.path)
-                .map_err(|e| e.to_string())
-                .and_then(|decoded| {
-                    let config = StreamConfig::live(decoded.sample_rate);
-                    analyze_stream(std::slice::from_ref(&raw), &decoded.samples, config)
-                        .map_err(|e| e.to_string())
-                })
-                .map(|mut analysis| TrackEstimates {
+            let result = crate::evaluate::analyze_track(&raw, &track.path)
+                .map(|analysis| TrackEstimates {
                     truth: to_model[track.label],
                     group: track
                         .group
                         .clone()
                         .unwrap_or_else(|| track.path.display().to_string()),
-                    running: analysis
-                        .models
-                        .swap_remove(0)
-                        .chunks
-                        .into_iter()
-                        .map(|c| c.track)
-                        .collect(),
+                    running: analysis.chunks.into_iter().map(|c| c.track).collect(),
                 })
                 .map_err(|reason| (track.path.clone(), reason));
             tick();

@@ -4,10 +4,10 @@
 //! This is how a shipped model is measured on data it never saw, e.g. the time-stretched sets of
 //! the default models' cards.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use mcclstm_engine::stream::{StreamConfig, analyze_stream};
+use mcclstm_engine::stream::{StreamConfig, TrackAnalysis, analyze_stream};
 use mcclstm_engine::{Model, audio};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -42,6 +42,16 @@ pub fn model_indices(dataset: &Dataset, labels: &[String]) -> anyhow::Result<Vec
         .collect()
 }
 
+/// One file through `model` on the engine's path (decode, then the live analysis stream), as
+/// `mcclstm analyze` runs it; the error is the reason, for a skipped-files listing.
+pub fn analyze_track(model: &Model, path: &Path) -> Result<TrackAnalysis, String> {
+    let decoded = audio::decode_file(path).map_err(|e| e.to_string())?;
+    let config = StreamConfig::live(decoded.sample_rate);
+    let mut analysis = analyze_stream(std::slice::from_ref(model), &decoded.samples, config)
+        .map_err(|e| e.to_string())?;
+    Ok(analysis.models.swap_remove(0))
+}
+
 /// Evaluates `model` on every track of `dataset`. The data set's labels must all be labels of the
 /// model (matched by name, so the order may differ).
 pub fn evaluate(
@@ -55,14 +65,8 @@ pub fn evaluate(
         .tracks
         .par_iter()
         .map(|track| {
-            let result = audio::decode_file(&track.path)
-                .map_err(|e| e.to_string())
-                .and_then(|decoded| {
-                    let config = StreamConfig::live(decoded.sample_rate);
-                    analyze_stream(std::slice::from_ref(model), &decoded.samples, config)
-                        .map_err(|e| e.to_string())
-                })
-                .map(|mut analysis| (to_model[track.label], analysis.models.swap_remove(0).top()))
+            let result = analyze_track(model, &track.path)
+                .map(|analysis| (to_model[track.label], analysis.top()))
                 .map_err(|reason| (track.path.clone(), reason));
             tick();
             result
@@ -133,18 +137,10 @@ pub fn evaluate_tags(
         .tracks
         .par_iter()
         .map(|track| {
-            let result = audio::decode_file(&track.path)
-                .map_err(|e| e.to_string())
-                .and_then(|decoded| {
-                    let config = StreamConfig::live(decoded.sample_rate);
-                    analyze_stream(std::slice::from_ref(model), &decoded.samples, config)
-                        .map_err(|e| e.to_string())
-                })
-                .map(|mut analysis| {
+            let result = analyze_track(model, &track.path)
+                .map(|analysis| {
                     let soft = track.soft.as_ref();
                     analysis
-                        .models
-                        .swap_remove(0)
                         .chunks
                         .into_iter()
                         .filter_map(|c| {

@@ -194,12 +194,12 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
     if !FORMATS_READ.contains(&format) {
         return Err(ContractError::UnsupportedFormat(format.to_string()));
     }
-    let outputs = match (format, meta.get(keys::OUTPUTS).map(|v| v.trim())) {
-        ("1", None | Some("exclusive")) => Outputs::Exclusive,
-        (_, Some("exclusive")) => Outputs::Exclusive,
-        (_, Some("independent")) if format != "1" => Outputs::Independent,
-        (_, None) => return Err(ContractError::MissingMetadata(keys::OUTPUTS)),
-        (_, Some(other)) => {
+    let outputs = match meta.get(keys::OUTPUTS).map(|v| v.trim()) {
+        None if format == "1" => Outputs::Exclusive,
+        None => return Err(ContractError::MissingMetadata(keys::OUTPUTS)),
+        Some("exclusive") => Outputs::Exclusive,
+        Some("independent") if format != "1" => Outputs::Independent,
+        Some(other) => {
             return Err(ContractError::BadMetadata {
                 key: keys::OUTPUTS,
                 reason: if other == "independent" {

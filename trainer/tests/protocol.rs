@@ -500,15 +500,10 @@ fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
     assert!(card.find("## Data") < card.find("## Cross-validation"));
 }
 
-/// 15 epochs of a tiny `arch` with the loss on every chunk, training sequences of at most
-/// `max_chunks` chunks (0: whole tracks).
-fn fit_every_step(
-    arch: Architecture,
-    train: &[&TrackChunks],
-    val: &[&TrackChunks],
-    max_chunks: usize,
-) -> train::Trained {
-    let options = TrainOptions {
+/// 15 epochs with the loss on every chunk, training sequences of at most `max_chunks` chunks (0:
+/// whole tracks).
+fn every_step_options(max_chunks: usize) -> TrainOptions {
+    TrainOptions {
         max_epochs: 15,
         patience: 15,
         batch_size: 4,
@@ -516,14 +511,38 @@ fn fit_every_step(
         loss: train::LossMode::EveryStep,
         max_chunks,
         ..TrainOptions::default()
-    };
+    }
+}
+
+/// `train::fit` without checkpoints or progress.
+fn fit_quietly(
+    config: &ModelConfig,
+    options: &TrainOptions,
+    train: &[&TrackChunks],
+    val: &[&TrackChunks],
+) -> anyhow::Result<train::Trained> {
     train::fit(
-        &tiny_config(arch, 0.0),
-        &options,
+        config,
+        options,
         train,
         val,
         &Checkpointing::default(),
         &mut Quiet,
+    )
+}
+
+/// [`every_step_options`] on a tiny `arch`.
+fn fit_every_step(
+    arch: Architecture,
+    train: &[&TrackChunks],
+    val: &[&TrackChunks],
+    max_chunks: usize,
+) -> train::Trained {
+    fit_quietly(
+        &tiny_config(arch, 0.0),
+        &every_step_options(max_chunks),
+        train,
+        val,
     )
     .unwrap()
 }
@@ -595,23 +614,8 @@ fn a_multi_label_model_learns_independent_tags() {
     let mut config = tiny_config(Architecture::Mcclstm, 0.0);
     config.classes = 3;
     config.multi_label = true;
-    let options = TrainOptions {
-        max_epochs: 15,
-        patience: 15,
-        batch_size: 4,
-        learning_rate: 3e-3,
-        loss: train::LossMode::EveryStep,
-        ..TrainOptions::default()
-    };
-    let trained = train::fit(
-        &config,
-        &options,
-        &train,
-        &val,
-        &Checkpointing::default(),
-        &mut Quiet,
-    )
-    .unwrap();
+    let options = every_step_options(0);
+    let trained = fit_quietly(&config, &options, &train, &val).unwrap();
     // Every (track, tag) pair on the right side of 0.5.
     assert!(
         trained.validation_accuracy >= 0.95,
@@ -638,16 +642,7 @@ fn a_multi_label_model_learns_independent_tags() {
         balance: true,
         ..options
     };
-    let err = train::fit(
-        &config,
-        &balanced,
-        &train,
-        &val,
-        &Checkpointing::default(),
-        &mut Quiet,
-    )
-    .err()
-    .unwrap();
+    let err = fit_quietly(&config, &balanced, &train, &val).err().unwrap();
     assert!(err.to_string().contains("independent tags"), "{err}");
 }
 

@@ -192,6 +192,30 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs `train` (the `mcclstm train` arguments `args`, which write `model`) unless a finished run
+/// of the same arguments is recorded in `data/trained.stamp`: training takes longest, so it is not
+/// repeated (delete the stamp or the model to retrain).
+pub(crate) fn train_once(
+    name: &str,
+    model: &Path,
+    data: &Path,
+    args: &[&str],
+    train: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let stamp = data.join("trained.stamp");
+    let command = args.join(" ");
+    if model.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == command) {
+        eprintln!(
+            "==> {name}: {} is trained with these options; kept",
+            model.display()
+        );
+        return Ok(());
+    }
+    train()?;
+    std::fs::write(&stamp, &command)?;
+    Ok(())
+}
+
 /// Builds `mcclstm` and `mcclstm-train` (debug, as the tests do) and returns `mcclstm`'s path;
 /// `mcclstm-train` lies beside it.
 fn build_tools(root: &Path) -> anyhow::Result<PathBuf> {
@@ -410,19 +434,9 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
             train.push("--balance");
         }
     }
-    // Training takes longest: a finished run of the same command is not repeated (delete the
-    // stamp or the model to retrain).
-    let stamp = data.join("trained.stamp");
-    let command = train.join(" ");
-    if model.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == command) {
-        eprintln!(
-            "==> {name}: {} is trained with these options; kept",
-            model.display()
-        );
-    } else {
-        tool("train MCCLSTM", &train)?;
-        std::fs::write(&stamp, &command)?;
-    }
+    train_once(name, &model, &data, &train, || {
+        tool("train MCCLSTM", &train)
+    })?;
 
     // The cv trains 7 architectures per fold: on a set with several takes per tune it runs on one
     // take per tune (the same tunes, fewer tracks), which keeps the rebuild within the hour.

@@ -10,7 +10,9 @@ use std::process::Command;
 
 use anyhow::Context;
 
-use crate::models::{HELD_OUT_PACKAGES, MAX_CHUNKS, MODEL_FLAGS, map_targets, set_card_sections};
+use crate::models::{
+    HELD_OUT_PACKAGES, MAX_CHUNKS, MODEL_FLAGS, map_targets, set_card_sections, train_once,
+};
 use crate::run;
 
 /// Epochs and patience of the style model's training: the corpus alone is about 1,300 minutes.
@@ -49,22 +51,14 @@ pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> an
         PATIENCE,
     ];
     train.extend(MODEL_FLAGS);
-    let stamp = data.join("trained.stamp");
-    let command = train.join(" ");
-    if model.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == command) {
-        eprintln!(
-            "==> style: {} is trained with these options; kept",
-            model.display()
-        );
-    } else {
+    train_once("style", model, &data, &train, || {
         run(
             "style: train MCCLSTM on the teacher's tags",
             Command::new(mcclstm)
                 .args(&train)
                 .env("MCCLSTM_CACHE", cache),
-        )?;
-        std::fs::write(&stamp, &command)?;
-    }
+        )
+    })?;
     let section = real_music_section(mcclstm, model, &real.join("test.csv"))?;
     let train_tool = mcclstm.with_file_name("mcclstm-train");
     set_card_sections(
