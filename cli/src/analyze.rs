@@ -153,9 +153,22 @@ pub fn analyze_file(path: &Path, models: &[NamedModel], silence: SilenceReset) -
         models: Vec::new(),
         error: None,
     };
-    match analyze_file_inner(path, models, silence, &mut result) {
-        Ok(()) => {}
-        Err(e) => result.error = Some(e.to_string()),
+    // A panic in a dependency (a decoder, the resampler) on a hostile file is that file's error,
+    // not the end of a run over a thousand files.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analyze_file_inner(path, models, silence, &mut result)
+    }));
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => result.error = Some(e.to_string()),
+        Err(payload) => {
+            result.models.clear();
+            result.error = Some(format!(
+                "{}: the analysis crashed on this file (a bug, caught): {}",
+                path.display(),
+                mcclstm_engine::error::panic_message(payload.as_ref())
+            ));
+        }
     }
     result
 }

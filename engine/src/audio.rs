@@ -179,7 +179,25 @@ fn decode_frames(
     let sample_rate = sample_rate
         .filter(|&r| r > 0)
         .ok_or_else(|| decode_err("the file does not state its sample rate".to_string()))?;
+    check_rate(path, sample_rate)?;
     Ok((sample_rate, channels))
+}
+
+/// Refuses a sample rate no audio file has (a damaged or hostile header): resampling from it
+/// would need filters as long as the rate itself.
+fn check_rate(path: &Path, rate: u32) -> Result<(), AudioError> {
+    if crate::resample::RATES.contains(&rate) {
+        Ok(())
+    } else {
+        Err(AudioError::Unsupported {
+            path: path.to_path_buf(),
+            reason: format!(
+                "a sample rate of {rate} Hz (audio files are {} to {} Hz)",
+                crate::resample::RATES.start(),
+                crate::resample::RATES.end()
+            ),
+        })
+    }
 }
 
 /// The default audio track's id, its stated sample rate (if any) and a decoder for it.
@@ -247,6 +265,7 @@ fn decode_au(
             path: path.to_path_buf(),
         });
     }
+    check_rate(path, au.sample_rate)?;
     on_frames(&au.samples, au.channels);
     Ok((au.sample_rate, au.channels))
 }
@@ -282,7 +301,11 @@ pub fn write_wav_f32(
     out.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
     out.extend_from_slice(&channels.to_le_bytes());
     out.extend_from_slice(&sample_rate.to_le_bytes());
-    out.extend_from_slice(&(sample_rate * 4 * u32::from(channels)).to_le_bytes());
+    out.extend_from_slice(
+        &sample_rate
+            .saturating_mul(4 * u32::from(channels))
+            .to_le_bytes(),
+    );
     out.extend_from_slice(&(4 * channels).to_le_bytes());
     out.extend_from_slice(&32u16.to_le_bytes());
     out.extend_from_slice(b"data");

@@ -322,6 +322,7 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
             ),
         });
     }
+    check_axes(graph)?;
     let output_order = graph
         .output
         .iter()
@@ -469,6 +470,77 @@ fn check_dims(info: &pb::ValueInfoProto, expected: &[Dim]) -> Result<(), Contrac
             found: show_dims(&dims),
         })
     }
+}
+
+/// The most dimensions a tensor in a contract model has (`[batch, 1, mels, frames]`), with room.
+const MAX_RANK: i64 = 6;
+
+/// Checks every `Squeeze` and `Unsqueeze` axis against the rank of the tensor it applies to, where
+/// the graph states that rank (inputs, outputs, value infos, initializers), and against
+/// [`MAX_RANK`] elsewhere. tract 0.23 panics on an axis outside the tensor (`Squeeze::output_shape`
+/// removes a dimension that is not there; found by the fuzzer, see docs/upstream.md); the panic
+/// would be caught, but a damaged file deserves a plain answer.
+fn check_axes(graph: &pb::GraphProto) -> Result<(), ContractError> {
+    let mut ranks: HashMap<&str, i64> = HashMap::new();
+    for info in graph
+        .input
+        .iter()
+        .chain(&graph.output)
+        .chain(&graph.value_info)
+    {
+        if let Some(TypeValue::TensorType(t)) = info.r#type.as_ref().and_then(|t| t.value.as_ref())
+            && let Some(shape) = &t.shape
+        {
+            ranks.insert(info.name.as_str(), shape.dim.len() as i64);
+        }
+    }
+    for init in &graph.initializer {
+        ranks.insert(init.name.as_str(), init.dims.len() as i64);
+    }
+    let constant = |name: &str| -> Option<Vec<i64>> {
+        let t = graph.initializer.iter().find(|t| t.name == name)?;
+        if !t.int64_data.is_empty() {
+            return Some(t.int64_data.clone());
+        }
+        Some(
+            t.raw_data
+                .chunks_exact(8)
+                .map(|b| i64::from_le_bytes(b.try_into().expect("8 bytes")))
+                .collect(),
+        )
+    };
+    for node in &graph.node {
+        let squeeze = match node.op_type.as_str() {
+            "Squeeze" => true,
+            "Unsqueeze" => false,
+            _ => continue,
+        };
+        let axes = node
+            .attribute
+            .iter()
+            .find(|a| a.name == "axes")
+            .map(|a| a.ints.clone())
+            .or_else(|| node.input.get(1).and_then(|name| constant(name)))
+            .unwrap_or_default();
+        let data_rank = node
+            .input
+            .first()
+            .and_then(|i| ranks.get(i.as_str()))
+            .copied();
+        // The rank the axes index: the input's for Squeeze, the output's for Unsqueeze.
+        let rank = match (squeeze, data_rank) {
+            (true, Some(r)) => r,
+            (false, Some(r)) => r + axes.len() as i64,
+            (_, None) => MAX_RANK,
+        };
+        if let Some(axis) = axes.iter().find(|&&a| a < -rank || a >= rank) {
+            return Err(ContractError::Model(format!(
+                "node `{}` ({}): axis {axis} is outside a tensor of {rank} dimensions",
+                node.name, node.op_type
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// H of a state input `[1, B, H]`.

@@ -172,11 +172,24 @@ impl FrontendConfig {
     }
 }
 
+/// The largest sample magnitude analysed: 80 dB over full scale, far above any real signal
+/// (float files may go over 1.0), far below where an FFT of it overflows. Beyond it a sample is
+/// a damaged file's garbage (found by the fuzzer: a float WAV of samples near 3e38 made the
+/// resampler's FFT return NaN and panic) and is treated like NaN.
+pub const MAX_SAMPLE: f32 = 1.0e4;
+
+/// Whether a sample is analysed as it is: finite and at most [`MAX_SAMPLE`] in magnitude.
+#[inline]
+pub fn is_valid_sample(x: f32) -> bool {
+    x.abs() <= MAX_SAMPLE
+}
+
 /// Counts of samples the frontend replaced by zero. The audio itself is never touched; only the
 /// analysis copy is sanitised.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct InputStats {
-    /// NaN or infinite samples.
+    /// NaN or infinite samples, and finite ones beyond [`MAX_SAMPLE`] (a damaged file's
+    /// garbage, whose FFT would overflow to infinity).
     pub non_finite: u64,
     /// Subnormal samples (flushed to zero so they cannot slow the FFT down).
     pub subnormal: u64,
@@ -288,8 +301,9 @@ impl MelFrontend {
     /// Feeds any number of samples at the frontend's rate; calls `on_frame` with each log-mel frame
     /// (`n_mels` values, dB) as soon as its last sample has arrived.
     ///
-    /// Real-time: never allocates, locks or panics. NaN and infinite samples are analysed as zero and
-    /// counted in [`InputStats::non_finite`]; subnormals are flushed to zero and counted.
+    /// Real-time: never allocates, locks or panics. NaN, infinite and out-of-range samples
+    /// ([`is_valid_sample`]) are analysed as zero and counted in [`InputStats::non_finite`];
+    /// subnormals are flushed to zero and counted.
     pub fn push(&mut self, samples: &[f32], mut on_frame: impl FnMut(&[f32])) {
         let n_fft = self.config.n_fft;
         let hop = self.config.hop;
@@ -301,7 +315,7 @@ impl MelFrontend {
                 .iter_mut()
                 .zip(now)
             {
-                *slot = if x.is_finite() {
+                *slot = if is_valid_sample(x) {
                     if x.is_subnormal() {
                         self.stats.subnormal += 1;
                         0.0

@@ -36,11 +36,23 @@ struct Inner {
     to_trim: usize,
 }
 
+/// The sample rates the resampler takes: from telephone-band recordings well below 8 kHz to
+/// 1536 kHz (eight times 192 kHz). Outside them a rate is a damaged or hostile header, and the
+/// filters for it would be as long as the rate itself (gigabytes for a rate of 2^31 Hz).
+pub const RATES: std::ops::RangeInclusive<u32> = 1_000..=1_536_000;
+
 impl StreamResampler {
     pub fn new(from: u32, to: u32) -> Result<Self, AudioError> {
         let err = |reason: String| AudioError::Resample { from, to, reason };
         if from == 0 || to == 0 {
             return Err(err("a rate of 0 Hz".to_string()));
+        }
+        if from != to && !(RATES.contains(&from) && RATES.contains(&to)) {
+            return Err(err(format!(
+                "rates outside {} to {} Hz are not audio",
+                RATES.start(),
+                RATES.end()
+            )));
         }
         let inner = if from == to {
             None
@@ -186,16 +198,18 @@ fn even_block_chunk(from: usize, to: usize, target: usize) -> usize {
     target.div_ceil(min_in).next_multiple_of(2) * min_in
 }
 
-/// Resamples a whole mono signal through the streaming resampler. NaN and infinite samples are
-/// resampled as zero (rubato's FFT would spread them, or fail, otherwise).
+/// Resamples a whole mono signal through the streaming resampler. NaN, infinite and out-of-range
+/// samples ([`crate::frontend::is_valid_sample`]) are resampled as zero (rubato's FFT would
+/// spread them, overflow on them, or fail, otherwise).
 pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>, AudioError> {
+    use crate::frontend::is_valid_sample;
     let cleaned: Vec<f32>;
-    let samples = if samples.iter().all(|x| x.is_finite()) {
+    let samples = if samples.iter().all(|&x| is_valid_sample(x)) {
         samples
     } else {
         cleaned = samples
             .iter()
-            .map(|&x| if x.is_finite() { x } else { 0.0 })
+            .map(|&x| if is_valid_sample(x) { x } else { 0.0 })
             .collect();
         &cleaned
     };
@@ -220,6 +234,22 @@ mod tests {
         assert_eq!(resample(&input, 48_000, 22_050).unwrap().len(), 22_050);
         assert_eq!(resample(&input[..1001], 48_000, 22_050).unwrap().len(), 460);
         assert_eq!(resample(&input[..5], 384_000, 22_050).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_rate_no_audio_has_is_refused_at_once() {
+        // Found by the fuzzer: a WAV header claiming 1 853 189 228 Hz made the resampler build
+        // filters of that length (minutes and gigabytes) before anything was decoded.
+        for (from, to) in [(1_853_189_228, 22_050), (22_050, 3_000_000), (999, 22_050)] {
+            let err = StreamResampler::new(from, to).err().expect("refused");
+            assert!(
+                err.to_string().contains("not audio"),
+                "{from} -> {to}: {err}"
+            );
+        }
+        // The edges of the range are audio.
+        assert!(StreamResampler::new(1_000, 22_050).is_ok());
+        assert!(StreamResampler::new(1_536_000, 22_050).is_ok());
     }
 
     #[test]

@@ -33,13 +33,45 @@ struct Inner {
     c1_at: Option<usize>,
 }
 
+/// The largest model file [`Model::from_file`] reads: 256 MiB, far above any MCCLSTM (the shipped
+/// ones are 4.5 MB; the paper's largest configuration a few tens of MB).
+pub const MAX_MODEL_FILE_BYTES: u64 = 256 << 20;
+
 impl Model {
-    /// Reads a model file and checks it. Errors name the file and what is wrong.
+    /// Reads a model file and checks it. Errors name the file and what is wrong. Only a regular
+    /// file of at most [`MAX_MODEL_FILE_BYTES`] is read: a path from a plugin state or a typo may
+    /// name a device, a pipe or a folder (`/dev/zero` would otherwise be read until memory ran
+    /// out, a FIFO would block forever).
     pub fn from_file(path: &Path) -> Result<Self, ContractError> {
-        let bytes = std::fs::read(path).map_err(|source| ContractError::Io {
+        let io = |source: std::io::Error| ContractError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let refuse = |why: String| io(std::io::Error::new(std::io::ErrorKind::InvalidInput, why));
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_file() {
+            return Err(refuse("not a regular file".into()));
+        }
+        if meta.len() > MAX_MODEL_FILE_BYTES {
+            return Err(refuse(format!(
+                "{} bytes; a model file is at most {MAX_MODEL_FILE_BYTES}",
+                meta.len()
+            )));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(
+                std::fs::File::open(path).map_err(io)?,
+                MAX_MODEL_FILE_BYTES + 1,
+            ),
+            &mut bytes,
+        )
+        .map_err(io)?;
+        if bytes.len() as u64 > MAX_MODEL_FILE_BYTES {
+            return Err(refuse(format!(
+                "it grew past {MAX_MODEL_FILE_BYTES} bytes while being read"
+            )));
+        }
         Self::from_bytes(&bytes)
     }
 
@@ -353,4 +385,33 @@ pub fn argmax(values: &[f32]) -> usize {
             |best, (i, &v)| if v > best.1 { (i, v) } else { best },
         )
         .0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_path_that_is_no_regular_file_is_refused_without_reading_it() {
+        // A device that never ends, a folder, a missing file: each a clear error at once.
+        for (path, why) in [
+            ("/dev/zero", "not a regular file"),
+            ("/", "not a regular file"),
+            ("/nonexistent/model.onnx", "No such file"),
+        ] {
+            let Err(err) = Model::from_file(Path::new(path)) else {
+                panic!("{path}: loaded");
+            };
+            let err = err.to_string();
+            assert!(err.contains(path) && err.contains(why), "{path}: {err}");
+        }
+        // An empty regular file reaches the contract check.
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.onnx");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(matches!(
+            Model::from_file(&empty),
+            Err(ContractError::Empty)
+        ));
+    }
 }

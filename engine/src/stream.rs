@@ -177,11 +177,12 @@ pub fn signal_frames(
     Ok((MelFrames { n_mels, data }, invalid))
 }
 
-/// Copies `input` into `out` with NaN and infinities replaced by zero; returns how many were.
+/// Copies `input` into `out` with NaN, infinities and out-of-range samples
+/// ([`crate::frontend::is_valid_sample`]) replaced by zero; returns how many were.
 fn clean_into(input: &[f32], out: &mut [f32]) -> u64 {
     let mut invalid = 0;
     for (o, &x) in out.iter_mut().zip(input) {
-        *o = if x.is_finite() {
+        *o = if crate::frontend::is_valid_sample(x) {
             x
         } else {
             invalid += 1;

@@ -152,3 +152,41 @@ fn empty_wav_is_an_empty_error() {
     let err = decode_file(&path).unwrap_err();
     assert!(err.to_string().contains("empty.wav"), "{err}");
 }
+
+#[test]
+fn a_header_claiming_a_rate_no_audio_has_is_refused_and_named() {
+    // Found by the fuzzer (fuzz/regressions/audio/huge-rate.bin): a WAV header claiming
+    // 1 853 189 228 Hz. Decoding it must be a clear error, not minutes of building a resampler.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge-rate.wav");
+    mcclstm_engine::audio::write_wav_f32(&path, &[0.1; 4_000], 1, 1_853_189_228).unwrap();
+    let err = mcclstm_engine::audio::decode_file(&path).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, mcclstm_engine::AudioError::Unsupported { .. })
+            && text.contains("1853189228 Hz")
+            && text.contains("huge-rate.wav"),
+        "{text}"
+    );
+}
+
+#[test]
+fn samples_far_beyond_full_scale_are_invalid_and_the_frames_stay_finite() {
+    // Found by the fuzzer (fuzz/regressions/audio/huge-samples.bin): a float WAV at 44.1 kHz
+    // whose samples are near f32::MAX made the resampler's FFT produce NaN, and rubato panicked.
+    // Such samples are garbage, analysed as zero and counted like NaN; loud real audio (over
+    // full scale, as float files allow) is analysed as it is.
+    let config = mcclstm_engine::Preset::Paper.config();
+    let mut samples = music_like(44_100, 6.0);
+    for (i, s) in samples.iter_mut().enumerate().step_by(97) {
+        *s = if i % 2 == 0 { 3.0e38 } else { -1.0e30 };
+    }
+    let garbage = samples.len().div_ceil(97) as u64;
+    samples[5] = 8.0; // loud, but audio
+    let (frames, invalid) =
+        mcclstm_engine::stream::signal_frames(&samples, 44_100, &config).unwrap();
+    assert_eq!(invalid, garbage);
+    assert!(frames.data.iter().all(|v| v.is_finite()));
+    let resampled = mcclstm_engine::resample::resample(&samples, 44_100, 22_050).unwrap();
+    assert!(resampled.iter().all(|v| v.is_finite()));
+}
