@@ -27,6 +27,22 @@ use crate::published::{History, HistoryEntry, MAX_CLASSES, MAX_SLOTS, Published,
 /// have these bits as the plain NaN, so a sample is never taken for the mark.
 pub const RESET_MARK: u32 = 0x7FC0_4D43;
 
+/// In the ring, a value with these bits marks where the audio thread dropped samples because the
+/// ring was full; the value after it is not a sample but how many it dropped there (its bits, a
+/// `u32` of at most [`GAP_MAX`]). So the analysis skips exactly there, and the history marks the
+/// gap on the first chunk after it, however the ring is read in batches. Another quiet NaN that
+/// the audio thread never lets a host sample carry (see [`RESET_MARK`]).
+pub const GAP_MARK: u32 = 0x7FC0_4750;
+
+/// The most samples one gap mark counts; a longer gap is written as several marks.
+pub const GAP_MAX: u32 = 1 << 30;
+
+/// Whether a value read from the ring is one of the audio thread's marks, not a sample.
+#[inline]
+pub fn is_mark(x: f32) -> bool {
+    matches!(x.to_bits(), RESET_MARK | GAP_MARK)
+}
+
 /// Where the host's transport was at one point of the analysis's input: from `sample` (host
 /// samples since the analysis started, the stream's clock) on, the song position advances with
 /// the audio from `transport` (host samples), or is unknown (`None`: stopped, or not given).
@@ -104,6 +120,11 @@ pub struct Analyzer {
     live_estimates: LiveEstimates,
     /// Whether the stream computes provisional results now.
     provisional_on: bool,
+    /// A [`GAP_MARK`] ended the last block read: the next value is its count.
+    gap_count_next: bool,
+    /// Seconds of host audio dropped before each slot's next chunk, not yet written to the
+    /// history (the next chunk carries them as `gap_before_s`).
+    gap_before: [f64; MAX_SLOTS],
 }
 
 impl Analyzer {
@@ -137,6 +158,8 @@ impl Analyzer {
             host_rate: host_rate.max(1),
             live_estimates: LiveEstimates::WhileWatched,
             provisional_on: false,
+            gap_count_next: false,
+            gap_before: [0.0; MAX_SLOTS],
         };
         for slot in analyzer.snapshot.slots.iter_mut() {
             slot.active = false;
@@ -242,6 +265,17 @@ impl Analyzer {
         self.publish();
     }
 
+    /// `samples` host samples were dropped here (the ring was full): the stream's clock moves
+    /// past them, the partial chunk that would straddle the gap is discarded, and each slot's next
+    /// chunk says how much audio was missing before it.
+    pub fn gap(&mut self, samples: u64) {
+        self.stream.skip(samples);
+        let seconds = samples as f64 / f64::from(self.host_rate);
+        for g in &mut self.gap_before {
+            *g += seconds;
+        }
+    }
+
     /// Resets every slot's state and starts a new history segment.
     pub fn reset(&mut self) {
         self.stream.reset(&mut |_| {});
@@ -252,7 +286,8 @@ impl Analyzer {
     }
 
     /// Adds `analysed` samples, and the samples the audio thread dropped since the last call, to
-    /// the saved account. Returns how many were newly dropped.
+    /// the saved account. Returns how many were newly dropped. Where they were dropped comes
+    /// through the ring as [`GAP_MARK`]s ([`Analyzer::gap`]).
     pub fn account(&mut self, analysed: u64) -> u64 {
         let dropped = self.published.dropped.load(Ordering::Acquire);
         let newly_dropped = dropped.wrapping_sub(self.dropped_seen);
@@ -267,13 +302,30 @@ impl Analyzer {
     }
 
     /// Analyses a block of mono host-rate samples. A [`RESET_MARK`] in it resets the analysis at
-    /// exactly that point (what came before it is analysed first); the mark is not a sample.
+    /// exactly that point (what came before it is analysed first), and a [`GAP_MARK`] with its
+    /// count moves the clock past the samples dropped there; marks are not samples. A mark's
+    /// count may come at the start of the next block.
     pub fn push(&mut self, samples: &[f32]) {
         let mut rest = samples;
-        while let Some(at) = rest.iter().position(|s| s.to_bits() == RESET_MARK) {
+        if self.gap_count_next
+            && let Some((count, tail)) = rest.split_first()
+        {
+            self.gap_count_next = false;
+            self.gap(u64::from(count.to_bits().min(GAP_MAX)));
+            rest = tail;
+        }
+        while let Some(at) = rest.iter().position(|&s| is_mark(s)) {
             self.push_samples(&rest[..at]);
-            self.reset();
-            rest = &rest[at + 1..];
+            if rest[at].to_bits() == RESET_MARK {
+                self.reset();
+                rest = &rest[at + 1..];
+            } else if let Some(count) = rest.get(at + 1) {
+                self.gap(u64::from(count.to_bits().min(GAP_MAX)));
+                rest = &rest[at + 2..];
+            } else {
+                self.gap_count_next = true;
+                rest = &[];
+            }
         }
         self.push_samples(rest);
         self.publish();
@@ -288,10 +340,7 @@ impl Analyzer {
             self.reset_seen = requests;
             self.reset();
         }
-        // Samples that went missing between the last block and this one: the stream's clock
-        // moves past them and the partial chunk that would straddle the gap is discarded.
-        let dropped = self.account(samples.len() as u64);
-        self.stream.skip(dropped);
+        self.account(samples.len() as u64);
         if samples.is_empty() {
             return;
         }
@@ -308,6 +357,7 @@ impl Analyzer {
             labels,
             anchors,
             host_rate,
+            gap_before,
             ..
         } = self;
         let rate = f64::from(*host_rate);
@@ -339,6 +389,8 @@ impl Analyzer {
                         (c.end_s * rate).round() as u64,
                         rate,
                     ),
+                    gap_before_s: Some(std::mem::take(&mut gap_before[c.lane]))
+                        .filter(|&g| g > 0.0),
                 };
                 if let Ok(mut h) = history.lock() {
                     h.push_chunk(c.lane, *analysis_id, c.segment, entry);
@@ -622,6 +674,15 @@ mod tests {
         assert_eq!(last.chunk, 0);
     }
 
+    /// `samples` with a gap mark for `dropped` samples at `at`, as the audio thread writes the
+    /// ring when it drops.
+    fn with_gap(samples: &[f32], at: usize, dropped: u32) -> Vec<f32> {
+        let mut ring = samples[..at].to_vec();
+        ring.extend([f32::from_bits(GAP_MARK), f32::from_bits(dropped)]);
+        ring.extend_from_slice(&samples[at..]);
+        ring
+    }
+
     #[test]
     fn dropped_samples_discard_the_partial_chunk_and_are_saved() {
         let (mut analyzer, published, params) = analyzer(22_050);
@@ -630,7 +691,10 @@ mod tests {
         // by samples from after the gap.
         push_in_blocks(&mut analyzer, &music[..22_050 * 3]);
         published.dropped.fetch_add(1000, Ordering::AcqRel);
-        push_in_blocks(&mut analyzer, &music[22_050 * 3..22_050 * 5]);
+        push_in_blocks(
+            &mut analyzer,
+            &with_gap(&music[22_050 * 3..22_050 * 5], 0, 1000),
+        );
         assert_eq!(published.snapshot().slots[0].chunks_since_reset, 0);
         push_in_blocks(&mut analyzer, &tone(22_050, 2.0));
         assert_eq!(published.snapshot().slots[0].chunks_since_reset, 1);
@@ -640,6 +704,46 @@ mod tests {
         let history = params.history.lock().unwrap();
         assert_eq!(history.analysed_samples, 22_050 * 7);
         assert_eq!(history.dropped_samples, 1024);
+        // The first chunk after the gap says how much audio was missing before it, and starts
+        // after it on the stream's clock.
+        for slot in 0..2 {
+            let chunk = &history.slots[slot][0];
+            assert_eq!(chunk.gap_before_s, Some(1000.0 / 22_050.0), "slot {slot}");
+            assert!(chunk.start_s >= (22_050.0 * 3.0 + 1000.0) / 22_050.0);
+        }
+    }
+
+    #[test]
+    fn a_gap_mark_skips_at_exactly_its_sample_within_a_batch() {
+        // 5 s of music with 700 samples dropped after 2 s: however the ring is read (the mark and
+        // its count may fall in different reads), the chunks are those of the same music with 700
+        // samples of anything in the gap's place, on the same clock.
+        let music = tone(22_050, 9.0);
+        let (at, gap) = (22_050 * 2, 700usize);
+        let (mut reference, _, reference_params) = analyzer(22_050);
+        reference.push(&music[..at]);
+        reference.gap(gap as u64);
+        push_in_blocks(&mut reference, &music[at + gap..]);
+        let expected = reference_params.history.lock().unwrap().slots[0].clone();
+        assert_eq!(expected.len(), 1);
+        assert_eq!(expected[0].gap_before_s, Some(gap as f64 / 22_050.0));
+        let mut ring = music[..at].to_vec();
+        ring.extend([f32::from_bits(GAP_MARK), f32::from_bits(gap as u32)]);
+        ring.extend_from_slice(&music[at + gap..]);
+        // Reads cut just before the mark, between the mark and its count, and after the count,
+        // in batches of several sizes.
+        for cut in [at, at + 1, at + 2] {
+            for batch in [4096, 1000, 333] {
+                let (mut marked, _, params) = analyzer(22_050);
+                for block in ring[..cut].chunks(batch).chain(ring[cut..].chunks(batch)) {
+                    marked.push(block);
+                }
+                let history = params.history.lock().unwrap();
+                assert_eq!(history.slots[0], expected, "cut {cut}, batch {batch}");
+                // Neither the mark nor its count is a sample.
+                assert_eq!(history.analysed_samples, (music.len() - gap) as u64);
+            }
+        }
     }
 
     #[test]

@@ -723,6 +723,7 @@ mod tests {
                         probs: vec![0.1, 0.8, 0.1],
                         top: "metal".into(),
                         transport_s: None,
+                        gap_before_s: None,
                     },
                 );
             }

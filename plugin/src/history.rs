@@ -36,6 +36,10 @@ pub struct HistoryEntry {
     /// host was playing and said where; `None` otherwise (stopped, or a host without transport).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport_s: Option<f64>,
+    /// Seconds of host audio missing just before this chunk: the audio thread dropped them
+    /// because the analysis had fallen a whole ring behind. `None` when nothing was missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_before_s: Option<f64>,
 }
 
 /// The saved history: the last [`HISTORY_PER_SLOT`] chunks of each slot, and how much of the
@@ -183,6 +187,7 @@ mod tests {
             probs: vec![1.0],
             top: "a".into(),
             transport_s: None,
+            gap_before_s: None,
         };
         let big = History {
             slots: vec![(0..HISTORY_PER_SLOT as u64 + 50).map(entry).collect(); 40],
@@ -215,6 +220,7 @@ mod tests {
                     probs: vec![],
                     top: String::new(),
                     transport_s: None,
+                    gap_before_s: None,
                 },
             );
         }
@@ -233,6 +239,7 @@ mod tests {
             probs: vec![],
             top: String::new(),
             transport_s: None,
+            gap_before_s: None,
         }
     }
 

@@ -13,9 +13,11 @@
 //!   [`timeline`] lays the history out on a time axis and exports it as JSON and CSV.
 //!
 //! When a CLAP host renders offline, the analysis runs inline in `process()` instead, so a bounce
-//! is deterministic and equals `mcclstm analyze` on the same audio; under VST3, whose reported mode
-//! nice-plug 0.4.2 delays by one `setupProcessing`, an offline render keeps the analysis thread and
-//! `process()` waits for room in the ring instead of dropping, which gives the same result.
+//! is deterministic and equals `mcclstm analyze` on the same audio. Under VST3, whose reported mode
+//! nice-plug 0.4.2 delays by one `setupProcessing`, every render goes through the ring and the
+//! analysis thread, and `process()` never waits: a bounce keeps pace (a longer ring when the host
+//! says offline), and what a host faster than the analysis cannot fit is dropped, counted, and
+//! marked in the ring ([`analyzer::GAP_MARK`]) so the history shows the gap where it was.
 
 pub mod analyzer;
 pub mod editor;

@@ -12,20 +12,25 @@ use mcclstm_engine::Model;
 use nice_plug::prelude::*;
 use nice_plug_egui::RepaintNotifier;
 
-use crate::analyzer::{ANCHORS, Analyzer, Command, LiveEstimates, RESET_MARK, TransportAnchor};
+use crate::analyzer::{
+    ANCHORS, Analyzer, Command, GAP_MARK, GAP_MAX, LiveEstimates, RESET_MARK, TransportAnchor,
+    is_mark,
+};
 use crate::params::McclstmParams;
 use crate::published::{MAX_SLOTS, Published};
 use crate::thread::AnalysisThread;
 use crate::{editor, models};
 
-/// Seconds of host audio the ring holds: the analysis thread can stall this long before samples
-/// are dropped (and counted).
+/// Seconds of host audio the ring holds in real-time mode: the analysis thread can stall this
+/// long before samples are dropped (and counted). 750 kB at 48 kHz.
 const RING_SECONDS: f32 = 4.0;
 
-/// The longest `process()` waits for room in the ring while a VST3 host renders offline: far more
-/// than the analysis needs to free a block (it frees thousands of samples per millisecond), far
-/// less than a host's offline-render watchdog.
-const OFFLINE_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+/// Seconds of host audio the ring holds when a VST3 host says it renders offline (a bounce,
+/// whose analysis runs on its thread, see `activate()`): a bounce at `speed` times real time
+/// leaves the analysis `BOUNCE_RING_SECONDS / speed` of wall time to catch up after a stall
+/// (1.5 s at 20x, 300 ms at 100x) before anything drops. 5.5 MB at 48 kHz, held while that
+/// activation lasts.
+const BOUNCE_RING_SECONDS: f32 = 30.0;
 
 pub struct Mcclstm {
     params: Arc<McclstmParams>,
@@ -46,9 +51,9 @@ pub struct Mcclstm {
     /// A reset to mark in the ring before the next samples (real-time mode); set by `reset()`
     /// and transport jumps, kept while the ring is full.
     reset_pending: bool,
-    /// Wait (at most [`OFFLINE_WAIT`] per block) for room in the ring instead of dropping: VST3
-    /// offline rendering, where the analysis runs on its thread (see `activate()`).
-    wait_for_room: bool,
+    /// Samples dropped (the ring was full) whose [`GAP_MARK`] is not in the ring yet: it goes in
+    /// before the next samples that fit, so the analysis skips at the right place.
+    gap_pending: u64,
     /// Where the audio thread tells the analysis the host's song position (see
     /// [`TransportAnchor`]); sized in `activate()`.
     anchors: Option<rtrb::Producer<TransportAnchor>>,
@@ -74,7 +79,7 @@ impl Default for Mcclstm {
             mono: Vec::new(),
             expected_pos: None,
             reset_pending: false,
-            wait_for_room: false,
+            gap_pending: 0,
             anchors: None,
             handed: 0,
             anchor_expected: None,
@@ -108,15 +113,12 @@ impl Mcclstm {
     }
 
     /// Mono downmix of sample `i` (mean of the channels). A NaN that happens to have the bits of
-    /// [`RESET_MARK`] becomes the plain NaN, so a host sample is never read as a reset.
+    /// a ring mark ([`RESET_MARK`], [`GAP_MARK`]) becomes the plain NaN, so a host sample is
+    /// never read as a mark.
     #[inline]
     fn downmix(channels: &[&mut [f32]], i: usize, scale: f32) -> f32 {
         let x = channels.iter().map(|c| c[i]).sum::<f32>() * scale;
-        if x.to_bits() == RESET_MARK {
-            f32::NAN
-        } else {
-            x
-        }
+        if is_mark(x) { f32::NAN } else { x }
     }
 
     /// Tells the analysis where the song position is when it stops following the audio (playback
@@ -225,15 +227,18 @@ impl Plugin for Mcclstm {
         self.anchored = false;
         self.published.offline.store(offline, Ordering::Relaxed);
         self.expected_pos = None;
-        // A new analysis starts fresh: a reset asked of the old one needs no mark.
+        // A new analysis starts fresh: a reset asked of the old one needs no mark, nor a gap the
+        // old one never saw (it is in the saved account).
         self.reset_pending = false;
+        self.gap_pending = 0;
         // nice-plug 0.4.2's VST3 wrapper reports the mode of the *previous* `setupProcessing`
-        // (docs/dev/vst3-host-notes.md), so under VST3 "offline" may be real-time playback after
-        // a bounce. The analysis never runs inline there (that would put the model on a real-time
-        // audio thread); it runs on its thread, and where the wrapper says offline, `process()`
-        // waits a bounded time for room in the ring instead of dropping. CLAP's mode is reliable.
+        // (docs/upstream.md), so under VST3 "offline" may be real-time playback after a bounce,
+        // and a bounce may look like playback. So under VST3 the analysis always runs on its
+        // thread and `process()` never waits for it: a bounce keeps pace through the ring (the
+        // analysis runs hundreds of times faster than real time), and what a bounce faster than
+        // the analysis cannot fit is dropped and counted, as in playback. CLAP's mode is reliable:
+        // offline there, the analysis runs inline and sees every sample at any speed.
         let vst3 = context.plugin_api() == PluginApi::Vst3;
-        self.wait_for_room = offline && vst3;
         if offline && !vst3 {
             self.mono = vec![0.0; max_block];
             self.inline = Some(Box::new(analyzer));
@@ -261,7 +266,13 @@ impl Plugin for Mcclstm {
                 Err(_) => false,
             };
         }
-        let capacity = ((host_rate as f32 * RING_SECONDS) as usize).max(max_block * 4);
+        // Only a VST3 activation reaches this point saying offline (see above).
+        let seconds = if offline {
+            BOUNCE_RING_SECONDS
+        } else {
+            RING_SECONDS
+        };
+        let capacity = ((host_rate as f32 * seconds) as usize).max(max_block * 4);
         let (producer, consumer) = rtrb::RingBuffer::new(capacity);
         match AnalysisThread::spawn(analyzer, consumer, self.commands.1.clone()) {
             Ok(thread) => {
@@ -289,10 +300,11 @@ impl Plugin for Mcclstm {
     }
 
     /// Real-time: passes audio through untouched (the host already copied input to output), and
-    /// hands a mono downmix to the analysis. In real-time mode that is one write into the ring,
-    /// never waiting: when the ring is full the rest is dropped and counted (a VST3 offline render
-    /// first waits up to [`OFFLINE_WAIT`] for room). No allocation, lock, I/O or panic on this
-    /// path; `assert_process_allocs` builds prove the allocation part.
+    /// hands a mono downmix to the analysis. Through the ring (real-time mode, and any VST3
+    /// render) that is one write, never waiting: when the ring is full the rest is dropped and
+    /// counted. No allocation, lock, wait, I/O or panic on this path; `assert_process_allocs`
+    /// builds prove the allocation part, and the hosts count `process()`'s voluntary context
+    /// switches (none) for the waiting part.
     fn process(
         &mut self,
         buffer: &mut Buffer,
@@ -341,29 +353,34 @@ impl Plugin for Mcclstm {
                 analyzer.push(mono);
             });
         } else if let Some(producer) = self.producer.as_mut() {
-            if self.wait_for_room {
-                // Offline, waiting is allowed and dropping would spoil the bounce. Bounded, so a
-                // mode that is really real time (see `activate()`) never stalls playback for
-                // long, and only when the analysis has already fallen a whole ring behind.
-                let needed = samples + usize::from(self.reset_pending);
-                let started = std::time::Instant::now();
-                while producer.slots() < needed && started.elapsed() < OFFLINE_WAIT {
-                    std::thread::sleep(std::time::Duration::from_micros(200));
-                }
+            // Where samples were dropped before this block, first: each mark and its count take
+            // two slots, and go in only together.
+            while self.gap_pending > 0 {
+                let count = self.gap_pending.min(u64::from(GAP_MAX));
+                let Ok(chunk) = producer.write_chunk_uninit(2) else {
+                    break;
+                };
+                chunk.fill_from_iter([f32::from_bits(GAP_MARK), f32::from_bits(count as u32)]);
+                self.gap_pending -= count;
             }
             if self.reset_pending && producer.push(f32::from_bits(RESET_MARK)).is_ok() {
                 self.reset_pending = false;
             }
-            let free = producer.slots().min(samples);
+            // Samples never go in ahead of a gap mark still waiting for room.
+            let free = if self.gap_pending > 0 {
+                0
+            } else {
+                producer.slots().min(samples)
+            };
             if free > 0
                 && let Ok(chunk) = producer.write_chunk_uninit(free)
             {
                 chunk.fill_from_iter((0..free).map(|i| Self::downmix(channels, i, scale)));
             }
             if free < samples {
-                self.published
-                    .dropped
-                    .fetch_add((samples - free) as u64, Ordering::AcqRel);
+                let dropped = (samples - free) as u64;
+                self.gap_pending += dropped;
+                self.published.dropped.fetch_add(dropped, Ordering::AcqRel);
             }
         }
         flush_subnormals(buffer.as_slice());

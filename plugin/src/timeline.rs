@@ -150,6 +150,7 @@ impl Timeline {
                     Some(bar)
                         if bar.class == class
                             && previous_segment == Some(entry.segment)
+                            && entry.gap_before_s.is_none()
                             && start <= bar.end + 0.5 =>
                     {
                         bar.end = bar.end.max(end);
@@ -235,6 +236,9 @@ pub fn to_json(history: &History, infos: &[SlotInfo]) -> serde_json::Value {
                     "end_s": e.end_s,
                     "probs": e.probs,
                     "track": e.probs,
+                    // Audio dropped just before this chunk (the analysis fell behind); null when
+                    // nothing was missing.
+                    "gap_before_s": e.gap_before_s,
                 })
             })
             .collect();
@@ -343,6 +347,7 @@ mod tests {
             probs: probs.to_vec(),
             top: top.into(),
             transport_s: None,
+            gap_before_s: None,
         }
     }
 
@@ -398,6 +403,27 @@ mod tests {
             Timeline::of(&History::default(), &infos),
             Timeline::default()
         );
+    }
+
+    #[test]
+    fn a_chunk_after_dropped_audio_starts_a_bar_of_its_own_and_the_export_says_so() {
+        // Three rock chunks in one segment; 0.2 s were dropped before the third (it starts that
+        // much later, well within the half second that would otherwise merge it).
+        let rock = [0.1, 0.8, 0.1];
+        let mut h = History::default();
+        h.push(0, entry(0, 0, 0.0, &rock, "rock"));
+        h.push(0, entry(0, 1, 3.715, &rock, "rock"));
+        let mut after_gap = entry(0, 2, 2.0 * 3.715 + 0.2, &rock, "rock");
+        after_gap.gap_before_s = Some(0.2);
+        h.push(0, after_gap);
+        let infos = [info(&["blues", "rock", "jazz"])];
+        let row = &Timeline::of(&h, &infos).rows[0];
+        assert_eq!(row.len(), 2, "{row:?}");
+        assert_eq!((row[0].first, row[0].last, row[1].first), (0, 1, 2));
+        let json = to_json(&h, &infos);
+        let chunks = &json[0]["models"][0]["chunks"];
+        assert_eq!(chunks[1]["gap_before_s"], serde_json::Value::Null);
+        assert_eq!(chunks[2]["gap_before_s"], 0.2);
     }
 
     #[test]

@@ -187,6 +187,54 @@ impl Schedule {
     }
 }
 
+/// A fast offline bounce's pace against real time: what a DAW's export of a light session runs
+/// at. The renders of the tests run at it unless they say otherwise, so a VST3 render (whose
+/// analysis runs on its own thread beside `process()`, which never waits for it) is a bounce
+/// as a DAW makes one, not a host feeding blocks far faster than any export.
+pub const BOUNCE_SPEED: f64 = 20.0;
+
+/// Keeps a host's loop at `speed` times real time by the clock: the block that starts at sample
+/// `pos` is not handed over before `pos / (rate * speed)` seconds have passed since the first.
+pub(crate) struct Pacer {
+    start: Instant,
+    samples_per_second: Option<f64>,
+}
+
+impl Pacer {
+    pub(crate) fn new(sample_rate: f64, pace: Option<f64>) -> Self {
+        Self {
+            start: Instant::now(),
+            samples_per_second: pace
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .map(|s| sample_rate * s),
+        }
+    }
+
+    /// Waits until the block starting at sample `pos` is due.
+    pub(crate) fn wait_for(&self, pos: usize) {
+        if let Some(rate) = self.samples_per_second {
+            let due = Duration::from_secs_f64(pos as f64 / rate);
+            if let Some(wait) = due.checked_sub(self.start.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+}
+
+/// The calling thread's voluntary context switches so far (`getrusage(RUSAGE_THREAD)`): a call
+/// that sleeps, waits on a lock or a condition, or blocks on I/O gives up the CPU and adds at
+/// least one, while preemption by the scheduler is counted elsewhere (involuntary). So the count
+/// across `process()` calls says whether they ever waited, without timing anything.
+pub(crate) fn voluntary_switches() -> u64 {
+    // SAFETY: `getrusage` writes the whole struct it is given; a zeroed `rusage` is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid pointer to a `rusage` the call may write.
+    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
+        return 0;
+    }
+    usage.ru_nvcsw as u64
+}
+
 /// One render through a fresh plugin instance.
 #[derive(Clone, Debug)]
 pub struct RenderOptions {
@@ -194,8 +242,9 @@ pub struct RenderOptions {
     pub schedule: Schedule,
     /// Tell the plugin it renders offline (CLAP render extension) before activating it.
     pub offline: bool,
-    /// Sleep between blocks as a real-time host would.
-    pub realtime_pace: bool,
+    /// How fast the host hands blocks over: `None` as fast as it can, `Some(s)` at `s` times
+    /// real time (1.0 is a real-time host's audio callback; [`BOUNCE_SPEED`] a fast bounce).
+    pub pace: Option<f64>,
     /// A state to load into the instance before activating it.
     pub state: Option<Vec<u8>>,
 }
@@ -206,7 +255,7 @@ impl Default for RenderOptions {
             sample_rate: 44_100.0,
             schedule: Schedule::Fixed(512),
             offline: true,
-            realtime_pace: false,
+            pace: Some(BOUNCE_SPEED),
             state: None,
         }
     }
@@ -223,6 +272,8 @@ pub struct Rendered {
     pub max_process_time: Duration,
     /// All `process()` calls together.
     pub total_process_time: Duration,
+    /// Voluntary context switches inside `process()` calls ([`Processed::waits`]).
+    pub waits: u64,
 }
 
 struct Shared;
@@ -259,6 +310,9 @@ pub struct Processed {
     pub max_process_time: Duration,
     /// All `process()` calls together.
     pub total_process_time: Duration,
+    /// Voluntary context switches of the host's thread inside `process()` calls, all together
+    /// ([`voluntary_switches`]): 0 when no call ever slept, waited or blocked.
+    pub waits: u64,
 }
 
 /// One plugin instance driven the way a host drives it: instantiate (and load a state), set the
@@ -413,12 +467,12 @@ impl Session {
     }
 
     /// Processes stereo `input` in blocks of `schedule`, sending `changes` at the start of the
-    /// first block, sleeping between blocks as a real-time host would when `realtime_pace`.
+    /// first block, at `pace` times real time (`None`: as fast as it can).
     pub fn process(
         &mut self,
         input: &[Vec<f32>],
         schedule: Schedule,
-        realtime_pace: bool,
+        pace: Option<f64>,
         changes: &[ParamChange],
     ) -> anyhow::Result<Processed> {
         if input.len() != 2 || input[0].len() != input[1].len() {
@@ -447,13 +501,16 @@ impl Session {
             ));
         }
         let mut pos = 0usize;
+        let pacer = Pacer::new(self.sample_rate, pace);
         for n in schedule.blocks(input[0].len()) {
+            pacer.wait_for(pos);
             for ((in_buf, out_buf), channel) in
                 self.in_bufs.iter_mut().zip(&mut self.out_bufs).zip(input)
             {
                 in_buf[..n].copy_from_slice(&channel[pos..pos + n]);
                 out_buf[..n].fill(0.0);
             }
+            let switches = voluntary_switches();
             let started = Instant::now();
             {
                 let input_audio = input_ports.with_input_buffers([AudioPortBuffer {
@@ -482,6 +539,7 @@ impl Session {
                     .map_err(|e| anyhow!("process: {e:?}"))?;
             }
             let elapsed = started.elapsed();
+            result.waits += voluntary_switches() - switches;
             result.max_process_time = result.max_process_time.max(elapsed);
             result.total_process_time += elapsed;
             self.in_events.clear();
@@ -491,9 +549,6 @@ impl Session {
             }
             self.steady_time += n as u64;
             pos += n;
-            if realtime_pace {
-                std::thread::sleep(Duration::from_secs_f64(n as f64 / self.sample_rate));
-            }
         }
         Ok(result)
     }
@@ -570,6 +625,9 @@ pub struct HistoryEntry {
     /// The host's song position at the chunk's start, when the host was playing.
     #[serde(default)]
     pub transport_s: Option<f64>,
+    /// Seconds of audio the plugin dropped just before the chunk (its analysis fell behind).
+    #[serde(default)]
+    pub gap_before_s: Option<f64>,
 }
 
 /// The plugin's saved `history` field.

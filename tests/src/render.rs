@@ -57,13 +57,13 @@ impl Format {
 pub trait PluginSession {
     /// Sets up processing at `sample_rate` with blocks of at most `max_block` and activates.
     fn activate(&mut self, sample_rate: f64, max_block: usize) -> anyhow::Result<()>;
-    /// Processes stereo `input` in blocks of `schedule`, sleeping each block's duration after it
-    /// when `realtime_pace` (as a real-time host's audio callback does).
+    /// Processes stereo `input` in blocks of `schedule` at `pace` times real time (`None`: as fast
+    /// as the host can; 1.0 as a real-time host's audio callback does).
     fn process(
         &mut self,
         input: &[Vec<f32>],
         schedule: Schedule,
-        realtime_pace: bool,
+        pace: Option<f64>,
     ) -> anyhow::Result<Processed>;
     fn deactivate(&mut self) -> anyhow::Result<()>;
     /// The plugin's state, as a host saves it into a project.
@@ -80,9 +80,9 @@ impl PluginSession for Session {
         &mut self,
         input: &[Vec<f32>],
         schedule: Schedule,
-        realtime_pace: bool,
+        pace: Option<f64>,
     ) -> anyhow::Result<Processed> {
-        Session::process(self, input, schedule, realtime_pace, &[])
+        Session::process(self, input, schedule, pace, &[])
     }
     fn deactivate(&mut self) -> anyhow::Result<()> {
         Session::deactivate(self)
@@ -103,9 +103,9 @@ impl PluginSession for Vst3Session {
         &mut self,
         input: &[Vec<f32>],
         schedule: Schedule,
-        realtime_pace: bool,
+        pace: Option<f64>,
     ) -> anyhow::Result<Processed> {
-        Vst3Session::process(self, input, schedule, realtime_pace)
+        Vst3Session::process(self, input, schedule, pace)
     }
     fn deactivate(&mut self) -> anyhow::Result<()> {
         Vst3Session::deactivate(self)
@@ -192,13 +192,14 @@ pub(crate) fn render_in(
     input: &[Vec<f32>],
     options: &RenderOptions,
 ) -> anyhow::Result<Rendered> {
-    let processed = session.process(input, options.schedule, options.realtime_pace)?;
+    let processed = session.process(input, options.schedule, options.pace)?;
     session.deactivate()?;
     Ok(Rendered {
         output: processed.output,
         state: session.save_state()?,
         max_process_time: processed.max_process_time,
         total_process_time: processed.total_process_time,
+        waits: processed.waits,
     })
 }
 

@@ -471,13 +471,13 @@ impl Vst3Session {
     }
 
     /// Processes stereo `input` in blocks of `schedule` with no parameter changes, events or
-    /// process context, timing each `IAudioProcessor::process` call. With `realtime_pace` it
-    /// sleeps each block's duration after the call, as a real-time host's callback does.
+    /// process context, timing each `IAudioProcessor::process` call and counting the waits in it
+    /// ([`crate::voluntary_switches`]), at `pace` times real time (`None`: as fast as it can).
     pub fn process(
         &mut self,
         input: &[Vec<f32>],
         schedule: Schedule,
-        realtime_pace: bool,
+        pace: Option<f64>,
     ) -> anyhow::Result<Processed> {
         if input.len() != 2 || input[0].len() != input[1].len() {
             bail!("process takes two channels of equal length");
@@ -493,7 +493,9 @@ impl Vst3Session {
             ..Processed::default()
         };
         let mut pos = 0usize;
+        let pacer = crate::Pacer::new(self.sample_rate, pace);
         for n in schedule.blocks(input[0].len()) {
+            pacer.wait_for(pos);
             for ((in_buf, out_buf), channel) in
                 self.in_bufs.iter_mut().zip(&mut self.out_bufs).zip(input)
             {
@@ -525,11 +527,13 @@ impl Vst3Session {
                 outputEvents: ptr::null_mut(),
                 processContext: ptr::null_mut(),
             };
+            let switches = crate::voluntary_switches();
             let started = Instant::now();
             // SAFETY: each bus points at two channels of `max_block >= n` samples, all of which
             // outlive the call; the component is active and processing.
             let status = unsafe { self.processor.process(&mut data) };
             let elapsed = started.elapsed();
+            result.waits += crate::voluntary_switches() - switches;
             check(status, "IAudioProcessor::process")?;
             result.max_process_time = result.max_process_time.max(elapsed);
             result.total_process_time += elapsed;
@@ -537,11 +541,6 @@ impl Vst3Session {
                 result.output[ch].extend_from_slice(&self.out_bufs[ch][..n]);
             }
             pos += n;
-            if realtime_pace {
-                std::thread::sleep(std::time::Duration::from_secs_f64(
-                    n as f64 / self.sample_rate,
-                ));
-            }
         }
         Ok(result)
     }

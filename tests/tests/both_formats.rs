@@ -11,7 +11,15 @@ use std::f32::consts::TAU;
 
 use common::{analyze_chunks, analyze_timeline, bits, host, max_diff};
 use mcclstm_tests::render::{AnyBundle, Format, read_track, render_file};
-use mcclstm_tests::{RenderOptions, Schedule, saved_history};
+use mcclstm_tests::{BOUNCE_SPEED, RenderOptions, Schedule, saved_history};
+
+/// Renders go at a fast bounce's pace, as a DAW's export does (under VST3 `process()` never
+/// waits for the analysis, which keeps pace through the ring).
+const BOUNCE: Option<f64> = Some(BOUNCE_SPEED);
+
+/// Silence costs the analysis next to nothing (the gate skips it before the resampler), so ten
+/// minutes of it go ten times faster than a bounce of music.
+const SILENCE_PACE: Option<f64> = Some(BOUNCE_SPEED * 10.0);
 
 /// A stereo tune with a bass line and a beat, `seconds` long at `rate`; left and right differ.
 fn music(rate: f64, seconds: f64) -> Vec<Vec<f32>> {
@@ -199,6 +207,7 @@ fn process_never_allocates_in_real_time_mode() {
                 format,
                 "--debug-bundle",
                 "--realtime",
+                "--unpaced",
                 "--rate",
                 "48000",
             ];
@@ -238,6 +247,8 @@ fn at_real_time_pace_every_sample_is_analysed_and_every_chunk_delivered() {
         assert_eq!(summary["bit_exact"], true, "{summary}");
         assert_eq!(summary["dropped_samples"], 0, "{summary}");
         assert_eq!(summary["analysed_samples"], summary["samples"], "{summary}");
+        // No process() call gave up the CPU (slept, waited, blocked).
+        assert_eq!(summary["process_waits"], 0, "{summary}");
     }
 }
 
@@ -253,6 +264,7 @@ fn a_host_far_faster_than_real_time_makes_the_plugin_drop_and_count() {
             "--format",
             format,
             "--realtime",
+            "--unpaced",
             "--rate",
             "48000",
             "--seconds",
@@ -265,6 +277,13 @@ fn a_host_far_faster_than_real_time_makes_the_plugin_drop_and_count() {
         let dropped = summary["dropped_samples"].as_u64().unwrap();
         assert_eq!(analysed + dropped, samples, "{summary}");
         assert!(dropped > 0, "nothing was dropped: {summary}");
+        // With the ring full, process() still never waited.
+        assert_eq!(summary["process_waits"], 0, "{summary}");
+        // The history marks where audio went missing, never more than was dropped (drops after
+        // the last chunk come before no chunk).
+        let gap = summary["gap_seconds"].as_f64().unwrap();
+        assert!(gap > 0.0, "no gap marked: {summary}");
+        assert!(gap * 48_000.0 <= dropped as f64 + 1.0, "{summary}");
         assert_eq!(summary["bit_exact"], true, "{summary}");
         // What was analysed stays finite; the gaps cost chunks (120 s would give 32 per slot).
         assert_eq!(summary["all_finite"], true, "{summary}");
@@ -371,7 +390,7 @@ fn ten_minutes_of_silence_show_silence_and_stay_finite() {
         let mut session = bundle.start(None, true, 48_000.0, 4096).unwrap();
         for _ in 0..10 {
             let out = session
-                .process(&minute, Schedule::Fixed(4096), false)
+                .process(&minute, Schedule::Fixed(4096), SILENCE_PACE)
                 .unwrap();
             assert!(out.output[0].iter().all(|s| *s == 0.0), "{format:?}");
         }
@@ -392,10 +411,13 @@ fn ten_minutes_of_silence_show_silence_and_stay_finite() {
 
 #[test]
 fn an_hour_of_audio_keeps_memory_flat() {
-    for format in ["clap", "vst3"] {
-        let summary = host(&[
-            "--format",
-            format,
+    // CLAP renders offline inline at any speed; a VST3 bounce keeps pace through the ring
+    // (process() never waits), so it goes at 100x real time: 36 s for the hour.
+    let runs: [(&str, &[&str]); 2] = [("clap", &["--unpaced"]), ("vst3", &["--pace", "100"])];
+    for (format, pace) in runs {
+        let mut args = vec!["--format", format];
+        args.extend_from_slice(pace);
+        args.extend_from_slice(&[
             "--stream-minutes",
             "60",
             "--rate",
@@ -403,6 +425,7 @@ fn an_hour_of_audio_keeps_memory_flat() {
             "--block",
             "4096",
         ]);
+        let summary = host(&args);
         let warm = summary["rss_kb_after_5_min"].as_f64().unwrap();
         let end = summary["rss_kb_end"].as_f64().unwrap();
         // The history is bounded (1024 chunks per slot; an hour is 969) and holds about 100
@@ -468,11 +491,11 @@ fn a_state_loaded_while_active_keeps_new_analysis_in_a_segment_of_its_own() {
         let mut session = bundle.start(None, true, 44_100.0, 512).unwrap();
         // Some music before the state arrives, then the state, then more music.
         session
-            .process(&music(44_100.0, 2.0), Schedule::Fixed(512), false)
+            .process(&music(44_100.0, 2.0), Schedule::Fixed(512), BOUNCE)
             .unwrap();
         session.load_state(&first.state).unwrap();
         session
-            .process(&music(44_100.0, 8.0), Schedule::Fixed(512), false)
+            .process(&music(44_100.0, 8.0), Schedule::Fixed(512), BOUNCE)
             .unwrap();
         session.deactivate().unwrap();
         let history = saved_history(&session.save_state().unwrap()).unwrap();
@@ -581,7 +604,7 @@ fn hostile_states_are_refused_or_survived_and_the_plugin_starts_clean() {
             // Refusing the state is allowed; taking the host down is not.
             let _ = session.load_state(bytes);
             let out = session
-                .process(&input, Schedule::Fixed(512), false)
+                .process(&input, Schedule::Fixed(512), BOUNCE)
                 .unwrap_or_else(|e| panic!("{format:?} {name}: {e:#}"));
             assert_eq!(bits(&out.output[0]), bits(&input[0]), "{format:?} {name}");
             session.deactivate().unwrap();

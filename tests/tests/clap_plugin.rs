@@ -234,18 +234,18 @@ fn reset_and_a_rate_change_clear_the_analysis_state() {
     let mut session = Session::new(&bundle, None, true).unwrap();
     session.activate(48_000.0, 512).unwrap();
     session
-        .process(&first, Schedule::Fixed(512), false, &[])
+        .process(&first, Schedule::Fixed(512), None, &[])
         .unwrap();
     session.reset().unwrap();
     session
-        .process(&second, Schedule::Fixed(512), false, &[])
+        .process(&second, Schedule::Fixed(512), None, &[])
         .unwrap();
     session.deactivate().unwrap();
     let after_reset = saved_history(&session.save_state().unwrap()).unwrap();
 
     session.activate(96_000.0, 1024).unwrap();
     session
-        .process(&at_96, Schedule::Fixed(1024), false, &[])
+        .process(&at_96, Schedule::Fixed(1024), None, &[])
         .unwrap();
     session.deactivate().unwrap();
     let after_rate_change = saved_history(&session.save_state().unwrap()).unwrap();
@@ -289,7 +289,7 @@ fn parameter_events_change_the_silence_threshold() {
         let mut session = Session::new(&bundle, None, true).unwrap();
         session.activate(rate, 512).unwrap();
         session
-            .process(&input, Schedule::Fixed(512), false, changes)
+            .process(&input, Schedule::Fixed(512), None, changes)
             .unwrap();
         session.deactivate().unwrap();
         let history = saved_history(&session.save_state().unwrap()).unwrap();
@@ -326,7 +326,7 @@ fn reset_in_real_time_mode_lands_on_its_exact_sample() {
     let mut session = Session::new(&bundle, None, false).unwrap();
     session.activate(48_000.0, 512).unwrap();
     session
-        .process(&first, Schedule::Fixed(512), false, &[])
+        .process(&first, Schedule::Fixed(512), None, &[])
         .unwrap();
     // No pause here: the reset falls inside whatever batch the analysis thread reads next.
     session.reset().unwrap();
@@ -335,7 +335,7 @@ fn reset_in_real_time_mode_lands_on_its_exact_sample() {
         let end = (start + 48_000).min(n);
         let piece: Vec<Vec<f32>> = second.iter().map(|c| c[start..end].to_vec()).collect();
         session
-            .process(&piece, Schedule::Fixed(512), false, &[])
+            .process(&piece, Schedule::Fixed(512), None, &[])
             .unwrap();
         // A second of audio, then time for the analysis to drain it (it runs at about a thousand
         // times real time), so the 4 s ring never overflows.

@@ -9,13 +9,17 @@ mod common;
 
 use std::f32::consts::TAU;
 
-use common::{bits, max_diff};
+use common::{analyze_chunks, bits, max_diff};
 
 use mcclstm_engine::Model;
 use mcclstm_engine::resample::resample;
 use mcclstm_engine::stream::analyze_signal;
 use mcclstm_tests::vst3_host::{Vst3Bundle, Vst3Session, vst3_bundle_path};
-use mcclstm_tests::{HistoryEntry, Schedule, saved_history, saved_history_field};
+use mcclstm_tests::{BOUNCE_SPEED, HistoryEntry, Schedule, saved_history, saved_history_field};
+
+/// Offline renders go at a fast bounce's pace, as a DAW's export does: under VST3 `process()`
+/// never waits for the analysis, which keeps pace through the ring.
+const BOUNCE: Option<f64> = Some(BOUNCE_SPEED);
 
 fn bundle() -> Vst3Bundle {
     let path = vst3_bundle_path().expect("the VST3 bundle (built by `cargo xtask test`)");
@@ -94,7 +98,7 @@ fn offline_render_is_bit_exact_and_equals_the_engine_at_44_1_and_48_khz() {
             },
         ] {
             let mut session = offline_session(&bundle, None, f64::from(rate));
-            let out = session.process(&input, schedule, false).unwrap();
+            let out = session.process(&input, schedule, BOUNCE).unwrap();
             for (ch, (output, input)) in out.output.iter().zip(&input).enumerate() {
                 assert_eq!(
                     bits(output),
@@ -104,8 +108,8 @@ fn offline_render_is_bit_exact_and_equals_the_engine_at_44_1_and_48_khz() {
             }
             session.deactivate().unwrap();
             let saved = saved_history_field(&session.save_state().unwrap()).unwrap();
-            // Offline under VST3 the analysis runs on its thread and process() waits for room in
-            // the ring (the host here runs far faster than the analysis): nothing is dropped.
+            // Offline under VST3 the analysis runs on its thread, and process() never waits for
+            // it: at a bounce's pace it keeps up through the ring, so nothing is dropped.
             assert_eq!(saved.dropped_samples, 0, "{rate} Hz {schedule:?}");
             assert_eq!(saved.analysed_samples, input[0].len() as u64);
             let history = saved.slots;
@@ -125,7 +129,7 @@ fn state_saved_from_one_instance_restores_the_history_in_another() {
     let bundle = bundle();
     let mut first = offline_session(&bundle, None, 44_100.0);
     first
-        .process(&music(44_100.0, 8.0), Schedule::Fixed(1024), false)
+        .process(&music(44_100.0, 8.0), Schedule::Fixed(1024), BOUNCE)
         .unwrap();
     first.deactivate().unwrap();
     let state = first.save_state().unwrap();
@@ -145,12 +149,12 @@ fn a_rate_change_clears_the_analysis_state() {
     let input = music(48_000.0, 8.0);
     let mut session = offline_session(&bundle, None, 44_100.0);
     session
-        .process(&music(44_100.0, 6.0), Schedule::Fixed(512), false)
+        .process(&music(44_100.0, 6.0), Schedule::Fixed(512), BOUNCE)
         .unwrap();
     session.deactivate().unwrap();
     session.activate(48_000.0, 4096).unwrap();
     session
-        .process(&input, Schedule::Fixed(512), false)
+        .process(&input, Schedule::Fixed(512), BOUNCE)
         .unwrap();
     session.deactivate().unwrap();
     let history = saved_history(&session.save_state().unwrap()).unwrap();
@@ -177,16 +181,16 @@ fn two_instances_run_at_once_and_the_bundle_loads_twice() {
         input.iter().map(|c| c[from..to].to_vec()).collect()
     };
     let a1 = a
-        .process(&part(0, half), Schedule::Fixed(256), false)
+        .process(&part(0, half), Schedule::Fixed(256), BOUNCE)
         .unwrap();
     let b1 = b
-        .process(&part(0, half), Schedule::Fixed(333), false)
+        .process(&part(0, half), Schedule::Fixed(333), BOUNCE)
         .unwrap();
     let a2 = a
-        .process(&part(half, input[0].len()), Schedule::Fixed(256), false)
+        .process(&part(half, input[0].len()), Schedule::Fixed(256), BOUNCE)
         .unwrap();
     let b2 = b
-        .process(&part(half, input[0].len()), Schedule::Fixed(333), false)
+        .process(&part(half, input[0].len()), Schedule::Fixed(333), BOUNCE)
         .unwrap();
     assert_eq!(bits(&a1.output[0]), bits(&b1.output[0]));
     assert_eq!(bits(&a2.output[1]), bits(&b2.output[1]));
@@ -206,8 +210,12 @@ fn real_time_mode_at_the_hosts_pace_analyses_every_sample() {
     let input = music(48_000.0, 8.0);
     let mut session = Vst3Session::new(&bundle, None, false).unwrap();
     session.activate(48_000.0, 512).unwrap();
-    let out = session.process(&input, Schedule::Fixed(512), true).unwrap();
+    let out = session
+        .process(&input, Schedule::Fixed(512), Some(1.0))
+        .unwrap();
     assert_eq!(bits(&out.output[0]), bits(&input[0]));
+    // No process() call ever gave up the CPU: it never slept, waited or blocked.
+    assert_eq!(out.waits, 0);
     session.deactivate().unwrap();
     let saved = saved_history_field(&session.save_state().unwrap()).unwrap();
     assert_eq!(saved.dropped_samples, 0);
@@ -219,4 +227,48 @@ fn real_time_mode_at_the_hosts_pace_analyses_every_sample() {
         &engine_chunks(&input, 48_000, "genre.onnx"),
     );
     assert!(diff < 1e-5, "{diff}");
+}
+
+#[test]
+fn a_fresh_instance_set_up_offline_once_bounces_a_minute_at_20x_and_equals_mcclstm_analyze() {
+    // The host's first `setupProcessing` says offline, which nice-plug 0.4.2 hands the plugin one
+    // setup late: the plugin is activated believing it plays in real time. Whatever it believes,
+    // process() never waits for the analysis; at a fast bounce's pace (20x real time) the
+    // analysis keeps up through the ring, so nothing is dropped and the history is what
+    // `mcclstm analyze` makes of the same audio.
+    let rate = 48_000u32;
+    let input = music(f64::from(rate), 60.0);
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("minute.wav");
+    let interleaved: Vec<f32> = input[0]
+        .iter()
+        .zip(&input[1])
+        .flat_map(|(&l, &r)| [l, r])
+        .collect();
+    mcclstm_engine::audio::write_wav_f32(&wav, &interleaved, 2, rate).unwrap();
+    let reference = analyze_chunks(&wav);
+
+    let bundle = bundle();
+    let mut session = Vst3Session::new(&bundle, None, true).unwrap();
+    session.activate(f64::from(rate), 1024).unwrap();
+    let schedule = Schedule::HostLike {
+        buffer: 1024,
+        seed: 9,
+    };
+    let out = session.process(&input, schedule, BOUNCE).unwrap();
+    for (output, input) in out.output.iter().zip(&input) {
+        assert_eq!(bits(output), bits(input));
+    }
+    assert_eq!(out.waits, 0, "a process() call waited");
+    session.deactivate().unwrap();
+    let saved = saved_history_field(&session.save_state().unwrap()).unwrap();
+    assert_eq!(saved.dropped_samples, 0);
+    assert_eq!(saved.analysed_samples, input[0].len() as u64);
+    for (slot, (task, chunks)) in reference.iter().enumerate() {
+        // A minute at 3.715 s per chunk, less the resampler's delay: 16 chunks.
+        assert_eq!(chunks.len(), 16, "{task}");
+        assert_eq!(saved.slots[slot].len(), chunks.len(), "{task}");
+        let diff = max_diff(&saved.slots[slot], chunks);
+        assert!(diff < 1e-5, "{task}: {diff}");
+    }
 }

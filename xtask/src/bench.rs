@@ -172,6 +172,7 @@ pub fn bench() -> anyhow::Result<()> {
     eprintln!("==> plugin in real-time mode, host as fast as it goes (60 s)");
     let unpaced = host(&[
         "--realtime",
+        "--unpaced",
         "--rate",
         "48000",
         "--seconds",
@@ -184,11 +185,20 @@ pub fn bench() -> anyhow::Result<()> {
         eprintln!("==> plugin offline, blocks of {block}");
         blocks.push((
             block,
-            host(&["--rate", "48000", "--seconds", "60", "--block", block])?,
+            host(&[
+                "--unpaced",
+                "--rate",
+                "48000",
+                "--seconds",
+                "60",
+                "--block",
+                block,
+            ])?,
         ));
     }
     eprintln!("==> plugin, an hour offline (memory)");
     let hour = host(&[
+        "--unpaced",
         "--stream-minutes",
         "60",
         "--rate",

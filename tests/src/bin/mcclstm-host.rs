@@ -4,7 +4,11 @@
 //!
 //! `mcclstm-host [--format clap|vst3] [--debug-bundle] [--rate HZ]
 //! [--block N | --random-blocks MAX | --host-like N] [--seconds S | --wav FILE] [--realtime]
-//! [--realtime-pace] [--non-finite] [--stream-minutes M]`
+//! [--realtime-pace | --pace SPEED | --unpaced] [--non-finite] [--stream-minutes M]`
+//!
+//! The host hands blocks over at a fast bounce's pace ([`mcclstm_tests::BOUNCE_SPEED`] times real
+//! time) unless told: `--realtime-pace` is a real-time host's callback (1x), `--pace SPEED` any
+//! speed, `--unpaced` as fast as it can (far faster than any DAW's export).
 //!
 //! It loads the release bundle of the format ([`Format::bundle_path`], CLAP unless told), or with
 //! `--debug-bundle` the debug bundle built with `assert_process_allocs`
@@ -19,7 +23,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use mcclstm_tests::render::{AnyBundle, Format, read_track};
-use mcclstm_tests::{RenderOptions, Schedule, saved_history, saved_history_field};
+use mcclstm_tests::{RenderOptions, Schedule, saved_history_field};
 
 fn main() -> anyhow::Result<()> {
     let mut options = RenderOptions::default();
@@ -52,7 +56,9 @@ fn main() -> anyhow::Result<()> {
             "--wav" => wav = Some(value("--wav")?.into()),
             "--seconds" => seconds = value("--seconds")?.parse()?,
             "--realtime" => options.offline = false,
-            "--realtime-pace" => options.realtime_pace = true,
+            "--realtime-pace" => options.pace = Some(1.0),
+            "--pace" => options.pace = Some(value("--pace")?.parse()?),
+            "--unpaced" => options.pace = None,
             "--non-finite" => non_finite = true,
             "--stream-minutes" => stream_minutes = Some(value("--stream-minutes")?.parse()?),
             other => bail!("unknown argument `{other}`"),
@@ -111,7 +117,13 @@ fn main() -> anyhow::Result<()> {
         // dropped because the analysis was behind.
         "analysed_samples": saved.analysed_samples,
         "dropped_samples": saved.dropped_samples,
+        // Where the history marks the drops: seconds missing before the first slot's chunks.
+        "gap_seconds": history.first().map_or(0.0, |slot| {
+            slot.iter().filter_map(|e| e.gap_before_s).sum::<f64>()
+        }),
         "max_process_us": rendered.max_process_time.as_secs_f64() * 1e6,
+        // Voluntary context switches inside process() calls: 0 when no call ever waited.
+        "process_waits": rendered.waits,
         "process_ns_per_frame": rendered.total_process_time.as_secs_f64() * 1e9 / n.max(1) as f64,
         // The whole process's CPU time over the render (audio thread, analysis thread, host),
         // and the audio thread's own share: what is left is the analysis (and the host's loop).
@@ -230,17 +242,19 @@ fn stream(bundle: &AnyBundle, options: &RenderOptions, minutes: u64) -> anyhow::
     for k in 0..(minutes * 6) as usize {
         let left = tune(k * piece, piece, options.sample_rate);
         let right: Vec<f32> = left.iter().map(|s| s * 0.5).collect();
-        session.process(&[left, right], options.schedule, false)?;
+        session.process(&[left, right], options.schedule, options.pace)?;
         if k + 1 == 30 {
             rss_after_5_min = rss_kb()?;
         }
     }
     let rss_end = rss_kb()?;
     session.deactivate()?;
-    let history = saved_history(&session.save_state()?)?;
+    let saved = saved_history_field(&session.save_state()?)?;
     let summary = serde_json::json!({
         "minutes": minutes,
-        "chunks": history.iter().map(Vec::len).collect::<Vec<_>>(),
+        "chunks": saved.slots.iter().map(Vec::len).collect::<Vec<_>>(),
+        "analysed_samples": saved.analysed_samples,
+        "dropped_samples": saved.dropped_samples,
         "rss_kb_after_5_min": rss_after_5_min,
         "rss_kb_end": rss_end,
     });
