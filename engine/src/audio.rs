@@ -102,6 +102,12 @@ fn decode_frames(
     if starts_like_au(&mut file) {
         return decode_au(path, on_frames);
     }
+    if let Some(reason) = odd_wav_format(&mut file) {
+        return Err(AudioError::Unsupported {
+            path: path.to_path_buf(),
+            reason,
+        });
+    }
     let stream = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -245,6 +251,41 @@ fn starts_like_au(file: &mut File) -> bool {
     // A file that cannot be rewound fails in symphonia's probe next, with an error naming it.
     let _ = file.rewind();
     is_au
+}
+
+/// What is wrong with a WAV file's `fmt ` chunk that symphonia 0.6.1 does not check before it
+/// computes with it: a frame of `channels x bytes per sample` over 65535 bytes overflows its `u16`
+/// arithmetic (a panic in debug builds, found by the fuzzer; docs/upstream.md). `None` for a sane
+/// chunk or a file that is not WAV. Reads the first 4 KiB and rewinds.
+fn odd_wav_format(file: &mut File) -> Option<String> {
+    use std::io::{Read, Seek};
+    let mut head = Vec::with_capacity(4096);
+    let read = file.by_ref().take(4096).read_to_end(&mut head);
+    let _ = file.rewind();
+    read.ok()?;
+    if head.len() < 12 || &head[..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return None;
+    }
+    let mut at = 12;
+    while at + 8 <= head.len() {
+        let size = u32::from_le_bytes(head[at + 4..at + 8].try_into().ok()?) as usize;
+        if &head[at..at + 4] == b"fmt " {
+            let fmt = head.get(at + 8..at + 8 + size.min(16))?;
+            if fmt.len() < 16 {
+                return None;
+            }
+            let channels = u32::from(u16::from_le_bytes([fmt[2], fmt[3]]));
+            let bits = u32::from(u16::from_le_bytes([fmt[14], fmt[15]]));
+            return (channels * bits.div_ceil(8) > u32::from(u16::MAX)).then(|| {
+                format!("a WAV frame of {channels} channels of {bits} bits (over 65535 bytes)")
+            });
+        }
+        // Chunks are padded to an even size.
+        at = at
+            .checked_add(8)?
+            .checked_add(size.checked_add(size & 1)?)?;
+    }
+    None
 }
 
 /// Sun/NeXT `.au` (GTZAN's format), which symphonia does not read.

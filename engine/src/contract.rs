@@ -322,6 +322,8 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
             ),
         });
     }
+    check_wiring(graph)?;
+    check_windows(graph)?;
     check_axes(graph)?;
     let output_order = graph
         .output
@@ -472,14 +474,136 @@ fn check_dims(info: &pb::ValueInfoProto, expected: &[Dim]) -> Result<(), Contrac
     }
 }
 
+/// Checks that every node has a first input (but a `Constant`) and an output, and that every node
+/// input and graph output names a tensor something defines (a graph input, an initializer, or an
+/// earlier node's output; empty names are ONNX's "absent"). tract 0.23
+/// indexes its name table without a check and panics on a name nothing defines (found by the
+/// fuzzer; docs/upstream.md).
+fn check_wiring(graph: &pb::GraphProto) -> Result<(), ContractError> {
+    let mut defined: HashSet<&str> = graph
+        .input
+        .iter()
+        .map(|i| i.name.as_str())
+        .chain(graph.initializer.iter().map(|t| t.name.as_str()))
+        .collect();
+    for node in &graph.node {
+        // Every op but a constant reads a tensor, and every op makes one (tract indexes both).
+        if (node.op_type != "Constant" && node.input.first().is_none_or(String::is_empty))
+            || node.output.first().is_none_or(String::is_empty)
+        {
+            return Err(ContractError::Model(format!(
+                "node `{}` ({}) has no {}",
+                node.name,
+                node.op_type,
+                if node.output.first().is_none_or(String::is_empty) {
+                    "output"
+                } else {
+                    "input"
+                }
+            )));
+        }
+        if let Some(name) = node
+            .input
+            .iter()
+            .find(|n| !n.is_empty() && !defined.contains(n.as_str()))
+        {
+            return Err(ContractError::Model(format!(
+                "node `{}` ({}) reads `{name}`, which nothing before it defines",
+                node.name, node.op_type
+            )));
+        }
+        defined.extend(node.output.iter().map(String::as_str));
+    }
+    if let Some(output) = graph
+        .output
+        .iter()
+        .find(|o| !defined.contains(o.name.as_str()))
+    {
+        return Err(ContractError::Model(format!(
+            "the graph output `{}` is made by no node",
+            output.name
+        )));
+    }
+    Ok(())
+}
+
+/// The largest kernel, stride, dilation or padding a convolution or pooling may have: far above
+/// the paper's (a pooling over 80 frames), far below where tract's window arithmetic overflows.
+const MAX_WINDOW: i64 = 1 << 16;
+
+/// Checks the window attributes of every convolution and pooling: kernel, stride and dilation
+/// at least 1, padding at least 0, all at most [`MAX_WINDOW`], one value per spatial axis (two
+/// for padding). tract 0.23 indexes these arrays by the input's
+/// spatial rank and subtracts 1 from the kernel without checks, so a damaged file made it panic
+/// (found by the fuzzer; docs/upstream.md).
+fn check_windows(graph: &pb::GraphProto) -> Result<(), ContractError> {
+    for node in &graph.node {
+        let bad = |what: String| {
+            Err(ContractError::Model(format!(
+                "node `{}` ({}): {what}",
+                node.name, node.op_type
+            )))
+        };
+        let ints = |name: &str| {
+            node.attribute
+                .iter()
+                .find(|a| a.name == name)
+                .map(|a| a.ints.clone())
+        };
+        match node.op_type.as_str() {
+            "Conv" | "MaxPool" | "AveragePool" => {
+                // Spatial axes: the kernel's, or the weights' rank less two for a Conv without one.
+                let weights_rank = node.input.get(1).and_then(|w| {
+                    graph
+                        .initializer
+                        .iter()
+                        .find(|t| &t.name == w)
+                        .map(|t| t.dims.len() as i64 - 2)
+                });
+                let kernel = ints("kernel_shape");
+                let spatial = match (&kernel, weights_rank) {
+                    (Some(k), _) => k.len() as i64,
+                    (None, Some(r)) => r,
+                    (None, None) => return bad("no kernel shape".to_string()),
+                };
+                if !(1..=MAX_RANK).contains(&spatial) {
+                    return bad(format!("{spatial} spatial axes"));
+                }
+                for (name, per_axis, least) in [
+                    ("kernel_shape", 1, 1),
+                    ("strides", 1, 1),
+                    ("dilations", 1, 1),
+                    ("pads", 2, 0),
+                ] {
+                    let Some(values) = ints(name) else { continue };
+                    if values.len() as i64 != per_axis * spatial {
+                        return bad(format!(
+                            "{name} has {} values for {spatial} spatial axes",
+                            values.len()
+                        ));
+                    }
+                    if let Some(v) = values.iter().find(|v| !(least..=MAX_WINDOW).contains(*v)) {
+                        return bad(format!(
+                            "{name} value {v} is outside {least}..={MAX_WINDOW}"
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The most dimensions a tensor in a contract model has (`[batch, 1, mels, frames]`), with room.
 const MAX_RANK: i64 = 6;
 
-/// Checks every `Squeeze` and `Unsqueeze` axis against the rank of the tensor it applies to, where
-/// the graph states that rank (inputs, outputs, value infos, initializers), and against
-/// [`MAX_RANK`] elsewhere. tract 0.23 panics on an axis outside the tensor (`Squeeze::output_shape`
-/// removes a dimension that is not there; found by the fuzzer, see docs/upstream.md); the panic
-/// would be caught, but a damaged file deserves a plain answer.
+/// Checks every `Squeeze`, `Unsqueeze` and `Flatten` axis against the rank of the tensor it
+/// applies to. Ranks come from the graph (inputs, outputs, value infos, initializers) and are
+/// carried through the ops contract models use, in graph order; where a rank stays unknown the
+/// axis is held to [`MAX_RANK`]. tract 0.23 panics on an axis outside the tensor
+/// (`Squeeze::output_shape`, `Flatten::compute_shape`; found by the fuzzer, see
+/// docs/upstream.md); the panic would be caught, but a damaged file deserves a plain answer.
 fn check_axes(graph: &pb::GraphProto) -> Result<(), ContractError> {
     let mut ranks: HashMap<&str, i64> = HashMap::new();
     for info in graph
@@ -510,34 +634,73 @@ fn check_axes(graph: &pb::GraphProto) -> Result<(), ContractError> {
         )
     };
     for node in &graph.node {
-        let squeeze = match node.op_type.as_str() {
-            "Squeeze" => true,
-            "Unsqueeze" => false,
-            _ => continue,
+        let rank_of = |i: usize| {
+            node.input
+                .get(i)
+                .and_then(|name| ranks.get(name.as_str()))
+                .copied()
         };
-        let axes = node
-            .attribute
-            .iter()
-            .find(|a| a.name == "axes")
-            .map(|a| a.ints.clone())
-            .or_else(|| node.input.get(1).and_then(|name| constant(name)))
-            .unwrap_or_default();
-        let data_rank = node
-            .input
-            .first()
-            .and_then(|i| ranks.get(i.as_str()))
-            .copied();
-        // The rank the axes index: the input's for Squeeze, the output's for Unsqueeze.
-        let rank = match (squeeze, data_rank) {
-            (true, Some(r)) => r,
-            (false, Some(r)) => r + axes.len() as i64,
-            (_, None) => MAX_RANK,
+        let input_rank = rank_of(0);
+        let axes = || {
+            node.attribute
+                .iter()
+                .find(|a| a.name == "axes")
+                .map(|a| a.ints.clone())
+                .or_else(|| node.input.get(1).and_then(|name| constant(name)))
+                .unwrap_or_default()
         };
-        if let Some(axis) = axes.iter().find(|&&a| a < -rank || a >= rank) {
-            return Err(ContractError::Model(format!(
+        let bad = |axis: i64, rank: i64| {
+            Err(ContractError::Model(format!(
                 "node `{}` ({}): axis {axis} is outside a tensor of {rank} dimensions",
                 node.name, node.op_type
-            )));
+            )))
+        };
+        // Each op's check, and the rank of its output where it follows from its inputs'.
+        let output_rank = match node.op_type.as_str() {
+            op @ ("Squeeze" | "Unsqueeze") => {
+                let axes = axes();
+                let k = axes.len() as i64;
+                // The rank the axes index: the input's for Squeeze, the output's for Unsqueeze.
+                let rank = match (op, input_rank) {
+                    ("Squeeze", Some(r)) => r,
+                    (_, Some(r)) => r + k,
+                    (_, None) => MAX_RANK,
+                };
+                if let Some(&axis) = axes.iter().find(|&&a| a < -rank || a >= rank) {
+                    return bad(axis, rank);
+                }
+                input_rank.map(|r| if op == "Squeeze" { r - k } else { r + k })
+            }
+            "Flatten" => {
+                let axis = node
+                    .attribute
+                    .iter()
+                    .find(|a| a.name == "axis")
+                    .map_or(1, |a| a.i);
+                let rank = input_rank.unwrap_or(MAX_RANK);
+                if axis < -rank || axis > rank {
+                    return bad(axis, rank);
+                }
+                Some(2)
+            }
+            "Gemm" => Some(2),
+            "Reshape" => node
+                .input
+                .get(1)
+                .and_then(|name| constant(name))
+                .map(|shape| shape.len() as i64),
+            // Ops whose output has their first input's rank (elementwise ones broadcast to the
+            // larger of their inputs').
+            "Conv" | "MaxPool" | "AveragePool" | "Relu" | "Elu" | "Tanh" | "Sigmoid"
+            | "Softmax" | "Concat" | "Identity" | "Dropout" | "BatchNormalization" => input_rank,
+            "Add" | "Sub" | "Mul" | "Div" => input_rank.max(rank_of(1)),
+            _ => None,
+        };
+        if let (Some(rank), Some(output)) = (output_rank, node.output.first()) {
+            // Out of range ranks (a damaged Reshape) are left unknown.
+            if (0..=MAX_RANK).contains(&rank) {
+                ranks.entry(output.as_str()).or_insert(rank);
+            }
         }
     }
     Ok(())

@@ -630,3 +630,41 @@ fn hostile_states_are_refused_or_survived_and_the_plugin_starts_clean() {
         }
     }
 }
+
+#[test]
+fn thirty_two_instances_in_one_host_keep_up_at_real_time_pace_and_never_wait() {
+    // A DAW session with 32 tracks, the plugin on each: one host thread processes every instance
+    // in turn each block, and each instance has its own analysis thread. At real-time pace every
+    // instance analyses every sample, and no process() call waits.
+    for format in ["clap", "vst3"] {
+        let summary = host(&[
+            "--format",
+            format,
+            "--instances",
+            "32",
+            "--realtime",
+            "--realtime-pace",
+            "--rate",
+            "48000",
+            "--seconds",
+            "5",
+            "--block",
+            "512",
+        ]);
+        let n = 32u64;
+        let each = summary["samples_each"].as_u64().unwrap();
+        assert_eq!(summary["dropped_samples"], 0, "{summary}");
+        assert_eq!(
+            summary["analysed_samples"].as_u64().unwrap(),
+            n * each,
+            "{summary}"
+        );
+        assert_eq!(summary["process_waits"], 0, "{summary}");
+        assert_eq!(summary["bit_exact"], true, "{summary}");
+        // 5 s at 3.715 s per chunk: one chunk per instance.
+        let chunks = summary["chunks"].as_array().unwrap();
+        assert_eq!(chunks.len(), 32, "{summary}");
+        assert!(chunks.iter().all(|c| c == 1), "{summary}");
+        eprintln!("{format}: {summary}");
+    }
+}

@@ -169,32 +169,26 @@ pub fn bench() -> anyhow::Result<()> {
     let paced_live = host_with(&PACED, "always")?;
     eprintln!("==> plugin at real-time pace (60 s)");
     let paced = host(&PACED)?;
+    // A minute of audio through the host as fast as it goes, in `mode`, in blocks of `block`.
+    let unpaced_minute = |mode: &[&str], block: &str| {
+        let mut args = mode.to_vec();
+        args.extend([
+            "--unpaced",
+            "--rate",
+            "48000",
+            "--seconds",
+            "60",
+            "--block",
+            block,
+        ]);
+        host(&args)
+    };
     eprintln!("==> plugin in real-time mode, host as fast as it goes (60 s)");
-    let unpaced = host(&[
-        "--realtime",
-        "--unpaced",
-        "--rate",
-        "48000",
-        "--seconds",
-        "60",
-        "--block",
-        "512",
-    ])?;
+    let unpaced = unpaced_minute(&["--realtime"], "512")?;
     let mut blocks = Vec::new();
     for block in ["64", "512", "4096"] {
         eprintln!("==> plugin offline, blocks of {block}");
-        blocks.push((
-            block,
-            host(&[
-                "--unpaced",
-                "--rate",
-                "48000",
-                "--seconds",
-                "60",
-                "--block",
-                block,
-            ])?,
-        ));
+        blocks.push((block, unpaced_minute(&[], block)?));
     }
     eprintln!("==> plugin, an hour offline (memory)");
     let hour = host(&[

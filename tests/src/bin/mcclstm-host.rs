@@ -15,6 +15,11 @@
 //! ([`Format::debug_bundle_path`]). It renders S seconds of a test tune, or the file `--wav`
 //! names (played at `--rate`, resampled when the file has another rate).
 //!
+//! `--instances N` runs N instances of the plugin in this one process, as a DAW with N tracks
+//! does: each block, the host thread processes every instance in turn (each instance has its own
+//! analysis thread), for `--seconds S` of the test tune at the chosen pace, and reports the CPU
+//! and resident memory per instance, drops, chunks and `process()` waits over all of them.
+//!
 //! `--stream-minutes M` renders M minutes offline in 10-second pieces through one instance (so the
 //! input never has to fit in memory) and reports resident memory after 5 minutes and at the end.
 
@@ -30,6 +35,7 @@ fn main() -> anyhow::Result<()> {
     let mut seconds = 6.0f64;
     let mut non_finite = false;
     let mut stream_minutes = None;
+    let mut instances = None;
     let mut debug_bundle = false;
     let mut format = Format::Clap;
     let mut wav: Option<PathBuf> = None;
@@ -61,6 +67,7 @@ fn main() -> anyhow::Result<()> {
             "--unpaced" => options.pace = None,
             "--non-finite" => non_finite = true,
             "--stream-minutes" => stream_minutes = Some(value("--stream-minutes")?.parse()?),
+            "--instances" => instances = Some(value("--instances")?.parse()?),
             other => bail!("unknown argument `{other}`"),
         }
     }
@@ -72,6 +79,10 @@ fn main() -> anyhow::Result<()> {
     if let Some(minutes) = stream_minutes {
         let bundle = AnyBundle::load(format, &bundle_path)?;
         return stream(&bundle, &options, minutes);
+    }
+    if let Some(n) = instances {
+        let bundle = AnyBundle::load(format, &bundle_path)?;
+        return many(&bundle, &options, n, seconds);
     }
     let mut input = match &wav {
         Some(path) => read_track(path, options.sample_rate)?,
@@ -233,6 +244,74 @@ fn cpu_seconds() -> anyhow::Result<f64> {
     };
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
     Ok((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+fn many(bundle: &AnyBundle, options: &RenderOptions, n: usize, seconds: f64) -> anyhow::Result<()> {
+    let rate = options.sample_rate;
+    let block = options.schedule.max();
+    let rss_before = rss_kb()?;
+    let started = std::time::Instant::now();
+    let mut sessions = (0..n)
+        .map(|_| bundle.start(None, options.offline, rate, block))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let start_s = started.elapsed().as_secs_f64();
+    let rss_active = rss_kb()?;
+    let total = (seconds * rate) as usize;
+    let left = tune(0, total, rate);
+    let right: Vec<f32> = left.iter().map(|s| s * 0.5).collect();
+    let cpu_before = cpu_seconds()?;
+    let clock = std::time::Instant::now();
+    let (mut waits, mut bit_exact, mut max_process) = (0u64, true, std::time::Duration::ZERO);
+    let mut pos = 0;
+    while pos < total {
+        let end = (pos + block).min(total);
+        // The host's clock: this block's turn comes at its time in the audio, over the pace.
+        if let Some(speed) = options.pace {
+            let due = std::time::Duration::from_secs_f64(pos as f64 / (rate * speed));
+            if let Some(wait) = due.checked_sub(clock.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        let piece = [left[pos..end].to_vec(), right[pos..end].to_vec()];
+        for session in &mut sessions {
+            let out = session.process(&piece, Schedule::Fixed(block), None)?;
+            waits += out.waits;
+            max_process = max_process.max(out.max_process_time);
+            bit_exact &= out.output[0] == piece[0] && out.output[1] == piece[1];
+        }
+        pos = end;
+    }
+    let wall_s = clock.elapsed().as_secs_f64();
+    let cpu_s = cpu_seconds()? - cpu_before;
+    let rss_end = rss_kb()?;
+    let (mut chunks, mut analysed, mut dropped) = (Vec::new(), 0u64, 0u64);
+    for session in &mut sessions {
+        session.deactivate()?;
+        let saved = saved_history_field(&session.save_state()?)?;
+        chunks.push(saved.slots.first().map_or(0, Vec::len));
+        analysed += saved.analysed_samples;
+        dropped += saved.dropped_samples;
+    }
+    let summary = serde_json::json!({
+        "instances": n,
+        "samples_each": total,
+        "start_s": start_s,
+        "wall_s": wall_s,
+        // CPU of the whole process over the run (host thread, every instance's analysis thread),
+        // as a share of one core, per instance.
+        "cpu_share_per_instance": cpu_s / wall_s / n as f64,
+        "rss_kb_before": rss_before,
+        "rss_kb_per_instance": (rss_active.saturating_sub(rss_before)) as f64 / n as f64,
+        "rss_kb_end": rss_end,
+        "chunks": chunks,
+        "analysed_samples": analysed,
+        "dropped_samples": dropped,
+        "process_waits": waits,
+        "max_process_us": max_process.as_secs_f64() * 1e6,
+        "bit_exact": bit_exact,
+    });
+    println!("{summary}");
+    Ok(())
 }
 
 fn stream(bundle: &AnyBundle, options: &RenderOptions, minutes: u64) -> anyhow::Result<()> {
