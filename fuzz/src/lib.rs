@@ -188,7 +188,6 @@ const STATE_FIELDS: [&str; 4] = ["history", "model-paths", "editor-view", "other
 
 fn run_state(_: &Scratch, bytes: &[u8]) -> bool {
     use nice_plug::prelude::Params;
-    use std::collections::BTreeMap;
 
     // The fields as nice-plug hands them over: a map of field name to that field's JSON. Bytes
     // that are no such map are read through `Unstructured` as one.

@@ -195,13 +195,13 @@ pub const BOUNCE_SPEED: f64 = 20.0;
 
 /// Keeps a host's loop at `speed` times real time by the clock: the block that starts at sample
 /// `pos` is not handed over before `pos / (rate * speed)` seconds have passed since the first.
-pub(crate) struct Pacer {
+pub struct Pacer {
     start: Instant,
     samples_per_second: Option<f64>,
 }
 
 impl Pacer {
-    pub(crate) fn new(sample_rate: f64, pace: Option<f64>) -> Self {
+    pub fn new(sample_rate: f64, pace: Option<f64>) -> Self {
         Self {
             start: Instant::now(),
             samples_per_second: pace
@@ -211,7 +211,7 @@ impl Pacer {
     }
 
     /// Waits until the block starting at sample `pos` is due.
-    pub(crate) fn wait_for(&self, pos: usize) {
+    pub fn wait_for(&self, pos: usize) {
         if let Some(rate) = self.samples_per_second {
             let due = Duration::from_secs_f64(pos as f64 / rate);
             if let Some(wait) = due.checked_sub(self.start.elapsed()) {

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use mcclstm_tests::render::{AnyBundle, Format, read_track};
-use mcclstm_tests::{RenderOptions, Schedule, saved_history_field};
+use mcclstm_tests::{Pacer, RenderOptions, Schedule, saved_history_field};
 
 fn main() -> anyhow::Result<()> {
     let mut options = RenderOptions::default();
@@ -261,17 +261,13 @@ fn many(bundle: &AnyBundle, options: &RenderOptions, n: usize, seconds: f64) -> 
     let right: Vec<f32> = left.iter().map(|s| s * 0.5).collect();
     let cpu_before = cpu_seconds()?;
     let clock = std::time::Instant::now();
+    let pacer = Pacer::new(rate, options.pace);
     let (mut waits, mut bit_exact, mut max_process) = (0u64, true, std::time::Duration::ZERO);
     let mut pos = 0;
     while pos < total {
         let end = (pos + block).min(total);
         // The host's clock: this block's turn comes at its time in the audio, over the pace.
-        if let Some(speed) = options.pace {
-            let due = std::time::Duration::from_secs_f64(pos as f64 / (rate * speed));
-            if let Some(wait) = due.checked_sub(clock.elapsed()) {
-                std::thread::sleep(wait);
-            }
-        }
+        pacer.wait_for(pos);
         let piece = [left[pos..end].to_vec(), right[pos..end].to_vec()];
         for session in &mut sessions {
             let out = session.process(&piece, Schedule::Fixed(block), None)?;
