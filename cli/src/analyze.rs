@@ -48,6 +48,9 @@ pub struct ModelResult {
     pub model: String,
     pub task: String,
     pub architecture: String,
+    /// What ran the model: `fast (avx2+fma)`, `fast (baseline)` or `tract` (a graph the fast
+    /// runner does not plan).
+    pub runner: String,
     pub labels: Vec<String>,
     /// The label of the summary's most probable class.
     pub top: String,
@@ -213,6 +216,7 @@ fn analyze_file_inner(
             model: named.path.display().to_string(),
             task: description.task.clone(),
             architecture: description.architecture.clone(),
+            runner: named.model.runner_name(),
             labels: description.labels.clone(),
             top: description.labels[verdict.top].clone(),
             second: description.labels[verdict.second].clone(),
@@ -253,8 +257,8 @@ fn render_tags(out: &mut String, m: &ModelResult) {
     use std::fmt::Write;
     let _ = writeln!(
         out,
-        "  {} · {} · {} · independent tags, shown at {TAG_PRESENT:.2} or more",
-        m.task, m.architecture, m.model
+        "  {} · {} · {} · {} runner · independent tags, shown at {TAG_PRESENT:.2} or more",
+        m.task, m.architecture, m.model, m.runner
     );
     let _ = writeln!(out, "    {:>15}  tags", "time (s)");
     for chunk in &m.analysis.chunks {
@@ -320,10 +324,11 @@ pub fn render_text(result: &FileResult) -> String {
         }
         let _ = writeln!(
             out,
-            "  {} · {} · {} · {}",
+            "  {} · {} · {} · {} runner · {}",
             m.task,
             m.architecture,
             m.model,
+            m.runner,
             if m.confidence.calibrated {
                 format!(
                     "calibrated: temperature {:.2}, unsure below {:.2}",

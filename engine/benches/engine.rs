@@ -1,5 +1,6 @@
-//! Frontend and input benchmarks (DESIGN.md budgets): a 30 s clip through the frontend, the
-//! streaming push cost per sample, and decode + resample + frontend of a 30 s WAV.
+//! Frontend, input and model-step benchmarks (DESIGN.md budgets): a 30 s clip through the
+//! frontend, the streaming push cost per sample, decode + resample + frontend of a 30 s WAV, and
+//! one chunk of each shipped model on the fast runner and on tract (and their loads).
 //!
 //! Run: `cargo bench -p mcclstm-engine --bench engine`
 
@@ -7,7 +8,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mcclstm_engine::audio::{load_for_frontend, write_wav_f32};
-use mcclstm_engine::{MelFrontend, Preset};
+use mcclstm_engine::{MelFrontend, Model, Preset, RunnerChoice};
 
 fn clip(rate: u32, seconds: f64) -> Vec<f32> {
     let n = (f64::from(rate) * seconds) as usize;
@@ -67,5 +68,32 @@ fn decode_resample_frontend(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, frontend, streaming_push, decode_resample_frontend);
+fn model_step(c: &mut Criterion) {
+    // Log-mel levels like a real chunk's, the same on every run.
+    let chunk: Vec<f32> = (0..40 * 80)
+        .map(|i| -60.0 + 40.0 * ((i as f32) * 0.37).sin())
+        .collect();
+    for spec in mcclstm_models::SLOTS {
+        let Some(bytes) = spec.embedded else { continue };
+        for choice in [RunnerChoice::Auto, RunnerChoice::Tract] {
+            let model = Model::from_bytes_with(bytes, choice).unwrap();
+            let runner_name = model.runner_kind().name();
+            let mut runner = model.runner();
+            c.bench_function(&format!("step/{}/{runner_name}", spec.name), |b| {
+                b.iter(|| black_box(runner.step(&chunk).unwrap().chunk[0]))
+            });
+            c.bench_function(&format!("load/{}/{runner_name}", spec.name), |b| {
+                b.iter(|| black_box(Model::from_bytes_with(bytes, choice).unwrap()))
+            });
+        }
+    }
+}
+
+criterion_group!(
+    benches,
+    frontend,
+    streaming_push,
+    decode_resample_frontend,
+    model_step
+);
 criterion_main!(benches);

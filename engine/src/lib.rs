@@ -21,6 +21,7 @@ pub mod audio;
 pub mod confidence;
 pub mod contract;
 pub mod error;
+pub mod fast;
 pub mod frontend;
 pub mod resample;
 pub mod runner;
@@ -31,7 +32,7 @@ pub use confidence::{Confidence, Verdict};
 pub use contract::{ModelDescription, ModelKind, Outputs};
 pub use error::{AudioError, ContractError, FrontendError, RunError};
 pub use frontend::{ChunkAssembler, FrontendConfig, InputStats, MelFrames, MelFrontend, Preset};
-pub use runner::{Model, StepOutput, StreamingRunner};
+pub use runner::{Model, RunnerChoice, RunnerKind, StepOutput, StreamingRunner};
 pub use stream::{
     ChunkEvent, FrameStream, Stream, StreamConfig, StreamEvent, TrackAnalysis, analyze_signal,
 };

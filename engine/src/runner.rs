@@ -14,6 +14,7 @@ use tract_onnx::prelude::*;
 use crate::confidence::Confidence;
 use crate::contract::{self, ModelDescription, ModelKind, names};
 use crate::error::{ContractError, RunError};
+use crate::fast;
 
 /// A loaded, checked and optimised model. Cheap to clone; share one between runners.
 #[derive(Clone)]
@@ -23,7 +24,18 @@ pub struct Model {
 
 struct Inner {
     description: ModelDescription,
-    /// Optimised once at load time; every step runs this plan.
+    backend: Arc<Backend>,
+}
+
+/// What runs the steps: planned once at load time.
+enum Backend {
+    /// Our own runner ([`crate::fast`]), for graphs made of the operators our exporter writes.
+    Fast(fast::Plan),
+    /// tract's optimised plan, for any other graph the contract accepts.
+    Tract(TractPlan),
+}
+
+struct TractPlan {
     plan: Arc<TypedRunnableModel>,
     /// The contract name of each plan input, in plan order.
     input_order: Vec<&'static str>,
@@ -31,6 +43,43 @@ struct Inner {
     probs_at: usize,
     h1_at: Option<usize>,
     c1_at: Option<usize>,
+}
+
+/// Which runner steps a model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunnerKind {
+    /// [`crate::fast`]: planned at load, allocation-free per step.
+    Fast,
+    /// tract, the general ONNX runtime.
+    Tract,
+}
+
+impl RunnerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RunnerKind::Fast => "fast",
+            RunnerKind::Tract => "tract",
+        }
+    }
+}
+
+impl std::fmt::Display for RunnerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which runner to load a model for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RunnerChoice {
+    /// The fast runner where it plans the graph, tract otherwise.
+    #[default]
+    Auto,
+    /// tract always (the reference the fast runner is tested against).
+    Tract,
+    /// The fast runner with its portable kernels, never the AVX ones, where it plans the graph
+    /// (tests check them on machines that would otherwise pick AVX); tract otherwise.
+    FastPortable,
 }
 
 /// The largest model file [`Model::from_file`] reads: 256 MiB, far above any MCCLSTM (the shipped
@@ -80,22 +129,60 @@ impl Model {
     /// user picked, a plugin state): a panic in the ONNX parser or tract is caught and returned
     /// as [`ContractError::LoaderPanicked`], so it can never unwind into a host.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ContractError> {
-        std::panic::catch_unwind(|| Self::build(bytes)).unwrap_or_else(|payload| {
+        Self::from_bytes_with(bytes, RunnerChoice::Auto)
+    }
+
+    /// [`Model::from_bytes`] with the runner chosen.
+    pub fn from_bytes_with(bytes: &[u8], choice: RunnerChoice) -> Result<Self, ContractError> {
+        std::panic::catch_unwind(|| Self::build(bytes, choice)).unwrap_or_else(|payload| {
             Err(ContractError::LoaderPanicked(crate::error::panic_message(
                 payload.as_ref(),
             )))
         })
     }
 
-    fn build(bytes: &[u8]) -> Result<Self, ContractError> {
+    fn build(bytes: &[u8], choice: RunnerChoice) -> Result<Self, ContractError> {
         let checked = contract::check(bytes)?;
-        let description = checked.description;
+        let description = checked.description.clone();
         let fe = &description.frontend;
-        let mel_shape = [1usize, 1, fe.n_mels, fe.chunk_frames];
         let hidden = match description.kind {
             ModelKind::Stateful { hidden } => Some(hidden),
             ModelKind::Stateless => None,
         };
+        let n_classes = description.labels.len();
+        let portable = choice == RunnerChoice::FastPortable;
+        let planned = match choice {
+            RunnerChoice::Tract => None,
+            RunnerChoice::Auto | RunnerChoice::FastPortable => fast::Plan::new(
+                &checked.proto,
+                fe.n_mels,
+                fe.chunk_frames,
+                hidden,
+                n_classes,
+                portable,
+            )
+            .ok(),
+        };
+        let backend = match planned {
+            Some(plan) => Backend::Fast(plan),
+            None => Backend::Tract(Self::tract(checked, hidden)?),
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                description,
+                backend: Arc::new(backend),
+            }),
+        })
+    }
+
+    /// tract's plan for one chunk at a time (batch 1), with the output shapes it infers checked.
+    fn tract(
+        checked: contract::CheckedModel,
+        hidden: Option<usize>,
+    ) -> Result<TractPlan, ContractError> {
+        let description = &checked.description;
+        let fe = &description.frontend;
+        let mel_shape = [1usize, 1, fe.n_mels, fe.chunk_frames];
         let model_err = |e: TractError| ContractError::Model(format!("{e:#}"));
 
         let mut model = tract_onnx::onnx()
@@ -139,15 +226,12 @@ impl Model {
             None => (None, None),
         };
         let plan = typed.into_runnable().map_err(model_err)?;
-        Ok(Self {
-            inner: Arc::new(Inner {
-                description,
-                plan,
-                input_order: checked.input_order,
-                probs_at,
-                h1_at,
-                c1_at,
-            }),
+        Ok(TractPlan {
+            plan,
+            input_order: checked.input_order,
+            probs_at,
+            h1_at,
+            c1_at,
         })
     }
 
@@ -164,12 +248,24 @@ impl Model {
         Self {
             inner: Arc::new(Inner {
                 description,
-                plan: inner.plan.clone(),
-                input_order: inner.input_order.clone(),
-                probs_at: inner.probs_at,
-                h1_at: inner.h1_at,
-                c1_at: inner.c1_at,
+                backend: inner.backend.clone(),
             }),
+        }
+    }
+
+    /// Which runner steps this model.
+    pub fn runner_kind(&self) -> RunnerKind {
+        match *self.inner.backend {
+            Backend::Fast(_) => RunnerKind::Fast,
+            Backend::Tract(_) => RunnerKind::Tract,
+        }
+    }
+
+    /// The runner in words, for people: "fast (avx2+fma)" or "tract".
+    pub fn runner_name(&self) -> String {
+        match &*self.inner.backend {
+            Backend::Fast(plan) => format!("fast ({})", plan.kernel_name()),
+            Backend::Tract(_) => "tract".to_string(),
         }
     }
 
@@ -201,8 +297,14 @@ pub struct StepOutput<'a> {
 /// Runs a model chunk by chunk over one track, carrying its state.
 pub struct StreamingRunner {
     model: Model,
+    /// The fast runner's buffers (allocated here, once); `None` on tract.
+    scratch: Option<fast::Scratch>,
     h: Vec<f32>,
     c: Vec<f32>,
+    /// The last inference's outputs, before they are committed (`step`) or not (`peek`).
+    out_probs: Vec<f32>,
+    out_h: Vec<f32>,
+    out_c: Vec<f32>,
     sum: Vec<f64>,
     chunks: u64,
     chunk_probs: Vec<f32>,
@@ -218,9 +320,17 @@ impl StreamingRunner {
             ModelKind::Stateless => 0,
         };
         let classes = model.description().labels.len();
+        let scratch = match &*model.inner.backend {
+            Backend::Fast(plan) => Some(plan.scratch()),
+            Backend::Tract(_) => None,
+        };
         Self {
+            scratch,
             h: vec![0.0; hidden],
             c: vec![0.0; hidden],
+            out_probs: vec![0.0; classes],
+            out_h: vec![0.0; hidden],
+            out_c: vec![0.0; hidden],
             sum: vec![0.0; classes],
             chunks: 0,
             chunk_probs: vec![0.0; classes],
@@ -259,18 +369,14 @@ impl StreamingRunner {
     /// On an error the state is left as it was before the call, so a failed chunk is discarded,
     /// not half-applied.
     pub fn step(&mut self, chunk: &[f32]) -> Result<StepOutput<'_>, RunError> {
-        let outputs = self.infer(chunk)?;
-        let inner = &self.model.inner;
-        let probs = read_probs(&outputs, inner.probs_at, self.chunk_probs.len())?;
-        if let (Some(h1), Some(c1)) = (inner.h1_at, inner.c1_at) {
-            let (h1, c1) = (read(&outputs, h1)?, read(&outputs, c1)?);
-            if h1.iter().chain(c1).any(|v| !v.is_finite()) {
-                return Err(RunError::BadOutput("a non-finite LSTM state".to_string()));
-            }
-            self.h.copy_from_slice(h1);
-            self.c.copy_from_slice(c1);
+        self.infer(chunk)?;
+        if self.out_h.iter().chain(&self.out_c).any(|v| !v.is_finite()) {
+            return Err(RunError::BadOutput("a non-finite LSTM state".to_string()));
         }
-        self.chunk_probs.copy_from_slice(probs);
+        self.h.copy_from_slice(&self.out_h);
+        self.c.copy_from_slice(&self.out_c);
+        let inner = &self.model.inner;
+        self.chunk_probs.copy_from_slice(&self.out_probs);
         // Every caller (analyze, evaluate, the plugin) sees calibrated probabilities.
         inner
             .description
@@ -301,10 +407,9 @@ impl StreamingRunner {
     /// step's outputs stay as they were. The plugin's provisional results between chunk
     /// boundaries come from here (`crate::stream`).
     pub fn peek(&mut self, chunk: &[f32]) -> Result<&[f32], RunError> {
-        let outputs = self.infer(chunk)?;
+        self.infer(chunk)?;
         let inner = &self.model.inner;
-        let probs = read_probs(&outputs, inner.probs_at, self.peek_probs.len())?;
-        self.peek_probs.copy_from_slice(probs);
+        self.peek_probs.copy_from_slice(&self.out_probs);
         inner.description.confidence.calibrate(&mut self.peek_probs);
         if inner.description.kind == ModelKind::Stateless {
             let n = (self.chunks + 1) as f64;
@@ -315,9 +420,9 @@ impl StreamingRunner {
         Ok(&self.peek_probs)
     }
 
-    /// One run of the plan on `chunk` from the carried state.
-    fn infer(&self, chunk: &[f32]) -> Result<TVec<TValue>, RunError> {
-        let inner = &self.model.inner;
+    /// One run of the model on `chunk` from the carried state, into `out_probs` (checked finite),
+    /// `out_h` and `out_c`. Allocates nothing on the fast runner.
+    fn infer(&mut self, chunk: &[f32]) -> Result<(), RunError> {
         let expected = self.model.chunk_len();
         if chunk.len() != expected {
             return Err(RunError::ChunkSize {
@@ -325,9 +430,52 @@ impl StreamingRunner {
                 found: chunk.len(),
             });
         }
-        let fe = &inner.description.frontend;
+        match (&*self.model.inner.backend, &mut self.scratch) {
+            (Backend::Fast(plan), Some(scratch)) => {
+                // The plan's buffers are sized at load and checked there, so a step cannot go out
+                // of bounds; a panic would still be caught like tract's below.
+                let inputs = fast::StepInputs {
+                    mel: chunk,
+                    h: &self.h,
+                    c: &self.c,
+                };
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    plan.run(scratch, inputs)
+                }))
+                .map_err(|payload| {
+                    RunError::Inference(format!(
+                        "the fast runner crashed (a bug, caught): {}",
+                        crate::error::panic_message(payload.as_ref())
+                    ))
+                })?
+                .map_err(|e| RunError::Inference(e.to_string()))?;
+                let scratch = &*scratch;
+                checked_probs(plan.value(scratch, plan.probs), &mut self.out_probs)?;
+                if let (Some(h1), Some(c1)) = (plan.h1, plan.c1) {
+                    self.out_h.copy_from_slice(plan.value(scratch, h1));
+                    self.out_c.copy_from_slice(plan.value(scratch, c1));
+                }
+                Ok(())
+            }
+            (Backend::Tract(tract), _) => {
+                let outputs = self.tract_run(tract, chunk)?;
+                checked_probs(read(&outputs, tract.probs_at)?, &mut self.out_probs)?;
+                if let (Some(h1), Some(c1)) = (tract.h1_at, tract.c1_at) {
+                    self.out_h.copy_from_slice(read(&outputs, h1)?);
+                    self.out_c.copy_from_slice(read(&outputs, c1)?);
+                }
+                Ok(())
+            }
+            (Backend::Fast(_), None) => Err(RunError::Inference(
+                "the fast runner has no buffers (a bug)".to_string(),
+            )),
+        }
+    }
+
+    fn tract_run(&self, tract: &TractPlan, chunk: &[f32]) -> Result<TVec<TValue>, RunError> {
+        let fe = &self.model.inner.description.frontend;
         let mut inputs: TVec<TValue> = TVec::new();
-        for name in &inner.input_order {
+        for name in &tract.input_order {
             let tensor = match *name {
                 names::MEL => Tensor::from_shape(&[1, 1, fe.n_mels, fe.chunk_frames], chunk),
                 names::H0 => Tensor::from_shape(&[1, 1, self.h.len()], &self.h),
@@ -340,7 +488,7 @@ impl StreamingRunner {
         // inside tract's op states.
         // A panic inside tract is caught and reported like any failed step: the analysis thread
         // (and the host around it) keeps running, and the state stays as it was.
-        let plan = &inner.plan;
+        let plan = &tract.plan;
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan.run(inputs)))
             .map_err(|payload| {
                 RunError::Inference(format!(
@@ -363,16 +511,16 @@ fn read(outputs: &[TValue], at: usize) -> Result<&[f32], RunError> {
         .map_err(run_err)
 }
 
-/// The `probs` output, checked: `classes` finite values.
-fn read_probs(outputs: &[TValue], at: usize, classes: usize) -> Result<&[f32], RunError> {
-    let probs = read(outputs, at)?;
-    if probs.len() != classes || probs.iter().any(|p| !p.is_finite()) {
+/// The `probs` output, checked (as many finite values as classes), copied into `out`.
+fn checked_probs(probs: &[f32], out: &mut [f32]) -> Result<(), RunError> {
+    if probs.len() != out.len() || probs.iter().any(|p| !p.is_finite()) {
         return Err(RunError::BadOutput(format!(
             "non-finite or mis-sized probabilities ({} values)",
             probs.len()
         )));
     }
-    Ok(probs)
+    out.copy_from_slice(probs);
+    Ok(())
 }
 
 /// Index of the largest value (the first one on ties); 0 for an empty slice.

@@ -178,12 +178,14 @@ impl Analyzer {
     /// Puts a model into a slot (fresh state) and publishes its description.
     fn install(&mut self, slot: usize, model: Model, source: String) {
         let d = model.description().clone();
+        let model_runner = model.runner_name();
         match self.stream.set_model(slot, Some(model)) {
             Ok(()) => {
                 if let Ok(mut info) = self.published.info[slot].lock() {
                     info.task = d.task.clone();
                     info.labels = d.labels.iter().take(MAX_CLASSES).cloned().collect();
                     info.model = d.summary();
+                    info.runner = model_runner;
                     info.source = source;
                     info.error = None;
                     info.unsure_below = d.confidence.unsure_below;

@@ -359,7 +359,13 @@ impl McclstmEditor {
         )));
 
         // The model, what it learned from, and a way to load another.
-        ui.label(RichText::new(format!("{} · {}", info.model, info.source)).weak());
+        ui.label(
+            RichText::new(format!(
+                "{} · {} · {} runner",
+                info.model, info.source, info.runner
+            ))
+            .weak(),
+        );
         if info.model.contains("random weights") {
             ui.label(
                 RichText::new("untrained development model: classes are not meaningful yet")

@@ -85,6 +85,8 @@ pub struct SlotInfo {
     pub model: String,
     /// Where the model came from: "embedded" or a path.
     pub source: String,
+    /// What runs it: "fast (avx2+fma)", "tract", ... (`Model::runner_name`).
+    pub runner: String,
     /// Why the last model load failed; the previous model keeps running.
     pub error: Option<String>,
     /// Top-class probability below which the slot shows "unsure" with its two leading classes
@@ -104,6 +106,7 @@ impl Default for SlotInfo {
             labels: Vec::new(),
             model: String::new(),
             source: String::new(),
+            runner: String::new(),
             error: None,
             unsure_below: mcclstm_engine::confidence::DEFAULT_UNSURE_BELOW,
             calibrated: false,

@@ -1,12 +1,13 @@
-//! One chunk through each architecture at the paper's sizes, in the engine's runner (tract), as
-//! the plugin runs it. Also: model load time (DESIGN.md budget: under 100 ms).
+//! One chunk through each architecture at the paper's sizes, on the engine's fast runner (as the
+//! plugin runs it) and on tract (its reference and fallback). Also: model load time on each
+//! (DESIGN.md budgets: 1 ms for the fast runner, 100 ms for tract).
 //!
 //! Run: `cargo bench -p mcclstm-trainer --bench chunk`
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mcclstm_engine::{Architecture, Model, Preset};
+use mcclstm_engine::{Architecture, Model, Preset, RunnerChoice};
 use mcclstm_onnx::arch::ArchConfig;
 use mcclstm_onnx::export::{self, ExportMeta, Weights};
 use mcclstm_onnx::parity::random_chunks;
@@ -30,19 +31,26 @@ fn model_bytes(arch: Architecture) -> Vec<u8> {
 fn one_chunk(c: &mut Criterion) {
     let chunk = random_chunks(1, 40 * 80, 5).remove(0);
     for arch in Architecture::ALL {
-        let model = Model::from_bytes(&model_bytes(arch)).unwrap();
-        let mut runner = model.runner();
-        c.bench_function(&format!("chunk/{}", arch.name()), |b| {
-            b.iter(|| black_box(runner.step(black_box(&chunk)).unwrap().track[0]))
-        });
+        let bytes = model_bytes(arch);
+        for choice in [RunnerChoice::Auto, RunnerChoice::Tract] {
+            let model = Model::from_bytes_with(&bytes, choice).unwrap();
+            let mut runner = model.runner();
+            let name = format!("chunk/{}/{}", arch.name(), model.runner_kind());
+            c.bench_function(&name, |b| {
+                b.iter(|| black_box(runner.step(black_box(&chunk)).unwrap().track[0]))
+            });
+        }
     }
 }
 
 fn model_load(c: &mut Criterion) {
     let bytes = model_bytes(Architecture::Mcclstm);
-    c.bench_function("load/MCCLSTM", |b| {
-        b.iter(|| black_box(Model::from_bytes(black_box(&bytes)).unwrap()))
-    });
+    for choice in [RunnerChoice::Auto, RunnerChoice::Tract] {
+        let name = format!("load/MCCLSTM/{choice:?}");
+        c.bench_function(&name, |b| {
+            b.iter(|| black_box(Model::from_bytes_with(black_box(&bytes), choice).unwrap()))
+        });
+    }
 }
 
 criterion_group! {

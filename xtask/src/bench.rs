@@ -2,7 +2,8 @@
 //! one run, written to `BENCHMARKS.md` and `BENCHMARKS.json`.
 //!
 //! 1. log-mel of a 30 s clip: our frontend vs librosa (outputs checked equal first);
-//! 2. one MCCLSTM chunk: tract in our runner vs ONNX Runtime from Rust vs onnxruntime in Python;
+//! 2. one MCCLSTM chunk: our fast runner and tract vs ONNX Runtime from Rust vs onnxruntime in
+//!    Python;
 //! 3. `mcclstm analyze` of 100 clips of 30 s (decode, resample, frontend, both default models) vs
 //!    the same pipeline in librosa + onnxruntime;
 //! 4. the plugin's `process()` per stereo frame and the analysis thread's CPU share, host at real
@@ -402,8 +403,9 @@ fn report(r: &Value) -> String {
         "Written by `cargo xtask bench` on {} ({} cores), {}, {}. Every comparison ran on the same \
          inputs in the same run; times are medians of repeated runs with min-max beside them, \
          one thread each unless said. The raw figures are in `BENCHMARKS.json`.\n\n\
-         Peers: Python {}, numpy {}, librosa {}, onnxruntime {}, soxr {}; ours: tract (the \
-         plugin's runner), ONNX Runtime {} through `ort`, burn (training).\n\n",
+         Peers: Python {}, numpy {}, librosa {}, onnxruntime {}, soxr {}; ours: the fast \
+         runner (the plugin's), tract (its reference and fallback), ONNX Runtime {} through \
+         `ort`, burn (training).\n\n",
         m["cpu"].as_str().unwrap_or("?"),
         m["cores"],
         m["rustc"].as_str().unwrap_or("?"),
@@ -436,42 +438,53 @@ fn report(r: &Value) -> String {
     ));
 
     // 2.
+    let fast = f(&rust["chunk_fast"]["median_ms"]);
     let tract = f(&rust["chunk_tract"]["median_ms"]);
     let ort_rust = f(&rust["chunk_ort_rust"]["median_ms"]);
     let ort_py = f(&peers["chunk_onnxruntime_python"]["median_ms"]);
     s.push_str(&format!(
         "## 2. One chunk through MCCLSTM (`models/genre.onnx`, {} bytes)\n\n\
-         | runtime | time | |\n|---|---|---|\n",
+         | runtime | time | fast runner vs it |\n|---|---|---|\n",
         rust["genre_bytes"]
     ));
     s.push_str(&format!(
-        "| tract, our runner (the plugin's) | {} | |\n",
-        timing(&rust["chunk_tract"])
+        "| our fast runner, {} (the plugin's and `analyze`'s) | {} | |\n",
+        rust["runner"].as_str().unwrap_or("?"),
+        timing(&rust["chunk_fast"])
+    ));
+    s.push_str(&format!(
+        "| tract (the reference and fallback) | {} | {} |\n",
+        timing(&rust["chunk_tract"]),
+        ratio(fast, tract)
     ));
     s.push_str(&format!(
         "| ONNX Runtime from Rust (`ort`) | {} | {} |\n",
         timing(&rust["chunk_ort_rust"]),
-        ratio(tract, ort_rust)
+        ratio(fast, ort_rust)
     ));
     s.push_str(&format!(
         "| onnxruntime in Python | {} | {} |\n\n",
         timing(&peers["chunk_onnxruntime_python"]),
-        ratio(tract, ort_py)
+        ratio(fast, ort_py)
     ));
     s.push_str(&format!(
-        "Outputs checked equal first: ONNX Runtime vs tract {:.1e} (Rust), {:.1e} (Python). \
-         Model load (contract check, optimise, plan): genre {}, mood {}.\n\n",
-        f(&rust["ort_vs_tract_max_abs_diff"]),
+        "Outputs checked equal first: ONNX Runtime vs the fast runner {:.1e} (Rust), {:.1e} \
+         (Python); tract vs the fast runner {:.1e}. The fast runner allocates nothing per step \
+         (`onnx/tests/fast_runner_allocs.rs`). Model load (read, contract check, plan): fast \
+         runner genre {}, mood {}; tract (check, optimise, plan) genre {}, mood {}.\n\n",
+        f(&rust["ort_vs_ours_max_abs_diff"]),
         f(&peers["chunk_onnxruntime_python"]["max_abs_diff"]),
+        f(&rust["tract_vs_ours_max_abs_diff"]),
         timing(&rust["load_genre"]),
-        timing(&rust["load_mood"])
+        timing(&rust["load_mood"]),
+        timing(&rust["load_genre_tract"]),
+        timing(&rust["load_mood_tract"])
     ));
-    if tract > ort_rust {
+    if fast > ort_rust {
         s.push_str(
-            "Where we lose: ONNX Runtime's convolution kernels (MLAS) beat tract's on the B \
-             channel's 13x9 convolution. The plugin keeps tract (pure Rust, no shared library \
-             to ship, plans once); the gap closes with tract's im2col/packing improvements or by \
-             running the step through `ort` where shipping its library is acceptable.\n\n",
+            "Where we lose: ONNX Runtime's convolution kernels (MLAS, hand-written assembly per \
+             instruction set) beat our compiler-vectorised im2col product on the B channel's \
+             13x9 convolution.\n\n",
         );
     }
 
@@ -641,7 +654,7 @@ fn report(r: &Value) -> String {
     ));
 
     // Budgets.
-    let per_chunk = fe * f(&rust["frames_per_chunk"]) / f(&rust["frontend_frames"]) + tract;
+    let per_chunk = fe * f(&rust["frames_per_chunk"]) / f(&rust["frontend_frames"]) + fast;
     let one_core_rt = 30.0 / f(&r["analyze_ours_one_clip"]["cpu_s"]);
     let load = f(&rust["load_genre"]["median_ms"]);
     let growth = f(&hour["rss_kb_end"]) - f(&hour["rss_kb_after_5_min"]);

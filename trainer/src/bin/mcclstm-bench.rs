@@ -1,5 +1,6 @@
-//! The Rust side of `cargo xtask bench`: times our frontend, our model step (tract, as the plugin
-//! runs it), ONNX Runtime on the same step, and model loading, on inputs it writes to WORKDIR for
+//! The Rust side of `cargo xtask bench`: times our frontend, our model step (the fast runner, as
+//! the plugin runs it, and tract, its reference and fallback), ONNX Runtime on the same step, and
+//! model loading, on inputs it writes to WORKDIR for
 //! the Python peers (`scripts/bench_peers.py`) to time on exactly the same data. Prints and writes
 //! `WORKDIR/rust.json`.
 //!
@@ -10,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use mcclstm_engine::{MelFrontend, Model, Preset};
+use mcclstm_engine::{MelFrontend, Model, Preset, RunnerChoice};
 use mcclstm_onnx::parity::random_chunks;
 use mcclstm_onnx::reference::OrtModel;
 use ndarray::{ArrayD, IxDyn};
@@ -102,9 +103,10 @@ fn main() -> anyhow::Result<()> {
         Ok(())
     })?;
 
-    // 2. One chunk of the genre model: tract (our runner) and ONNX Runtime (Rust), same input.
+    // 2. One chunk of the genre model: our fast runner, tract and ONNX Runtime (Rust), same input.
     let bytes = std::fs::read(&genre).with_context(|| format!("{}", genre.display()))?;
     let model = Model::from_bytes(&bytes).with_context(|| format!("{}", genre.display()))?;
+    let tract_model = Model::from_bytes_with(&bytes, RunnerChoice::Tract)?;
     let chunk = random_chunks(1, 40 * 80, 5).remove(0);
     let mut runner = model.runner();
     let probs_ours = runner.step(&chunk)?.chunk.to_vec();
@@ -124,9 +126,19 @@ fn main() -> anyhow::Result<()> {
     )?;
     write_npy(&work.join("h1_ours.npy"), &[1, 1, h], &h1)?;
     write_npy(&work.join("c1_ours.npy"), &[1, 1, h], &c1)?;
-    let tract_times = time_ms(runs_chunk, || {
+    let fast_times = time_ms(runs_chunk, || {
         runner.reset();
         std::hint::black_box(runner.step(&chunk)?.chunk[0]);
+        Ok(())
+    })?;
+    let mut tract_runner = tract_model.runner();
+    let probs_tract = tract_runner.step(&chunk)?.chunk.to_vec();
+    let tract_diff = max_abs_diff(&probs_tract, &probs_ours)
+        .max(max_abs_diff(tract_runner.state().0, &h1))
+        .max(max_abs_diff(tract_runner.state().1, &c1));
+    let tract_times = time_ms(runs_chunk, || {
+        tract_runner.reset();
+        std::hint::black_box(tract_runner.step(&chunk)?.chunk[0]);
         Ok(())
     })?;
 
@@ -145,27 +157,35 @@ fn main() -> anyhow::Result<()> {
         Ok(())
     })?;
 
-    // 3. Model load (check, optimise, plan), both default models.
-    let load_genre = time_ms(20, || {
-        std::hint::black_box(Model::from_file(&genre)?);
-        Ok(())
-    })?;
-    let load_mood = time_ms(20, || {
-        std::hint::black_box(Model::from_file(&mood)?);
-        Ok(())
-    })?;
+    // 3. Model load (read, check, plan), both default models, on each runner.
+    let load = |path: &Path, choice: RunnerChoice| {
+        time_ms(20, || {
+            let bytes = std::fs::read(path)?;
+            std::hint::black_box(Model::from_bytes_with(&bytes, choice)?);
+            Ok(())
+        })
+    };
+    let load_genre = load(&genre, RunnerChoice::Auto)?;
+    let load_mood = load(&mood, RunnerChoice::Auto)?;
+    let load_genre_tract = load(&genre, RunnerChoice::Tract)?;
+    let load_mood_tract = load(&mood, RunnerChoice::Tract)?;
 
     let frames_per_chunk = model.description().frontend.chunk_frames as f64;
     let report = json!({
         "frontend": frontend_times,
         "frontend_frames": frames.len(),
         "frames_per_chunk": frames_per_chunk,
+        "runner": model.runner_name(),
+        "chunk_fast": fast_times,
         "chunk_tract": tract_times,
         "chunk_ort_rust": ort_times,
-        "ort_vs_tract_max_abs_diff": ort_diff,
+        "ort_vs_ours_max_abs_diff": ort_diff,
+        "tract_vs_ours_max_abs_diff": tract_diff,
         "hidden": h,
         "load_genre": load_genre,
         "load_mood": load_mood,
+        "load_genre_tract": load_genre_tract,
+        "load_mood_tract": load_mood_tract,
         "genre_bytes": bytes.len(),
         "threads": 1,
     });
