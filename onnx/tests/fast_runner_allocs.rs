@@ -4,7 +4,6 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mcclstm_engine::{Architecture, Model, Outputs, Preset, RunnerChoice, RunnerKind};
 use mcclstm_onnx::arch::ArchConfig;
@@ -15,16 +14,16 @@ use rand::rngs::StdRng;
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
 thread_local! {
-    /// Only the measuring thread counts (the test harness runs others at the same time).
+    /// Only the measuring thread counts, into its own counter: the test harness runs the other
+    /// test, which measures too, at the same time.
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn count() {
     if COUNTING.with(Cell::get) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
     }
 }
 
@@ -53,11 +52,11 @@ static GLOBAL: Counting = Counting;
 
 /// Allocations made on this thread by `f`.
 fn allocations_in(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = ALLOCATIONS.with(Cell::get);
     COUNTING.with(|c| c.set(true));
     f();
     COUNTING.with(|c| c.set(false));
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    ALLOCATIONS.with(Cell::get) - before
 }
 
 fn model(arch: Architecture, choice: RunnerChoice) -> Model {
