@@ -592,14 +592,43 @@ fn max_pool(
             row_out.fill(f32::NEG_INFINITY);
             for i in 0..pool.kh {
                 let row_in = &map[(oy * pool.kh + i) * w..][..w];
-                for (ox, o) in row_out.iter_mut().enumerate() {
-                    for &v in &row_in[ox * pool.kw..][..pool.kw] {
-                        *o = o.max(v);
+                if pool.kw == 1 {
+                    // A window one column wide: the rows' maximum, element by element.
+                    for (o, &v) in row_out.iter_mut().zip(row_in) {
+                        *o = larger(*o, v);
+                    }
+                } else {
+                    for (ox, o) in row_out.iter_mut().enumerate() {
+                        *o = larger(*o, window_max(&row_in[ox * pool.kw..][..pool.kw]));
                     }
                 }
             }
         }
     }
+}
+
+/// The larger of two values, as one vector instruction (`maxps`); the values here are finite.
+#[inline(always)]
+fn larger(a: f32, b: f32) -> f32 {
+    if b > a { b } else { a }
+}
+
+/// The largest value of a window, in 8 independent lanes (a single running maximum would wait on
+/// each comparison in turn).
+#[inline(always)]
+fn window_max(window: &[f32]) -> f32 {
+    let mut lanes = [f32::NEG_INFINITY; 8];
+    let mut chunks = window.chunks_exact(8);
+    for chunk in &mut chunks {
+        for (l, &v) in lanes.iter_mut().zip(chunk) {
+            *l = larger(*l, v);
+        }
+    }
+    let rest = chunks
+        .remainder()
+        .iter()
+        .fold(f32::NEG_INFINITY, |m, &v| larger(m, v));
+    lanes.into_iter().fold(rest, larger)
 }
 
 /// `prod[f_pad][p_pad] = packed . col + bias`, `packed` laid out `[f_pad/4][k][4]`, `p_pad` a
@@ -630,6 +659,26 @@ fn matmul(
 /// Positions per block of the product's widest kernel; the im2col rows are padded to it.
 const BLOCK: usize = 32;
 
+/// Whether the product's buffers have the sizes the SIMD kernels index without checks.
+fn matmul_fits(
+    packed: &[f32],
+    k: usize,
+    col: &[f32],
+    p_pad: usize,
+    bias: &[f32],
+    prod: &[f32],
+    f_pad: usize,
+    width: usize,
+) -> bool {
+    f_pad.is_multiple_of(4)
+        && p_pad.is_multiple_of(width)
+        && packed.len() >= f_pad * k
+        && col.len() >= k * p_pad
+        && prod.len() >= f_pad * p_pad
+        && bias.len() >= f_pad
+}
+
+/// The AVX2 product: 4 filters x 16 positions in 8 registers, one FMA per weight and vector.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn matmul_avx2(
@@ -641,9 +690,55 @@ fn matmul_avx2(
     prod: &mut [f32],
     f_pad: usize,
 ) {
-    matmul_kernel::<true, 16>(packed, k, col, p_pad, bias, prod, f_pad);
+    use std::arch::x86_64::*;
+    if !matmul_fits(packed, k, col, p_pad, bias, prod, f_pad, 16) {
+        return matmul_kernel::<true, 16>(packed, k, col, p_pad, bias, prod, f_pad);
+    }
+    // Column blocks outside, filter blocks inside: a block of im2col columns (k x 16 values)
+    // stays in the first-level cache while every filter uses it, instead of the whole im2col
+    // matrix (up to a megabyte) streaming through once per filter block.
+    for pb in 0..p_pad / 16 {
+        for fb in 0..f_pad / 4 {
+            // SAFETY: `matmul_fits` checked every index below: filter block fb < f_pad/4 reads
+            // packed[fb*4k .. fb*4k + 4k]; column block pb < p_pad/16 reads col[kk*p_pad + 16pb
+            // .. +16] for kk < k; the stores go to prod[(4fb + r)*p_pad + 16pb .. +16].
+            unsafe {
+                let w = packed.as_ptr().add(fb * k * 4);
+                let b = |r: usize| _mm256_set1_ps(bias[fb * 4 + r]);
+                let (mut a0, mut a1, mut a2, mut a3) = (b(0), b(1), b(2), b(3));
+                let (mut a4, mut a5, mut a6, mut a7) = (a0, a1, a2, a3);
+                let mut c = col.as_ptr().add(pb * 16);
+                for kk in 0..k {
+                    let (c0, c1) = (_mm256_loadu_ps(c), _mm256_loadu_ps(c.add(8)));
+                    let wk = w.add(kk * 4);
+                    let w0 = _mm256_broadcast_ss(&*wk);
+                    let w1 = _mm256_broadcast_ss(&*wk.add(1));
+                    let w2 = _mm256_broadcast_ss(&*wk.add(2));
+                    let w3 = _mm256_broadcast_ss(&*wk.add(3));
+                    a0 = _mm256_fmadd_ps(w0, c0, a0);
+                    a4 = _mm256_fmadd_ps(w0, c1, a4);
+                    a1 = _mm256_fmadd_ps(w1, c0, a1);
+                    a5 = _mm256_fmadd_ps(w1, c1, a5);
+                    a2 = _mm256_fmadd_ps(w2, c0, a2);
+                    a6 = _mm256_fmadd_ps(w2, c1, a6);
+                    a3 = _mm256_fmadd_ps(w3, c0, a3);
+                    a7 = _mm256_fmadd_ps(w3, c1, a7);
+                    c = c.add(p_pad);
+                }
+                let out = prod.as_mut_ptr().add(fb * 4 * p_pad + pb * 16);
+                for (r, (lo, hi)) in [(a0, a4), (a1, a5), (a2, a6), (a3, a7)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    _mm256_storeu_ps(out.add(r * p_pad), lo);
+                    _mm256_storeu_ps(out.add(r * p_pad + 8), hi);
+                }
+            }
+        }
+    }
 }
 
+/// The AVX-512 product: 4 filters x 32 positions in 8 registers.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
 fn matmul_avx512(
@@ -655,7 +750,47 @@ fn matmul_avx512(
     prod: &mut [f32],
     f_pad: usize,
 ) {
-    matmul_kernel::<true, 32>(packed, k, col, p_pad, bias, prod, f_pad);
+    use std::arch::x86_64::*;
+    if !matmul_fits(packed, k, col, p_pad, bias, prod, f_pad, 32) {
+        return matmul_kernel::<true, 32>(packed, k, col, p_pad, bias, prod, f_pad);
+    }
+    for pb in 0..p_pad / 32 {
+        for fb in 0..f_pad / 4 {
+            // SAFETY: as in `matmul_avx2`, with column blocks of 32 (checked by `matmul_fits`).
+            unsafe {
+                let w = packed.as_ptr().add(fb * k * 4);
+                let b = |r: usize| _mm512_set1_ps(bias[fb * 4 + r]);
+                let (mut a0, mut a1, mut a2, mut a3) = (b(0), b(1), b(2), b(3));
+                let (mut a4, mut a5, mut a6, mut a7) = (a0, a1, a2, a3);
+                let mut c = col.as_ptr().add(pb * 32);
+                for kk in 0..k {
+                    let (c0, c1) = (_mm512_loadu_ps(c), _mm512_loadu_ps(c.add(16)));
+                    let wk = w.add(kk * 4);
+                    let w0 = _mm512_set1_ps(*wk);
+                    let w1 = _mm512_set1_ps(*wk.add(1));
+                    let w2 = _mm512_set1_ps(*wk.add(2));
+                    let w3 = _mm512_set1_ps(*wk.add(3));
+                    a0 = _mm512_fmadd_ps(w0, c0, a0);
+                    a4 = _mm512_fmadd_ps(w0, c1, a4);
+                    a1 = _mm512_fmadd_ps(w1, c0, a1);
+                    a5 = _mm512_fmadd_ps(w1, c1, a5);
+                    a2 = _mm512_fmadd_ps(w2, c0, a2);
+                    a6 = _mm512_fmadd_ps(w2, c1, a6);
+                    a3 = _mm512_fmadd_ps(w3, c0, a3);
+                    a7 = _mm512_fmadd_ps(w3, c1, a7);
+                    c = c.add(p_pad);
+                }
+                let out = prod.as_mut_ptr().add(fb * 4 * p_pad + pb * 32);
+                for (r, (lo, hi)) in [(a0, a4), (a1, a5), (a2, a6), (a3, a7)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    _mm512_storeu_ps(out.add(r * p_pad), lo);
+                    _mm512_storeu_ps(out.add(r * p_pad + 16), hi);
+                }
+            }
+        }
+    }
 }
 
 /// The register-blocked product: 4 filters x `W` positions of accumulators per block, one pass
@@ -670,9 +805,9 @@ fn matmul_kernel<const FMA: bool, const W: usize>(
     prod: &mut [f32],
     f_pad: usize,
 ) {
-    for fb in 0..f_pad / 4 {
-        let w = &packed[fb * k * 4..][..k * 4];
-        for pb in 0..p_pad / W {
+    for pb in 0..p_pad / W {
+        for fb in 0..f_pad / 4 {
+            let w = &packed[fb * k * 4..][..k * 4];
             let mut acc = [[0f32; W]; 4];
             for (r, row) in acc.iter_mut().enumerate() {
                 *row = [bias[fb * 4 + r]; W];
@@ -724,6 +859,9 @@ fn gemv_avx512(x: &[f32], b: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
     gemv_kernel::<true>(x, b, bias, out);
 }
 
+/// Outputs per block of [`gemv_kernel`]: their sums stay in registers over the whole of `x`.
+const GEMV_BLOCK: usize = 64;
+
 #[inline(always)]
 fn gemv_kernel<const FMA: bool>(x: &[f32], b: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
     let n = out.len();
@@ -731,10 +869,26 @@ fn gemv_kernel<const FMA: bool>(x: &[f32], b: &[f32], bias: Option<&[f32]>, out:
         Some(bias) => out.copy_from_slice(bias),
         None => out.fill(0.0),
     }
+    let fma = |a: f32, w: f32, acc: f32| if FMA { a.mul_add(w, acc) } else { acc + a * w };
+    // Blocks of outputs summed in registers, one pass over the weights each; the rest after.
+    let blocks = n / GEMV_BLOCK;
+    for block in 0..blocks {
+        let j0 = block * GEMV_BLOCK;
+        let mut acc = [0f32; GEMV_BLOCK];
+        acc.copy_from_slice(&out[j0..j0 + GEMV_BLOCK]);
+        for (kk, &xv) in x.iter().enumerate() {
+            let row = &b[kk * n + j0..][..GEMV_BLOCK];
+            for (a, &w) in acc.iter_mut().zip(row) {
+                *a = fma(xv, w, *a);
+            }
+        }
+        out[j0..j0 + GEMV_BLOCK].copy_from_slice(&acc);
+    }
+    let tail = blocks * GEMV_BLOCK;
     for (kk, &xv) in x.iter().enumerate() {
-        let row = &b[kk * n..][..n];
-        for (o, &w) in out.iter_mut().zip(row) {
-            *o = if FMA { xv.mul_add(w, *o) } else { *o + xv * w };
+        let row = &b[kk * n + tail..kk * n + n];
+        for (o, &w) in out[tail..].iter_mut().zip(row) {
+            *o = fma(xv, w, *o);
         }
     }
 }
@@ -864,7 +1018,7 @@ impl Builder {
         const INT64: i32 = 7;
         match t.data_type {
             FLOAT => {
-                let data: Vec<f32> = if !t.raw_data.is_empty() {
+                let mut data: Vec<f32> = if !t.raw_data.is_empty() {
                     t.raw_data
                         .chunks_exact(4)
                         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
@@ -872,6 +1026,15 @@ impl Builder {
                 } else {
                     t.float_data.clone()
                 };
+                // Subnormal weights (trained weights decayed towards zero leave some) make every
+                // multiply-add that reads them take a slow microcode path on x86: one model's
+                // dense layer ran 5x slower for it. They are below 1.2e-38, so zero is exact to
+                // any tolerance that matters.
+                for v in &mut data {
+                    if v.is_subnormal() {
+                        *v = 0.0;
+                    }
+                }
                 if data.len() != len || !t.raw_data.len().is_multiple_of(4) {
                     return Err(format!("initializer `{}` of the wrong size", t.name));
                 }
