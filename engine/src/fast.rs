@@ -660,6 +660,7 @@ fn matmul(
 const BLOCK: usize = 32;
 
 /// Whether the product's buffers have the sizes the SIMD kernels index without checks.
+#[allow(clippy::too_many_arguments)]
 fn matmul_fits(
     packed: &[f32],
     k: usize,
