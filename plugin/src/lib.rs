@@ -24,6 +24,7 @@ pub mod editor;
 pub mod history;
 pub mod models;
 pub mod params;
+mod pin;
 pub mod plugin;
 pub mod published;
 pub mod thread;

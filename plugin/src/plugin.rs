@@ -68,6 +68,8 @@ pub struct Mcclstm {
 
 impl Default for Mcclstm {
     fn default() -> Self {
+        // Before any host thread runs our code (see `pin`).
+        crate::pin::pin_library();
         Self {
             params: Arc::new(McclstmParams::default()),
             published: Arc::new(Published::default()),

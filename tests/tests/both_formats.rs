@@ -279,10 +279,14 @@ fn a_host_far_faster_than_real_time_makes_the_plugin_drop_and_count() {
         assert!(dropped > 0, "nothing was dropped: {summary}");
         // With the ring full, process() still never waited.
         assert_eq!(summary["process_waits"], 0, "{summary}");
-        // The history marks where audio went missing, never more than was dropped (drops after
-        // the last chunk come before no chunk).
+        // The history never marks more missing audio than was dropped (drops after the last
+        // chunk come before no chunk). Whether a mark appears at all depends on the scheduler: a
+        // mark rides on the first chunk completed after a drop, and with the analysis nearly as
+        // fast as this host the chunks that complete may all precede the first drop (seen: 2
+        // chunks, 1.7 M samples dropped after them). The analyzer's unit tests check the mark
+        // itself deterministically (`dropped_samples_discard_the_partial_chunk_and_are_saved`,
+        // `a_gap_mark_skips_at_exactly_its_sample_within_a_batch` in plugin/src/analyzer.rs).
         let gap = summary["gap_seconds"].as_f64().unwrap();
-        assert!(gap > 0.0, "no gap marked: {summary}");
         assert!(gap * 48_000.0 <= dropped as f64 + 1.0, "{summary}");
         assert_eq!(summary["bit_exact"], true, "{summary}");
         // What was analysed stays finite; the gaps cost chunks (120 s would give 32 per slot).
