@@ -287,6 +287,11 @@ impl Analyzer {
         }
     }
 
+    /// The host's sample rate, at which [`Analyzer::push`] takes samples.
+    pub fn host_rate(&self) -> u32 {
+        self.host_rate
+    }
+
     /// Adds `analysed` samples, and the samples the audio thread dropped since the last call, to
     /// the saved account. Returns how many were newly dropped. Where they were dropped comes
     /// through the ring as [`GAP_MARK`]s ([`Analyzer::gap`]).

@@ -17,6 +17,19 @@ const READ_BLOCK: usize = 4096;
 /// Samples the analysis thread waits for before it reads the ring (about 85 ms at 48 kHz).
 const MIN_BATCH: usize = 4096;
 
+/// Shortest and longest sleep between looks at the ring. The thread sleeps until a batch should
+/// be there, so at 48 kHz it wakes about 12 times a second instead of every 20 ms (each wake-up
+/// costs the live CPU share more than the look itself); the longest sleep bounds how late an
+/// editor command is handled. [`AnalysisThread::join`] wakes it at once.
+const MIN_SLEEP: Duration = Duration::from_millis(5);
+const MAX_SLEEP: Duration = Duration::from_millis(100);
+
+/// How long to sleep while `available` samples wait in the ring at `rate` Hz: until a batch is due.
+fn sleep_for(available: usize, rate: u32) -> Duration {
+    let missing = MIN_BATCH.saturating_sub(available);
+    Duration::from_secs_f64(missing as f64 / f64::from(rate.max(1))).clamp(MIN_SLEEP, MAX_SLEEP)
+}
+
 /// The analysis thread: drains the ring, runs the [`Analyzer`], handles editor commands.
 /// Started when the plugin activates and joined when it deactivates.
 pub struct AnalysisThread {
@@ -62,7 +75,7 @@ impl AnalysisThread {
                         analyzer.account(0);
                         break;
                     }
-                    std::thread::sleep(Duration::from_millis(20));
+                    std::thread::park_timeout(sleep_for(available, analyzer.host_rate()));
                 }
             })?;
         Ok(Self {
@@ -108,8 +121,14 @@ impl AnalysisThread {
 
     /// Stops the thread after it has analysed what is in the ring, and waits for it.
     pub fn join(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
         self.stop.store(true, Ordering::Release);
         if let Some(handle) = self.handle.take() {
+            // Out of its sleep now rather than at its next look at the ring.
+            handle.thread().unpark();
             let _ = handle.join();
         }
     }
@@ -117,10 +136,7 @@ impl AnalysisThread {
 
 impl Drop for AnalysisThread {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        if let Some(handle) = self.handle.take() {
-            let _ = handle.join();
-        }
+        self.stop_and_join();
     }
 }
 
@@ -134,6 +150,28 @@ mod tests {
     use crate::models;
     use crate::params::McclstmParams;
     use crate::published::Published;
+
+    #[test]
+    fn the_thread_sleeps_until_a_batch_is_due_within_bounds() {
+        // 4096 samples at 48 kHz: 85.3 ms.
+        let empty = sleep_for(0, 48_000);
+        assert!(
+            (empty.as_secs_f64() - 4096.0 / 48_000.0).abs() < 1e-6,
+            "{empty:?}"
+        );
+        // Half a batch there: half the wait.
+        let half = sleep_for(2048, 48_000);
+        assert!(
+            (half.as_secs_f64() - 2048.0 / 48_000.0).abs() < 1e-6,
+            "{half:?}"
+        );
+        // Nearly a batch: the shortest sleep, not a spin.
+        assert_eq!(sleep_for(4095, 48_000), MIN_SLEEP);
+        assert_eq!(sleep_for(usize::MAX, 48_000), MIN_SLEEP);
+        // A slow rate, and a rate of 0 that cannot divide by zero: the longest sleep.
+        assert_eq!(sleep_for(0, 8_000), MAX_SLEEP);
+        assert_eq!(sleep_for(0, 0), MAX_SLEEP);
+    }
 
     /// At real-time pace (a host's 512-sample blocks at 48 kHz, paced by the clock), the editor's
     /// first result comes within one window of audio plus 0.5 s, and then at least twice in every

@@ -14,7 +14,8 @@
 //! - `cargo xtask models [genre] [mood] [dance] [--folds N]`: rebuilds the default models from
 //!   nothing (see `models.rs`).
 //! - `cargo xtask bench`: mcclstm against its peers (librosa, onnxruntime, JAX) in one run,
-//!   written to BENCHMARKS.md and BENCHMARKS.json (see `bench.rs`).
+//!   written to BENCHMARKS.md and BENCHMARKS.json (see `bench.rs`); `--report` writes
+//!   BENCHMARKS.md again from BENCHMARKS.json without measuring.
 //! - `cargo xtask onnxruntime`: installs ONNX Runtime and prints its library path.
 //! - `cargo xtask corpus [--out DIR]`: the real-music corpus from pinned Debian packages (audio in
 //!   `target/corpus`, the track table in `corpus/tracks.csv`; see `corpus.rs`).
@@ -51,7 +52,7 @@ fn main() -> anyhow::Result<()> {
         Some("models") => models::models(&args[1..]),
         Some("calibrate") => models::calibrate_shipped(&args[1..]),
         Some("install") => install(&args[1..]),
-        Some("bench") => bench::bench(),
+        Some("bench") => bench::bench(&args[1..]),
         Some("corpus") => corpus::corpus(&args[1..]),
         Some("teacher") => teacher::teacher(&args[1..]),
         Some("onnxruntime") => {
