@@ -18,9 +18,8 @@ const READ_BLOCK: usize = 4096;
 const MIN_BATCH: usize = 4096;
 
 /// Shortest and longest sleep between looks at the ring. The thread sleeps until a batch should
-/// be there, so at 48 kHz it wakes about 12 times a second instead of every 20 ms (each wake-up
-/// costs the live CPU share more than the look itself); the longest sleep bounds how late an
-/// editor command is handled. [`AnalysisThread::join`] wakes it at once.
+/// be there, so at 48 kHz it wakes about 12 times a second instead of every 20 ms; the longest
+/// sleep bounds how late an editor command is handled. [`AnalysisThread::join`] wakes it at once.
 const MIN_SLEEP: Duration = Duration::from_millis(5);
 const MAX_SLEEP: Duration = Duration::from_millis(100);
 

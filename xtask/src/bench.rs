@@ -110,39 +110,44 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
     )?;
     let clips = list_clips(&clips_dir)?;
     let analyze_out = work.join("analyze_ours.json");
-    let mut analyze = Command::new("python3");
-    analyze
-        .args(["-c", MEASURE])
-        .arg(&analyze_out)
-        .arg(bin.join("mcclstm"))
-        .args(["analyze", "--json", "--jobs", "1", "--model"])
-        .arg(&genre)
-        .arg("--model")
-        .arg(&mood)
-        .args(&clips);
-    let ours_analyze = measure("mcclstm analyze of 100 clips", &mut analyze)?;
-    let mut one = Command::new("python3");
-    one.args(["-c", MEASURE])
-        .arg(work.join("analyze_one.json"))
-        .arg(bin.join("mcclstm"))
-        .args(["analyze", "--json", "--jobs", "1", "--model"])
-        .arg(&genre)
-        .arg("--model")
-        .arg(&mood)
-        .arg(&clips[0]);
-    let ours_one = measure("mcclstm analyze of one clip", &mut one)?;
-    // The same 100 clips on every core (`--jobs` defaults to all of them).
-    let mut all_cores = Command::new("python3");
-    all_cores
-        .args(["-c", MEASURE])
-        .arg(work.join("analyze_ours_all_cores.json"))
-        .arg(bin.join("mcclstm"))
-        .args(["analyze", "--json", "--model"])
-        .arg(&genre)
-        .arg("--model")
-        .arg(&mood)
-        .args(&clips);
-    let ours_all_cores = measure("mcclstm analyze of 100 clips, all cores", &mut all_cores)?;
+    // `mcclstm analyze --json` of `files` with both default models, its stdout saved to `out`;
+    // `jobs` None leaves `--jobs` at its default (every core).
+    let measure_analyze = |step: &str, out: &Path, jobs: Option<&str>, files: &[PathBuf]| {
+        let mut command = Command::new("python3");
+        command
+            .args(["-c", MEASURE])
+            .arg(out)
+            .arg(bin.join("mcclstm"))
+            .args(["analyze", "--json"]);
+        if let Some(jobs) = jobs {
+            command.args(["--jobs", jobs]);
+        }
+        command
+            .arg("--model")
+            .arg(&genre)
+            .arg("--model")
+            .arg(&mood)
+            .args(files);
+        measure(step, &mut command)
+    };
+    let ours_analyze = measure_analyze(
+        "mcclstm analyze of 100 clips",
+        &analyze_out,
+        Some("1"),
+        &clips,
+    )?;
+    let ours_one = measure_analyze(
+        "mcclstm analyze of one clip",
+        &work.join("analyze_one.json"),
+        Some("1"),
+        &clips[..1],
+    )?;
+    let ours_all_cores = measure_analyze(
+        "mcclstm analyze of 100 clips, all cores",
+        &work.join("analyze_ours_all_cores.json"),
+        None,
+        &clips,
+    )?;
     std::fs::write(
         work.join("config.json"),
         serde_json::to_string_pretty(&json!({
@@ -551,9 +556,10 @@ fn report(r: &Value) -> String {
     if all.is_object() {
         let all_wall = f(&all["wall_s"]);
         s.push_str(&format!(
-            "On all {} cores (`--jobs` left at its default) the same 100 clips took {:.2} s wall \
+            "On all {} cores (`--jobs` left at its default) the same {} clips took {:.2} s wall \
              ({:.2} s CPU, {:.0}x real time): {} than the Python pipeline on one core.\n\n",
             m["cores"],
+            r["clips"],
             all_wall,
             f(&all["cpu_s"]),
             audio_s / all_wall,
