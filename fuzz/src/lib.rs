@@ -329,17 +329,22 @@ fn abc_seeds() -> Vec<Vec<u8>> {
             .to_vec(),
         b"X:2\nT:Reel\nR:reel\nM:C|\nL:1/8\nQ:1/2=100\nK:Dmaj\nABcd efga|\n".to_vec(),
         b"X:3\nT:Strathspey\nR:strathspey\nM:4/4\nL:1/16\nK:Amix\nA3B c2e2|\n".to_vec(),
+        b"% book\nX: 1\nT: Air\nM: 3/4\nK:G\nGAB|\n\nX: 2\nT: Hornpipe\nR:Hornpipe\nM:C|\nK:D\nAB|\n"
+            .to_vec(),
     ]
 }
 
 fn run_abc(scratch: &Scratch, bytes: &[u8]) -> bool {
     let path = scratch.file("tune.abc", bytes);
-    match mcclstm_synth::abc::read_tune(&path) {
-        Ok(Some(tune)) => {
-            let _ = (tune.compound(), tune.bar_quarters(), tune.group());
-            true
+    // The tune-book reader: every tune of the file, as the dance maker reads a folder.
+    match mcclstm_synth::abc::read_tunes(&path) {
+        Ok(tunes) => {
+            for tune in &tunes {
+                let _ = (tune.compound(), tune.bar_quarters(), tune.group());
+            }
+            !tunes.is_empty()
         }
-        _ => false,
+        Err(_) => false,
     }
 }
 

@@ -8,13 +8,15 @@ use anyhow::{Context, bail};
 
 /// The dances of Ryan's Mammoth Collection (1883, in music21's corpus), by how the `R:` field
 /// spells them. Rarer rhythms (slip jig, fling, walkaround, slide) have too few tunes for a
-/// 10-fold protocol and are left out by the maker's minimum count, not here.
-pub const DANCES: [&str; 8] = [
+/// 10-fold protocol and are left out by the maker's minimum count, not here. A clog is a
+/// hornpipe (the clog hornpipe: the same dotted 2/4 or 4/4 tune, danced in clogs), so Ryan's
+/// "Clog" tunes are hornpipes here: the name told apart tunes no listener can, and other
+/// collections (O'Neill's) call them all hornpipes.
+pub const DANCES: [&str; 7] = [
     "reel",
     "jig",
     "hornpipe",
     "strathspey",
-    "clog",
     "slip jig",
     "highland fling",
     "walkaround",
@@ -34,6 +36,9 @@ pub struct AbcTune {
     /// Tonic pitch class (0 = C) and the mode's scale as semitones above it.
     pub tonic: u8,
     pub scale: [u8; 7],
+    /// The tune's `X:` number where its file is a tune book (several tunes, as O'Neill's 1850
+    /// collection is written); `None` for a file of one tune.
+    pub number: Option<u32>,
 }
 
 impl AbcTune {
@@ -47,12 +52,18 @@ impl AbcTune {
         4.0 * f64::from(self.meter.0) / f64::from(self.meter.1.max(1))
     }
 
-    /// The tune's identity for group splits: the file name without extension.
+    /// The tune's identity for group splits: the file name without extension, and the tune's
+    /// `X:` number in a tune book.
     pub fn group(&self) -> String {
-        self.path
+        let stem = self
+            .path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        match self.number {
+            Some(x) => format!("{stem}-x{x}"),
+            None => stem,
+        }
     }
 }
 
@@ -66,9 +77,8 @@ pub fn dance_of(rhythm: &str) -> Option<&'static str> {
     match r.as_str() {
         "reel" => Some("reel"),
         "jig" | "doublejig" => Some("jig"),
-        "hornpipe" => Some("hornpipe"),
+        "hornpipe" | "clog" | "cloghornpipe" => Some("hornpipe"),
         "strathspey" => Some("strathspey"),
-        "clog" => Some("clog"),
         "slipjig" => Some("slip jig"),
         "highlandfling" | "fling" => Some("highland fling"),
         "walkaround" => Some("walkaround"),
@@ -79,8 +89,73 @@ pub fn dance_of(rhythm: &str) -> Option<&'static str> {
 /// Reads the header of the first tune in an ABC file. `Ok(None)` for a tune without a dance
 /// rhythm; `Err` for a file that is not ABC.
 pub fn read_tune(path: &Path) -> anyhow::Result<Option<AbcTune>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_text(path)?;
+    let first = tune_texts(&text).next().unwrap_or(&text);
+    let Some(tune) = parse_header(path, first, None) else {
+        bail!("{} has no K: field (not an ABC tune)", path.display());
+    };
+    Ok(tune)
+}
+
+/// Reads every tune with a dance rhythm in an ABC file: one for a file of one tune, each `X:`
+/// tune of a tune book (numbered, so abc2midi renders that one). Tunes without a `K:` field or a
+/// dance rhythm are passed over; `Err` for a file with no tune at all.
+pub fn read_tunes(path: &Path) -> anyhow::Result<Vec<AbcTune>> {
+    let text = read_text(path)?;
+    let texts: Vec<&str> = tune_texts(&text).collect();
+    let book = texts.len() > 1;
+    let mut any = false;
+    let mut tunes = Vec::new();
+    for tune_text in texts {
+        let number = book.then(|| x_number(tune_text)).flatten();
+        if book && number.is_none() {
+            // A tune abc2midi could not be asked for by number.
+            continue;
+        }
+        if let Some(tune) = parse_header(path, tune_text, number) {
+            any = true;
+            tunes.extend(tune);
+        }
+    }
+    if !any {
+        bail!("{} has no K: field (not an ABC tune)", path.display());
+    }
+    Ok(tunes)
+}
+
+/// ABC files from old collections are often Latin-1: undecodable bytes become U+FFFD, which only
+/// titles can hold.
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The file's text cut at each `X:` line that starts a tune (text before the first is a file
+/// header and is dropped when tunes follow).
+fn tune_texts(text: &str) -> impl Iterator<Item = &str> {
+    let mut starts: Vec<usize> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with("X:") {
+            starts.push(at);
+        }
+        at += line.len();
+    }
+    if starts.is_empty() {
+        starts.push(0);
+    }
+    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([text.len()]).collect();
+    starts.into_iter().zip(ends).map(move |(a, b)| &text[a..b])
+}
+
+fn x_number(tune_text: &str) -> Option<u32> {
+    let line = tune_text.lines().next()?;
+    line.trim_start().strip_prefix("X:")?.trim().parse().ok()
+}
+
+/// One tune's header. `None` without a `K:` field; `Some(None)` for a tune without a dance
+/// rhythm.
+fn parse_header(path: &Path, text: &str, number: Option<u32>) -> Option<Option<AbcTune>> {
     let mut title = String::new();
     let mut rhythm = None;
     let mut meter = None;
@@ -104,11 +179,9 @@ pub fn read_tune(path: &Path) -> anyhow::Result<Option<AbcTune>> {
             _ => {}
         }
     }
-    let Some(key) = key else {
-        bail!("{} has no K: field (not an ABC tune)", path.display());
-    };
+    let key = key?;
     let Some(dance) = rhythm.as_deref().and_then(dance_of) else {
-        return Ok(None);
+        return Some(None);
     };
     let meter = meter.unwrap_or((4, 4));
     // ABC 2.1, section 3.1.7: without L:, the unit is 1/16 for meters below 0.75, else 1/8.
@@ -118,7 +191,7 @@ pub fn read_tune(path: &Path) -> anyhow::Result<Option<AbcTune>> {
         0.5
     });
     let (tonic, scale) = parse_key(&key);
-    Ok(Some(AbcTune {
+    Some(Some(AbcTune {
         path: path.to_path_buf(),
         title,
         dance,
@@ -126,6 +199,7 @@ pub fn read_tune(path: &Path) -> anyhow::Result<Option<AbcTune>> {
         unit,
         tonic,
         scale,
+        number,
     }))
 }
 
@@ -200,8 +274,13 @@ fn parse_key(value: &str) -> (u8, [u8; 7]) {
 /// The tune as MIDI bytes, through abc2midi (repeats expanded, chord symbols ignored).
 pub fn to_midi(tune: &AbcTune, scratch: &Path) -> anyhow::Result<Vec<u8>> {
     let out = scratch.join(format!("{}.mid", tune.group()));
-    let result = Command::new("abc2midi")
-        .arg(&tune.path)
+    let mut command = Command::new("abc2midi");
+    command.arg(&tune.path);
+    if let Some(x) = tune.number {
+        // abc2midi renders only this tune of the book.
+        command.arg(x.to_string());
+    }
+    let result = command
         .args(["-silent", "-NGUI", "-o"])
         .arg(&out)
         .output()
@@ -232,6 +311,7 @@ mod tests {
         assert_eq!(dance_of(" REEL"), Some("reel"));
         assert_eq!(dance_of("slipjig"), Some("slip jig"));
         assert_eq!(dance_of("waltz"), None);
+        assert_eq!(dance_of("Clog"), Some("hornpipe"));
         assert_eq!(parse_meter("C|"), Some((2, 2)));
         assert_eq!(parse_meter("6/8"), Some((6, 8)));
     }
@@ -250,5 +330,36 @@ mod tests {
         assert!(read_tune(&path).unwrap().is_none());
         std::fs::write(&path, "not abc at all").unwrap();
         assert!(read_tune(&path).is_err());
+    }
+
+    #[test]
+    fn a_tune_book_gives_each_dance_tune_by_its_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0001-0003.abc");
+        let book = "% O'Neill's style book\n\nX: 1\nT: Air\nM: 3/4\nK:G\nGAB|\n\n\
+                    X: 2\nT: The Kesh\nR:double jig\nM: 6/8\nL: 1/8\nK:G\nGAG GAB|\n\n\
+                    X: 7\nT: Hornpipe\nM: 2/4\nL: 1/16\nR:Hornpipe\nK:D\nABcd|\n";
+        std::fs::write(&path, book).unwrap();
+        let tunes = read_tunes(&path).unwrap();
+        let found: Vec<_> = tunes
+            .iter()
+            .map(|t| (t.number, t.dance, t.title.as_str(), t.group()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Some(2), "jig", "The Kesh", "0001-0003-x2".to_string()),
+                (Some(7), "hornpipe", "Hornpipe", "0001-0003-x7".to_string())
+            ]
+        );
+        assert_eq!(tunes[1].unit, 0.25);
+        // One tune: no number, the file's stem as its group, as before.
+        let single = dir.path().join("kesh.abc");
+        std::fs::write(&single, "X:1\nT:Kesh\nR:jig\nM:6/8\nK:G\nGAG|\n").unwrap();
+        let tunes = read_tunes(&single).unwrap();
+        assert_eq!(tunes.len(), 1);
+        assert_eq!((tunes[0].number, tunes[0].group()), (None, "kesh".into()));
+        std::fs::write(&single, "no tune here").unwrap();
+        assert!(read_tunes(&single).is_err());
     }
 }

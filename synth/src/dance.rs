@@ -11,18 +11,29 @@ use super::midi::{ChannelSetup, DRUM_CHANNEL, Note, SongBuilder};
 
 /// Running notes (the tune's unit note) per second in each dance's usual playing tempo. Session
 /// tempos: reels ~112 half notes per minute (7.5 eighths/s), jigs ~116 dotted quarters (5.8/s),
-/// hornpipes and clogs slower and dotted, strathspeys slower again with Scotch snaps. The ranges
-/// overlap on purpose.
-fn running_rate(dance: &str) -> (f64, f64) {
+/// hornpipes (clogs among them) slower and dotted, strathspeys slower again with Scotch snaps.
+/// The ranges overlap on purpose.
+fn usual_running_rate(dance: &str) -> (f64, f64) {
     match dance {
         "reel" => (6.4, 8.6),
         "jig" => (5.0, 6.8),
         "slip jig" => (5.0, 6.6),
         "hornpipe" => (4.2, 6.0),
-        "clog" => (4.6, 6.4),
         "strathspey" => (3.6, 4.9),
         "highland fling" => (3.8, 5.2),
         _ => (4.5, 7.0),
+    }
+}
+
+/// The running-note rate a performance draws its tempo from. With `shared_meter_tempo` jigs,
+/// slip jigs and hornpipes share one range (the union of theirs), so tempo says nothing about
+/// which of them a tune is and a model trained on such renders must hear the meter (notes in
+/// threes or in twos, where the accents and the vamp fall). A model trained on the usual ranges
+/// learned a tempo threshold instead: it called slow jigs hornpipes and quick hornpipes jigs.
+fn running_rate(dance: &str, shared_meter_tempo: bool) -> (f64, f64) {
+    match dance {
+        "jig" | "slip jig" | "hornpipe" if shared_meter_tempo => (4.2, 6.8),
+        _ => usual_running_rate(dance),
     }
 }
 
@@ -43,6 +54,7 @@ pub fn perform(
     tune: &AbcTune,
     melody: &[Note],
     seconds: f64,
+    shared_meter_tempo: bool,
     rng: &mut impl Rng,
 ) -> Result<DancePerformance, String> {
     let tune_end = melody
@@ -52,7 +64,7 @@ pub fn perform(
     if tune_end <= 0.0 || melody.len() < 8 {
         return Err("the tune has fewer than 8 notes".into());
     }
-    let (lo, hi) = running_rate(tune.dance);
+    let (lo, hi) = running_rate(tune.dance, shared_meter_tempo);
     let rate = rng.random_range(lo..hi);
     let quarters_per_minute = rate * 60.0 * tune.unit;
     let mut song = SongBuilder::new(quarters_per_minute);
@@ -267,5 +279,25 @@ fn frame_drum(song: &mut SongBuilder, beat: f64, end: f64, compound: bool, rng: 
         }
         t += beat;
         i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_meter_tempo_leaves_only_the_meter_between_jig_and_hornpipe() {
+        // Usual ranges: a jig is quicker than a hornpipe (a tempo threshold separates much).
+        let (jig, hornpipe) = (running_rate("jig", false), running_rate("hornpipe", false));
+        assert!(jig.0 > hornpipe.0 && jig.1 > hornpipe.1);
+        // Shared: one range for both, covering both usual ones; reels and strathspeys keep theirs.
+        let shared = running_rate("jig", true);
+        assert_eq!(shared, running_rate("hornpipe", true));
+        assert_eq!(shared, running_rate("slip jig", true));
+        assert!(shared.0 <= hornpipe.0 && shared.1 >= jig.1);
+        for other in ["reel", "strathspey"] {
+            assert_eq!(running_rate(other, true), running_rate(other, false));
+        }
     }
 }

@@ -76,6 +76,11 @@ pub struct MakeOptions {
     /// Tempo factor of the rendering (1.06 plays 6% faster at the same pitch): a pure
     /// time-stretch, since the music is MIDI.
     pub speed: f64,
+    /// Dance only: these dances alone (names as [`abc::DANCES`] spells them); empty for all.
+    pub dances: Vec<String>,
+    /// Dance only: jigs and hornpipes drawn from one tempo range (training sets), so the meter,
+    /// not the tempo, tells them apart.
+    pub shared_meter_tempo: bool,
 }
 
 /// One track of the made set.
@@ -102,6 +107,8 @@ pub struct MakeReport {
     pub offset: usize,
     pub renders: usize,
     pub speed: f64,
+    /// Dance: jigs and hornpipes shared one tempo range.
+    pub shared_meter_tempo: bool,
     pub soundfont: String,
 }
 
@@ -181,6 +188,7 @@ pub fn make(options: &MakeOptions, tick: &(dyn Fn() + Sync)) -> anyhow::Result<M
         offset: options.offset,
         renders: options.renders,
         speed: options.speed,
+        shared_meter_tempo: options.shared_meter_tempo,
         soundfont: renderer.path.display().to_string(),
     };
     write_index(&options.out, &report)?;
@@ -233,6 +241,16 @@ fn plan_dance(options: &MakeOptions) -> anyhow::Result<Plan> {
              has Ryan's Mammoth Collection under music21/corpus/ryansMammoth)"
         );
     };
+    if let Some(unknown) = options
+        .dances
+        .iter()
+        .find(|d| !abc::DANCES.contains(&d.as_str()))
+    {
+        bail!(
+            "unknown dance {unknown:?}: expected some of {}",
+            abc::DANCES.join(", ")
+        );
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the ABC folder {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -242,9 +260,14 @@ fn plan_dance(options: &MakeOptions) -> anyhow::Result<Plan> {
     let mut skipped = Vec::new();
     let mut by_dance: BTreeMap<&'static str, Vec<abc::AbcTune>> = BTreeMap::new();
     for file in &files {
-        match abc::read_tune(file) {
-            Ok(Some(tune)) => by_dance.entry(tune.dance).or_default().push(tune),
-            Ok(None) => {}
+        match abc::read_tunes(file) {
+            Ok(tunes) => {
+                for tune in tunes {
+                    if options.dances.is_empty() || options.dances.iter().any(|d| d == tune.dance) {
+                        by_dance.entry(tune.dance).or_default().push(tune);
+                    }
+                }
+            }
             Err(e) => skipped.push((file.display().to_string(), format!("{e:#}"))),
         }
     }
@@ -265,7 +288,7 @@ fn plan_dance(options: &MakeOptions) -> anyhow::Result<Plan> {
         if tunes.is_empty() {
             continue;
         }
-        tunes.sort_by(|a, b| a.path.cmp(&b.path));
+        tunes.sort_by(|a, b| (&a.path, a.number).cmp(&(&b.path, b.number)));
         labels.push(dance.to_string());
         for tune in tunes {
             let group = tune.group();
@@ -323,8 +346,14 @@ fn make_track(
         Source::Tune(tune) => {
             let midi = abc::to_midi(tune, scratch)?;
             let melody = midi::melody_notes(&midi).map_err(anyhow::Error::msg)?;
-            let performance = dance::perform(tune, &melody, music_seconds, &mut rng)
-                .map_err(anyhow::Error::msg)?;
+            let performance = dance::perform(
+                tune,
+                &melody,
+                music_seconds,
+                options.shared_meter_tempo,
+                &mut rng,
+            )
+            .map_err(anyhow::Error::msg)?;
             (
                 performance.song.write(),
                 format!("{}: {}", tune.title, performance.summary),

@@ -22,6 +22,8 @@ fn options(kind: MakeKind, out: &Path) -> MakeOptions {
         offset: 0,
         renders: 1,
         speed: 1.0,
+        dances: Vec::new(),
+        shared_meter_tempo: false,
     }
 }
 
@@ -165,4 +167,51 @@ fn a_missing_soundfont_names_the_package() {
     opts.abc = None;
     let err = format!("{:#}", make::make(&opts, &|| {}).unwrap_err());
     assert!(err.contains("ryansMammoth"), "{err}");
+}
+
+#[test]
+fn a_tune_book_gives_a_track_per_tune_and_dances_picks_the_classes() {
+    let abc = tempfile::tempdir().unwrap();
+    // O'Neill's 1850 collection is written this way: many numbered tunes in one file.
+    let mut book = String::from("% a tune book\n\n");
+    for x in 1..=3 {
+        book.push_str(&format!(
+            "X: {x}\nT: Reel {x}\nR:Reel\nM:C|\nL:1/8\nK:D\n|:DFAF dFAF|GBdB gBdB:|\n\n\
+             X: {}\nT: Jig {x}\nR:double jig\nM:6/8\nL:1/8\nK:G\n|:GAB cBA|BGE EDE:|\n\n",
+            x + 10
+        ));
+    }
+    book.push_str("X: 30\nT: Hornpipe\nR:hornpipe\nM:2/4\nL:1/16\nK:A\nABcd efga|\n");
+    std::fs::write(abc.path().join("book.abc"), book).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut opts = options(MakeKind::Dance, out.path());
+    opts.abc = Some(abc.path().to_path_buf());
+    opts.per_class = 2;
+    opts.min_tunes = 1;
+    opts.dances = vec!["reel".into(), "jig".into()];
+    let report = make::make(&opts, &|| {}).unwrap();
+    assert_eq!(
+        report.labels,
+        vec!["reel", "jig"],
+        "the hornpipe is not asked for"
+    );
+    assert_eq!(report.counts(), vec![("reel".into(), 2), ("jig".into(), 2)]);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    let mut wavs = std::collections::BTreeSet::new();
+    for t in &report.tracks {
+        assert!(t.group.starts_with("book-x"), "{}", t.group);
+        // Each tune of the book is its own render: abc2midi was asked for that tune.
+        let title = t.summary.split(':').next().unwrap_or_default();
+        let number: u32 = t.group["book-x".len()..].parse().unwrap();
+        let expected = if t.label == "reel" {
+            format!("Reel {number}")
+        } else {
+            format!("Jig {}", number - 10)
+        };
+        assert_eq!(title, expected);
+        assert!(wavs.insert(read(&out.path().join(&t.path))));
+    }
+    opts.dances = vec!["polka".into()];
+    let err = format!("{:#}", make::make(&opts, &|| {}).unwrap_err());
+    assert!(err.contains("unknown dance \"polka\""), "{err}");
 }

@@ -506,6 +506,14 @@ pub struct MakeArgs {
     /// Tempo factor (1.06 = 6% faster, same pitch): time-stretched copies for robustness tests.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Dance only: make these dances alone, comma-separated (e.g. `reel,jig,hornpipe` to match a
+    /// model's classes on another collection); all by default.
+    #[arg(long, value_delimiter = ',')]
+    pub dances: Vec<String>,
+    /// Dance only: play jigs, slip jigs and hornpipes at tempos from one shared range, so a
+    /// model trained on the set must tell them apart by their meter, not their tempo.
+    #[arg(long)]
+    pub shared_meter_tempo: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -525,6 +533,8 @@ pub fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
         offset: args.offset,
         renders: args.renders,
         speed: args.speed,
+        dances: args.dances.clone(),
+        shared_meter_tempo: args.shared_meter_tempo,
     };
     let total = mcclstm_synth::planned(&options)?;
     let bar = if args.json {
