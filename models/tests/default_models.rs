@@ -110,11 +110,35 @@ fn mood_model_has_the_five_soundtrack_emotions() {
 
 #[test]
 fn dance_model_has_dances_of_the_collection() {
-    let labels = check("dance").labels;
+    let description = check("dance");
+    let labels = &description.labels;
     assert!(labels.len() >= 4, "{labels:?}");
     assert!(
         labels.iter().all(|l| DANCES.contains(&l.as_str())),
         "{labels:?}"
+    );
+    // No real dance recordings: the card opens with the collection it never trained on (O'Neill's),
+    // played through another SoundFont, and names its training data relative to the repository.
+    let card = std::fs::read_to_string(models_dir().join("dance.MODEL_CARD.md")).unwrap();
+    let first = card.lines().find(|l| l.starts_with("## "));
+    assert_eq!(
+        first,
+        Some("## Another collection, another set-up (never trained on)")
+    );
+    for needed in [
+        "oneills1850",
+        "MuseScore",
+        "| O'Neill's 1850 | MuseScore General |",
+    ] {
+        assert!(
+            card.contains(needed),
+            "the dance card does not name {needed}"
+        );
+    }
+    let root = description.trained_on["root"].as_str().unwrap_or_default();
+    assert!(
+        !root.is_empty() && !root.starts_with('/'),
+        "dance: trained_on.root {root:?}"
     );
 }
 
