@@ -52,13 +52,18 @@ fn set(labels: &[impl AsRef<str>]) -> BTreeSet<String> {
     labels.iter().map(|l| l.as_ref().to_string()).collect()
 }
 
-/// The models taught on the real-music corpus: their cards open with the figures on held-out
-/// packages, and their metadata names the data relative to the repository.
-fn check_real_music(name: &str, description: &contract::ModelDescription) {
+/// A card opens with `heading`, names each of `needed`, and the model's metadata names its data
+/// relative to the repository.
+fn check_card_opening(
+    name: &str,
+    description: &contract::ModelDescription,
+    heading: &str,
+    needed: &[&str],
+) {
     let card = std::fs::read_to_string(models_dir().join(format!("{name}.MODEL_CARD.md"))).unwrap();
     let first = card.lines().find(|l| l.starts_with("## "));
-    assert_eq!(first, Some("## Real music (held-out packages)"), "{name}");
-    for needed in ["MagnaTagATune", "CC BY-NC-SA", "wesnoth-1.16-music"] {
+    assert_eq!(first, Some(format!("## {heading}").as_str()), "{name}");
+    for needed in needed {
         assert!(
             card.contains(needed),
             "{name}'s card does not name {needed}"
@@ -68,6 +73,17 @@ fn check_real_music(name: &str, description: &contract::ModelDescription) {
     assert!(
         !root.is_empty() && !root.starts_with('/'),
         "{name}: trained_on.root {root:?}"
+    );
+}
+
+/// The models taught on the real-music corpus: their cards open with the figures on held-out
+/// packages, and their metadata names the data relative to the repository.
+fn check_real_music(name: &str, description: &contract::ModelDescription) {
+    check_card_opening(
+        name,
+        description,
+        "Real music (held-out packages)",
+        &["MagnaTagATune", "CC BY-NC-SA", "wesnoth-1.16-music"],
     );
     // Honest confidence: a calibration measured on the held-out packages, cross-fitted by
     // package, and reported right after the real-music figures.
@@ -86,6 +102,7 @@ fn check_real_music(name: &str, description: &contract::ModelDescription) {
         !fit_root.is_empty() && !fit_root.starts_with('/'),
         "{name}: confidence.fitted_on.root {fit_root:?}"
     );
+    let card = std::fs::read_to_string(models_dir().join(format!("{name}.MODEL_CARD.md"))).unwrap();
     let headings: Vec<&str> = card.lines().filter(|l| l.starts_with("## ")).collect();
     assert_eq!(
         headings.get(1).copied(),
@@ -118,27 +135,16 @@ fn dance_model_has_dances_of_the_collection() {
         "{labels:?}"
     );
     // No real dance recordings: the card opens with the collection it never trained on (O'Neill's),
-    // played through another SoundFont, and names its training data relative to the repository.
-    let card = std::fs::read_to_string(models_dir().join("dance.MODEL_CARD.md")).unwrap();
-    let first = card.lines().find(|l| l.starts_with("## "));
-    assert_eq!(
-        first,
-        Some("## Another collection, another set-up (never trained on)")
-    );
-    for needed in [
-        "oneills1850",
-        "MuseScore",
-        "| O'Neill's 1850 | MuseScore General |",
-    ] {
-        assert!(
-            card.contains(needed),
-            "the dance card does not name {needed}"
-        );
-    }
-    let root = description.trained_on["root"].as_str().unwrap_or_default();
-    assert!(
-        !root.is_empty() && !root.starts_with('/'),
-        "dance: trained_on.root {root:?}"
+    // played through another SoundFont.
+    check_card_opening(
+        "dance",
+        &description,
+        "Another collection, another set-up (never trained on)",
+        &[
+            "oneills1850",
+            "MuseScore",
+            "| O'Neill's 1850 | MuseScore General |",
+        ],
     );
 }
 
