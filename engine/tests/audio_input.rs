@@ -120,6 +120,37 @@ fn decoding_downmixes_any_channel_count_by_averaging() {
 }
 
 #[test]
+fn the_mono_buffer_is_sized_once_from_the_header_and_a_lying_header_is_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // An honest stereo header: the buffer is reserved once for its frames and never grows (a
+    // grown vector keeps slack: its capacity would exceed its length).
+    let honest = dir.join("honest.wav");
+    let interleaved: Vec<f32> = (0..2 * 30_001).map(|i| (i as f32 * 0.01).sin()).collect();
+    write_wav_f32(&honest, &interleaved, 2, 44_100).unwrap();
+    let audio = decode_file(&honest).unwrap();
+    assert_eq!(audio.samples.len(), 30_001);
+    assert_eq!(audio.samples.capacity(), 30_001);
+
+    // A header whose data chunk claims 4 GB (a billion stereo frames) over 4 000 real frames: the
+    // reservation stops at 2^24 frames instead of asking for gigabytes, and the real samples come
+    // out as for a truncated file.
+    let lying = dir.join("lying.wav");
+    write_wav_f32(&lying, &interleaved[..8_000], 2, 44_100).unwrap();
+    let mut bytes = std::fs::read(&lying).unwrap();
+    bytes[4..8].copy_from_slice(&(u32::MAX - 8).to_le_bytes());
+    bytes[40..44].copy_from_slice(&(u32::MAX - 44).to_le_bytes());
+    std::fs::write(&lying, &bytes).unwrap();
+    let audio = decode_file(&lying).unwrap();
+    assert_eq!(audio.samples.len(), 4_000);
+    assert!(
+        audio.samples.capacity() <= 1 << 24,
+        "reserved {} samples for a header's word",
+        audio.samples.capacity()
+    );
+}
+
+#[test]
 fn missing_file_error_names_the_file() {
     let err = decode_file(Path::new("/no/such/dir/song.wav")).unwrap_err();
     assert!(matches!(err, AudioError::Open { .. }));
