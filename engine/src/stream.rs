@@ -15,7 +15,10 @@
 //!    result does not depend on how the input was split into blocks.
 //! 3. Per lane (one model each): **resampling** to the model's rate ([`crate::resample`]), the
 //!    **log-mel frontend** ([`crate::frontend`]), **chunk assembly**, and one **model step** per
-//!    chunk with the state carried ([`crate::runner`]).
+//!    chunk with the state carried ([`crate::runner`]). Lanes whose models share a frontend
+//!    configuration and whose frames started together (built together, or since the last reset or
+//!    gap) share the first one's resampling and frontend: the genre and mood models hear the same
+//!    frames, computed once. A lane that joins mid-stream computes its own until the next reset.
 //!
 //! **Time convention.** Times are seconds of input since the stream started, gaps and skipped
 //! silence included. A chunk spans exactly the samples its frames read: from its first
@@ -256,6 +259,17 @@ pub struct ChunkEvent<'a> {
 /// One model's stages.
 struct Lane {
     frames: FrameStream,
+    /// The earlier lane whose frames this lane receives instead of computing its own (its own
+    /// `frames` then stand idle). Both have the same frontend configuration and their frames
+    /// started at the same input sample.
+    follows: Option<usize>,
+    /// Whether samples reached this lane's frames since they last started.
+    fed: bool,
+    state: LaneState,
+}
+
+/// A lane apart from its frame stream: where its frames go.
+struct LaneState {
     assembler: ChunkAssembler,
     runner: StreamingRunner,
     /// Input sample at which the lane's frame stream last started (segment start, or the end of a
@@ -282,25 +296,45 @@ impl Lane {
         let provisional_every = frames_every(&config, provisional_every_s);
         Ok(Self {
             frames: FrameStream::new(input_rate, config.clone())?,
-            assembler: ChunkAssembler::for_config(&config),
-            window: FrameWindow::new(config.n_mels, config.chunk_frames),
-            runner: model.runner(),
-            origin,
-            frames_since_origin: 0,
-            provisional_every,
-            last_result: 0,
+            follows: None,
+            fed: false,
+            state: LaneState {
+                assembler: ChunkAssembler::for_config(&config),
+                window: FrameWindow::new(config.n_mels, config.chunk_frames),
+                runner: model.runner(),
+                origin,
+                frames_since_origin: 0,
+                provisional_every,
+                last_result: 0,
+            },
         })
     }
 
-    /// The lane's frame stream, and where its frames go (numbered `lane` in `segment`).
-    fn split<'a, F>(
+    /// Starts the frame stream over at input sample `origin`, keeping or clearing the model state.
+    fn restart_frames(&mut self, origin: u64, keep_state: bool) {
+        self.frames.reset();
+        self.fed = false;
+        let state = &mut self.state;
+        state.assembler.reset();
+        if !keep_state {
+            state.runner.reset();
+        }
+        state.origin = origin;
+        state.frames_since_origin = 0;
+        state.last_result = 0;
+    }
+}
+
+impl LaneState {
+    /// Where this lane's frames go (numbered `lane` in `segment`).
+    fn sink<'a, F>(
         &'a mut self,
         lane: usize,
         segment: u64,
         input_rate: u32,
         on_event: &'a mut F,
-    ) -> (&'a mut FrameStream, ChunkSink<'a, F>) {
-        let sink = ChunkSink {
+    ) -> ChunkSink<'a, F> {
+        ChunkSink {
             lane,
             segment,
             input_rate,
@@ -312,20 +346,34 @@ impl Lane {
             provisional_every: self.provisional_every,
             last_result: &mut self.last_result,
             on_event,
-        };
-        (&mut self.frames, sink)
-    }
-
-    /// Starts the frame stream over at input sample `origin`, keeping or clearing the model state.
-    fn restart_frames(&mut self, origin: u64, keep_state: bool) {
-        self.frames.reset();
-        self.assembler.reset();
-        if !keep_state {
-            self.runner.reset();
         }
-        self.origin = origin;
-        self.frames_since_origin = 0;
-        self.last_result = 0;
+    }
+}
+
+/// Hands one frame of lane `leader` to it and to every lane of `later` (the lanes after it) that
+/// follows it, in lane order.
+#[allow(clippy::too_many_arguments)]
+fn dispatch_frame<F: FnMut(StreamEvent<'_>)>(
+    leader: usize,
+    state: &mut LaneState,
+    later: &mut [Option<Lane>],
+    segment: u64,
+    input_rate: u32,
+    frame: &[f32],
+    timing: &FrameTiming,
+    on_event: &mut F,
+) {
+    state
+        .sink(leader, segment, input_rate, on_event)
+        .frame(frame, timing);
+    for (offset, lane) in later.iter_mut().enumerate() {
+        if let Some(lane) = lane
+            && lane.follows == Some(leader)
+        {
+            lane.state
+                .sink(leader + 1 + offset, segment, input_rate, on_event)
+                .frame(frame, timing);
+        }
     }
 }
 
@@ -360,10 +408,12 @@ impl Stream {
                     .transpose()
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self {
+        let mut stream = Self {
             lanes,
             ..Self::with_empty_lanes(config, 0)
-        })
+        };
+        stream.share_fresh_frames();
+        Ok(stream)
     }
 
     /// A stream of `lanes` empty lanes, filled later with [`Stream::set_model`]. Cannot fail.
@@ -393,7 +443,7 @@ impl Stream {
     pub fn set_provisional(&mut self, seconds: Option<f32>) {
         self.config.provisional_every_s = seconds;
         for lane in self.lanes.iter_mut().flatten() {
-            lane.provisional_every = frames_every(lane.frames.config(), seconds);
+            lane.state.provisional_every = frames_every(lane.frames.config(), seconds);
         }
     }
 
@@ -401,11 +451,10 @@ impl Stream {
     /// position. Allocates; call off the audio thread.
     pub fn set_model(&mut self, lane: usize, model: Option<Model>) -> Result<(), StreamError> {
         let lanes = self.lanes.len();
-        let at = self
-            .lanes
-            .get_mut(lane)
-            .ok_or(StreamError::NoSuchLane { lane, lanes })?;
-        *at = model
+        if lane >= lanes {
+            return Err(StreamError::NoSuchLane { lane, lanes });
+        }
+        let new = model
             .map(|m| {
                 Lane::new(
                     m,
@@ -415,12 +464,75 @@ impl Stream {
                 )
             })
             .transpose()?;
+        self.hand_over_frames(lane);
+        self.lanes[lane] = new;
+        self.share_fresh_frames();
         Ok(())
+    }
+
+    /// Before `lane` is replaced: if other lanes follow it, the first of them takes its frame
+    /// stream (mid-stream, the only one in step) and leads the rest.
+    fn hand_over_frames(&mut self, lane: usize) {
+        let (head, tail) = self.lanes.split_at_mut(lane + 1);
+        let Some(old) = head[lane].as_mut() else {
+            return;
+        };
+        let mut heir = None;
+        for (offset, next) in tail.iter_mut().enumerate() {
+            let Some(next) = next else { continue };
+            if next.follows != Some(lane) {
+                continue;
+            }
+            match heir {
+                None => {
+                    std::mem::swap(&mut old.frames, &mut next.frames);
+                    next.follows = None;
+                    heir = Some(lane + 1 + offset);
+                }
+                Some(_) => next.follows = heir,
+            }
+        }
+    }
+
+    /// Lets every lane whose frames are fresh (nothing fed since they started) follow the first
+    /// earlier fresh lane with the same frontend configuration that started at the same input
+    /// sample: from here on both get the same frames, so they are computed once. Lanes already
+    /// fed keep their grouping. Never allocates.
+    fn share_fresh_frames(&mut self) {
+        for index in 0..self.lanes.len() {
+            let (head, tail) = self.lanes.split_at_mut(index);
+            let Some(lane) = tail[0].as_mut() else {
+                continue;
+            };
+            if lane.fed {
+                continue;
+            }
+            lane.follows = head.iter().enumerate().find_map(|(leader, other)| {
+                let other = other.as_ref()?;
+                (other.follows.is_none()
+                    && !other.fed
+                    && other.state.origin == lane.state.origin
+                    && other.frames.config() == lane.frames.config())
+                .then_some(leader)
+            });
+        }
+    }
+
+    /// How many lanes compute their own frames (the rest share them); for tests and benchmarks.
+    pub fn frame_streams(&self) -> usize {
+        self.lanes
+            .iter()
+            .flatten()
+            .filter(|l| l.follows.is_none())
+            .count()
     }
 
     /// The model running in `lane`, if any.
     pub fn model(&self, lane: usize) -> Option<&Model> {
-        self.lanes.get(lane)?.as_ref().map(|l| l.runner.model())
+        self.lanes
+            .get(lane)?
+            .as_ref()
+            .map(|l| l.state.runner.model())
     }
 
     pub fn lanes(&self) -> usize {
@@ -454,13 +566,13 @@ impl Stream {
 
     /// Chunks `lane` has completed in the current segment.
     pub fn chunks_in_segment(&self, lane: usize) -> u64 {
-        self.lane(lane).map_or(0, |l| l.runner.chunks())
+        self.lane(lane).map_or(0, |l| l.state.runner.chunks())
     }
 
     /// Fraction of `lane`'s current chunk already collected, 0..1.
     pub fn progress(&self, lane: usize) -> f32 {
         self.lane(lane).map_or(0.0, |l| {
-            l.assembler.filled() as f32 / l.assembler.chunk_frames() as f32
+            l.state.assembler.filled() as f32 / l.state.assembler.chunk_frames() as f32
         })
     }
 
@@ -480,6 +592,7 @@ impl Stream {
         for lane in self.lanes.iter_mut().flatten() {
             lane.restart_frames(at, false);
         }
+        self.share_fresh_frames();
         self.segment += 1;
         on_event(StreamEvent::Reset {
             reason,
@@ -499,6 +612,7 @@ impl Stream {
         for lane in self.lanes.iter_mut().flatten() {
             lane.restart_frames(at, true);
         }
+        self.share_fresh_frames();
     }
 
     /// Analyses input samples. `on_event` hears each completed chunk, failed step and reset, in
@@ -516,13 +630,31 @@ impl Stream {
     /// Ends the input (the end of a file): each lane's resampler tail goes through, which may
     /// complete a last chunk. The stream keeps its clock and segment.
     pub fn finish(&mut self, mut on_event: impl FnMut(StreamEvent<'_>)) {
-        let segment = self.segment;
-        for (index, lane) in self.lanes.iter_mut().enumerate() {
-            let Some(lane) = lane else { continue };
-            let (frames, mut sink) =
-                lane.split(index, segment, self.config.input_rate, &mut on_event);
+        let (segment, input_rate) = (self.segment, self.config.input_rate);
+        for index in 0..self.lanes.len() {
+            let (head, later) = self.lanes.split_at_mut(index + 1);
+            let Some(Lane {
+                frames,
+                follows: None,
+                state,
+                ..
+            }) = head[index].as_mut()
+            else {
+                continue;
+            };
             let timing = FrameTiming::of(frames.config());
-            frames.finish(|frame| sink.frame(frame, &timing));
+            frames.finish(|frame| {
+                dispatch_frame(
+                    index,
+                    state,
+                    later,
+                    segment,
+                    input_rate,
+                    frame,
+                    &timing,
+                    &mut on_event,
+                );
+            });
         }
     }
 
@@ -542,7 +674,7 @@ impl Stream {
                     self.gated = false;
                     let at = self.position;
                     for lane in self.lanes.iter_mut().flatten() {
-                        lane.origin = at;
+                        lane.state.origin = at;
                     }
                 }
                 continue;
@@ -569,17 +701,33 @@ impl Stream {
         if samples.is_empty() {
             return;
         }
-        let segment = self.segment;
-        for (index, lane) in self.lanes.iter_mut().enumerate() {
-            let Some(lane) = lane else { continue };
-            let (frames, mut sink) = lane.split(index, segment, self.config.input_rate, on_event);
+        let (segment, input_rate) = (self.segment, self.config.input_rate);
+        for lane in self.lanes.iter_mut().flatten() {
+            lane.fed = true;
+        }
+        for index in 0..self.lanes.len() {
+            let (head, later) = self.lanes.split_at_mut(index + 1);
+            // A lane that follows another got its frames from it.
+            let Some(Lane {
+                frames,
+                follows: None,
+                state,
+                ..
+            }) = head[index].as_mut()
+            else {
+                continue;
+            };
             let FrameStream {
                 resampler,
                 frontend,
             } = frames;
             let timing = FrameTiming::of(frontend.config());
             resampler.push(samples, |resampled| {
-                frontend.push(resampled, |frame| sink.frame(frame, &timing));
+                frontend.push(resampled, |frame| {
+                    dispatch_frame(
+                        index, state, later, segment, input_rate, frame, &timing, on_event,
+                    );
+                });
             });
         }
     }

@@ -30,7 +30,7 @@ fn tune(rate: u32, seconds: f64, seed: f32) -> Vec<f32> {
 }
 
 /// Everything a stream reports, flattened so runs can be compared exactly.
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 enum Seen {
     Chunk {
         lane: usize,
@@ -292,4 +292,98 @@ fn provisional_results_come_between_chunks_and_never_change_the_committed_ones()
             );
         }
     }
+}
+
+/// Lane `lane`'s chunks in `seen`, renumbered as lane 0 and shifted `offset_s` earlier (the
+/// results of a stream that ran that lane's model alone, started `offset_s` later).
+fn chunks_of(seen: &[Seen], lane: usize, offset_s: f64) -> Vec<Seen> {
+    seen.iter()
+        .filter_map(|s| match s {
+            Seen::Chunk {
+                lane: l,
+                segment,
+                index,
+                start_s,
+                end_s,
+                track,
+            } if *l == lane => Some(Seen::Chunk {
+                lane: 0,
+                segment: *segment,
+                index: *index,
+                start_s: ((start_s - offset_s) * 1e6).round() / 1e6,
+                end_s: ((end_s - offset_s) * 1e6).round() / 1e6,
+                track: track.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn lanes_with_one_frontend_share_its_frames_and_each_gives_what_its_model_gives_alone() {
+    let models = defaults();
+    assert!(models.len() >= 2);
+    let rate = 44_100;
+    let signal = tune(rate, 12.0, 0.0);
+    let config = StreamConfig::live(rate);
+    // The default models all read the `paper` frontend: one lane computes the frames.
+    let stream = Stream::new(config, models.iter().cloned().map(Some)).unwrap();
+    assert_eq!(stream.frame_streams(), 1);
+    let together = run_in_blocks(&models, &signal, config, &[1000]);
+    for (lane, model) in models.iter().enumerate() {
+        let alone = run_in_blocks(std::slice::from_ref(model), &signal, config, &[1000]);
+        assert_eq!(alone.len(), 3, "lane {lane}: three chunks in 12 s");
+        assert_eq!(chunks_of(&together, lane, 0.0), chunks_of(&alone, 0, 0.0));
+    }
+
+    // The plugin fills empty lanes one by one before any audio: they share too, and an emptied
+    // lane leaves the others sharing.
+    let mut stream = Stream::with_empty_lanes(config, 3);
+    stream.set_model(0, Some(models[0].clone())).unwrap();
+    stream.set_model(2, Some(models[1].clone())).unwrap();
+    assert_eq!(stream.frame_streams(), 1);
+    stream.set_model(1, Some(models[1].clone())).unwrap();
+    stream.set_model(1, None).unwrap();
+    assert_eq!(stream.frame_streams(), 1);
+}
+
+#[test]
+fn a_model_swapped_in_mid_stream_computes_its_own_frames_until_the_next_reset() {
+    let models = defaults();
+    let (a, b) = (&models[0], &models[1]);
+    let rate = 44_100;
+    let signal = tune(rate, 16.0, 0.0);
+    let split = 5 * rate as usize;
+    let config = StreamConfig::live(rate);
+    let mut stream = Stream::new(config, [Some(a.clone()), Some(b.clone())]).unwrap();
+    let record = |seen: &mut Vec<Seen>, e: StreamEvent<'_>| {
+        if let StreamEvent::Chunk(c) = e {
+            seen.push(Seen::Chunk {
+                lane: c.lane,
+                segment: c.segment,
+                index: c.index,
+                start_s: c.start_s,
+                end_s: c.end_s,
+                track: c.track.iter().map(|p| p.to_bits()).collect(),
+            });
+        }
+    };
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    stream.push(&signal[..split], |e| record(&mut before, e));
+    // Lane 0 leads (lane 1 gets its frames). Replacing it hands its frame stream to lane 1, which
+    // goes on as if nothing happened; the new model starts its own frames at 5 s.
+    stream.set_model(0, Some(b.clone())).unwrap();
+    assert_eq!(stream.frame_streams(), 2);
+    stream.push(&signal[split..], |e| record(&mut after, e));
+
+    let b_alone = run_in_blocks(std::slice::from_ref(b), &signal, config, &[4096]);
+    let lane1 = [chunks_of(&before, 1, 0.0), chunks_of(&after, 1, 0.0)].concat();
+    assert_eq!(lane1, chunks_of(&b_alone, 0, 0.0));
+    let b_from_split = run_in_blocks(std::slice::from_ref(b), &signal[split..], config, &[4096]);
+    assert_eq!(b_from_split.len(), 2);
+    assert_eq!(chunks_of(&after, 0, 5.0), chunks_of(&b_from_split, 0, 0.0));
+
+    // After a reset every lane starts its frames at the same sample: they share again.
+    stream.reset(&mut |_| {});
+    assert_eq!(stream.frame_streams(), 1);
 }
