@@ -3,12 +3,13 @@
 //! a VST3 host ([`vst3_host`]) and, over both, [`render`] (one trait, one render helper, WAV files
 //! in); and a real DAW, Ardour, driven headless ([`ardour`]).
 //!
-//! The bundles under test are the release bundles `target/bundled/MCCLSTM.{clap,vst3}` (what
-//! users load; `cargo xtask test` builds them as the main job does) and, for the allocation
-//! test, the debug bundles `target/bundled-debug/` built with nice-plug's
-//! `assert_process_allocs` (any allocation in `process()` aborts the host). The
-//! `MCCLSTM_{,DEBUG_}{CLAP,VST3}_BUNDLE` variables name others. A missing bundle is an error,
-//! never a skipped test.
+//! The bundles under test are named by `MCCLSTM_{CLAP,VST3}_BUNDLE` (by default the release
+//! bundles `target/bundled/MCCLSTM.{clap,vst3}` that `cargo xtask bundle` writes, what users
+//! load) and, for the allocation test, `MCCLSTM_DEBUG_{CLAP,VST3}_BUNDLE` (by default
+//! `target/bundled-debug/`, built with nice-plug's `assert_process_allocs`: any allocation in
+//! `process()` aborts the host). `cargo xtask test` points all four at the test build's plugin,
+//! so every host test there is also an allocation test. A missing bundle is an error, never a
+//! skipped test.
 
 // Linux only, as the bundles' layout and the `/proc` readings of the host binary are.
 pub mod ardour;
@@ -32,8 +33,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
-/// Where the release CLAP bundle is (what ships): `MCCLSTM_CLAP_BUNDLE`, or where
-/// `cargo xtask bundle mcclstm-plugin --release` writes it.
+/// Where the CLAP bundle under test is: `MCCLSTM_CLAP_BUNDLE`, or the release bundle (what
+/// ships) where `cargo xtask bundle mcclstm-plugin --release` writes it.
 pub fn bundle_path() -> anyhow::Result<PathBuf> {
     existing_bundle(
         "MCCLSTM_CLAP_BUNDLE",

@@ -32,7 +32,7 @@ impl Format {
         }
     }
 
-    /// The release bundle of this format (what users load).
+    /// The bundle of this format under test (by default the release bundle, what users load).
     pub fn bundle_path(self) -> anyhow::Result<PathBuf> {
         match self {
             Format::Clap => crate::bundle_path(),
@@ -133,7 +133,7 @@ impl AnyBundle {
         loaded.with_context(|| format!("{}: cannot load the {format:?} bundle", path.display()))
     }
 
-    /// The release bundle of `format`.
+    /// The bundle of `format` under test ([`Format::bundle_path`]).
     pub fn release(format: Format) -> anyhow::Result<Self> {
         Self::load(format, &format.bundle_path()?)
     }

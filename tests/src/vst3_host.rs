@@ -33,7 +33,7 @@ type ModuleEntryFn = unsafe extern "C" fn(*mut c_void) -> bool;
 type ModuleExitFn = unsafe extern "C" fn() -> bool;
 type GetPluginFactoryFn = unsafe extern "system" fn() -> *mut c_void;
 
-/// Where the release VST3 bundle under test is: `MCCLSTM_VST3_BUNDLE`, else where
+/// Where the VST3 bundle under test is: `MCCLSTM_VST3_BUNDLE`, else the release bundle where
 /// `cargo xtask bundle mcclstm-plugin --release` writes it. A missing bundle is an error, never a
 /// skipped test.
 pub fn vst3_bundle_path() -> anyhow::Result<PathBuf> {

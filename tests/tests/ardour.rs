@@ -1,4 +1,4 @@
-//! The release VST3 bundle in a real DAW: Ardour 7, headless ([`mcclstm_tests::ardour`]). Ardour
+//! The VST3 bundle under test in a real DAW: Ardour 7, headless ([`mcclstm_tests::ardour`]). Ardour
 //! scans the bundle, puts it on a stereo track, records 9 s of its dummy backend's sine sweep
 //! through it at real-time pace, saves the project, reopens it and bounces the take offline.
 

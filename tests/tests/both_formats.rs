@@ -1,5 +1,6 @@
-//! What both formats must do, run through the real release bundles in both headless hosts (and
-//! the debug bundles for the allocation check): an offline render of a WAV file equals
+//! What both formats must do, run through real bundles in both headless hosts (the release
+//! bundles, or the test build's under `cargo xtask test`; the debug bundles for the allocation
+//! check): an offline render of a WAV file equals
 //! `mcclstm analyze` on the same file; `process()` never allocates in real-time mode; at the
 //! host's pace every sample is analysed, and far faster than real time the plugin drops and
 //! counts instead of waiting; NaN, Inf, DC, full-scale noise, denormals and ten minutes of

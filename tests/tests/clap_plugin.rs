@@ -1,4 +1,4 @@
-//! The release CLAP bundle in the headless CLAP host: descriptor, bit-exact pass-through in
+//! The CLAP bundle under test in the headless CLAP host: descriptor, bit-exact pass-through in
 //! both modes, every rate and block size, state round trip, the offline render against the
 //! engine's own analysis of the same audio, two instances at once, rate changes and `reset()`,
 //! parameter events. What both formats must pass (allocations, real-time pace and drops, bad
