@@ -579,9 +579,10 @@ fn report(r: &Value) -> String {
              chunks), {steps}: decoding (symphonia), rubato's FFT resampler from 44.1 to \
              22.05 kHz against soxr, and the frontend (section 1; its FFT runs in f64, because \
              an f32 spectrum breaks the 1e-3 dB parity on bands far below a frame's loudest: \
-             `scripts/f32_frontend_parity.py`). What would close it: a half-band decimator for \
-             44.1 kHz, decoding straight into the mono buffer, and both default models in one \
-             pass.\n\n"
+             `scripts/f32_frontend_parity.py`). The two models already share one resampler and \
+             frontend (one frame stream per file, not one per model) and decoding fills a buffer \
+             sized once from the header. What would close the rest: a half-band decimator for \
+             44.1 kHz, and both default models' steps in one pass (weights streamed once).\n\n"
         ));
     }
 
@@ -627,9 +628,9 @@ fn report(r: &Value) -> String {
     s.push_str(&format!(
         "At real-time pace for {wall:.0} s the whole process used {total_cpu:.2} s of CPU: the \
          audio thread {audio_cpu:.3} s, the analysis thread {analysis_cpu:.2} s \
-         ({analysis_share:.2}% of one core: resampling, frontend, two model steps per chunk, and \
-         waking about 12 times a second to read a batch from the ring), the host's own loop the \
-         rest. Rendered \
+         ({analysis_share:.2}% of one core: one resampler and frontend shared by both models, \
+         two model steps per chunk, and waking about 12 times a second to read a batch from the \
+         ring), the host's own loop the rest. Rendered \
          offline, the same analysis of the same minute takes {offline_cpu:.2} s of CPU for the \
          whole process, bundle and model loading included: the difference is the cost of \
          running in small pieces between sleeps (cold caches, wake-ups).\n\n",
