@@ -12,9 +12,9 @@ use crate::reference::{OrtModel, ReferenceError};
 
 /// Largest difference allowed between runtimes on any probability or state value: absolute on
 /// values within [-1, 1] (probabilities, the LSTM output `h`), relative beyond (the LSTM cell
-/// state `c` is unbounded and a well-trained model's reaches tens, where float32 rounding alone
-/// differs by 1e-5 absolute). float32 networks of this depth differ by 1e-6 to 1e-5 between
-/// runtimes (different summation orders and kernels); 1e-4 is DESIGN.md's bound.
+/// state `c` accumulates over steps and is unbounded; beyond 1 its float32 rounding grows with
+/// it). float32 networks of this depth differ by 1e-6 to 1e-5 between runtimes (different
+/// summation orders and kernels); 1e-4 is DESIGN.md's bound.
 pub const TOLERANCE: f32 = 1e-4;
 
 /// Chunks in the roll-out check.
