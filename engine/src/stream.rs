@@ -630,9 +630,20 @@ impl Stream {
     /// Ends the input (the end of a file): each lane's resampler tail goes through, which may
     /// complete a last chunk. The stream keeps its clock and segment.
     pub fn finish(&mut self, mut on_event: impl FnMut(StreamEvent<'_>)) {
+        self.through_leaders(&mut on_event, |frames, sink| frames.finish(sink));
+    }
+
+    /// Runs `run` (a push or the finish) on each leading lane's frame stream, handing every frame
+    /// it makes to that lane and to the lanes that follow it.
+    fn through_leaders(
+        &mut self,
+        on_event: &mut impl FnMut(StreamEvent<'_>),
+        mut run: impl FnMut(&mut FrameStream, &mut dyn FnMut(&[f32])),
+    ) {
         let (segment, input_rate) = (self.segment, self.config.input_rate);
         for index in 0..self.lanes.len() {
             let (head, later) = self.lanes.split_at_mut(index + 1);
+            // A lane that follows another gets its frames from it.
             let Some(Lane {
                 frames,
                 follows: None,
@@ -643,16 +654,9 @@ impl Stream {
                 continue;
             };
             let timing = FrameTiming::of(frames.config());
-            frames.finish(|frame| {
+            run(frames, &mut |frame| {
                 dispatch_frame(
-                    index,
-                    state,
-                    later,
-                    segment,
-                    input_rate,
-                    frame,
-                    &timing,
-                    &mut on_event,
+                    index, state, later, segment, input_rate, frame, &timing, on_event,
                 );
             });
         }
@@ -701,35 +705,10 @@ impl Stream {
         if samples.is_empty() {
             return;
         }
-        let (segment, input_rate) = (self.segment, self.config.input_rate);
         for lane in self.lanes.iter_mut().flatten() {
             lane.fed = true;
         }
-        for index in 0..self.lanes.len() {
-            let (head, later) = self.lanes.split_at_mut(index + 1);
-            // A lane that follows another got its frames from it.
-            let Some(Lane {
-                frames,
-                follows: None,
-                state,
-                ..
-            }) = head[index].as_mut()
-            else {
-                continue;
-            };
-            let FrameStream {
-                resampler,
-                frontend,
-            } = frames;
-            let timing = FrameTiming::of(frontend.config());
-            resampler.push(samples, |resampled| {
-                frontend.push(resampled, |frame| {
-                    dispatch_frame(
-                        index, state, later, segment, input_rate, frame, &timing, on_event,
-                    );
-                });
-            });
-        }
+        self.through_leaders(on_event, |frames, sink| frames.push(samples, sink));
     }
 }
 

@@ -3,7 +3,7 @@
 //! one time convention, and a dropped stretch that moves the clock but keeps the model's memory.
 
 use mcclstm_engine::stream::{
-    ResetReason, Stream, StreamConfig, StreamEvent, analyze_stream, needed_seconds,
+    ChunkEvent, ResetReason, Stream, StreamConfig, StreamEvent, analyze_stream, needed_seconds,
 };
 use mcclstm_engine::{Model, Preset};
 
@@ -43,6 +43,19 @@ enum Seen {
     Reset(ResetReason, u64),
 }
 
+impl Seen {
+    fn of(c: &ChunkEvent<'_>) -> Self {
+        Seen::Chunk {
+            lane: c.lane,
+            segment: c.segment,
+            index: c.index,
+            start_s: c.start_s,
+            end_s: c.end_s,
+            track: c.track.iter().map(|p| p.to_bits()).collect(),
+        }
+    }
+}
+
 fn run_in_blocks(
     models: &[Model],
     samples: &[f32],
@@ -52,14 +65,7 @@ fn run_in_blocks(
     let mut stream = Stream::new(config, models.iter().cloned().map(Some)).unwrap();
     let mut seen = Vec::new();
     let mut record = |e: StreamEvent<'_>| match e {
-        StreamEvent::Chunk(c) => seen.push(Seen::Chunk {
-            lane: c.lane,
-            segment: c.segment,
-            index: c.index,
-            start_s: c.start_s,
-            end_s: c.end_s,
-            track: c.track.iter().map(|p| p.to_bits()).collect(),
-        }),
+        StreamEvent::Chunk(c) => seen.push(Seen::of(&c)),
         StreamEvent::Reset { reason, at_s } => {
             seen.push(Seen::Reset(reason, (at_s * 1e6).round() as u64))
         }
@@ -358,14 +364,7 @@ fn a_model_swapped_in_mid_stream_computes_its_own_frames_until_the_next_reset() 
     let mut stream = Stream::new(config, [Some(a.clone()), Some(b.clone())]).unwrap();
     let record = |seen: &mut Vec<Seen>, e: StreamEvent<'_>| {
         if let StreamEvent::Chunk(c) = e {
-            seen.push(Seen::Chunk {
-                lane: c.lane,
-                segment: c.segment,
-                index: c.index,
-                start_s: c.start_s,
-                end_s: c.end_s,
-                track: c.track.iter().map(|p| p.to_bits()).collect(),
-            });
+            seen.push(Seen::of(&c));
         }
     };
     let (mut before, mut after) = (Vec::new(), Vec::new());
