@@ -4,7 +4,7 @@
 //! - [`export`]: the ONNX writer: a graph per architecture, weights as initializers, metadata.
 //! - [`reference`]: ONNX Runtime (ort, load-dynamic) as the independent reference.
 //! - [`parity`]: the check every export passes before it is written: tract and ONNX Runtime
-//!   agree on random chunks and on a state roll-out.
+//!   agree on a sequence of probe chunks and on its state roll-out.
 //! - [`random`]: development models with random weights.
 //!
 //! No training code: the trainer fills [`export::Weights`] from its burn models.

@@ -1,6 +1,8 @@
 //! The export check of DESIGN.md: a model file is written only when independent runtimes agree
-//! on it. Here tract (the engine, what the plugin runs) against ONNX Runtime, on random chunks and
-//! on a three-chunk state roll-out through ONNX's own LSTM operator.
+//! on it. Here tract (the engine, what the plugin runs) against ONNX Runtime, step by step on a
+//! sequence of probe chunks and on the same sequence rolled out through ONNX's own LSTM operator.
+//! The trainer probes with consecutive chunks of a validation track (the input the model is made
+//! for); a model without data (`export-random`, tests) with [`random_chunks`].
 
 use mcclstm_engine::Model;
 use rand::rngs::StdRng;
@@ -17,7 +19,7 @@ use crate::reference::{OrtModel, ReferenceError};
 /// summation orders and kernels); 1e-4 is DESIGN.md's bound.
 pub const TOLERANCE: f32 = 1e-4;
 
-/// Chunks in the roll-out check.
+/// Chunks in the roll-out check: the probe sequence's length.
 pub const ROLLOUT_CHUNKS: usize = 3;
 
 /// The largest differences found.
@@ -49,6 +51,8 @@ pub enum ParityError {
     Tract(String),
     #[error("runtimes disagree: {what} differs by {diff:e} (> {TOLERANCE:e})")]
     Disagree { what: String, diff: f32 },
+    #[error("export check: {0} probe chunks given, {ROLLOUT_CHUNKS} needed, of {1} values each")]
+    Probe(usize, usize),
 }
 
 /// The largest difference between `a` and the reference `b`, each scaled by `max(1, |b|)`: the
@@ -79,20 +83,24 @@ pub fn random_chunks(n: usize, len: usize, seed: u64) -> Vec<Vec<f32>> {
         .collect()
 }
 
-/// Checks the step graph of `weights` in tract against ONNX Runtime, and for stateful models the
-/// roll-out. Errors when any difference exceeds [`TOLERANCE`].
+/// Checks the step graph of `weights` in tract against ONNX Runtime on the [`ROLLOUT_CHUNKS`]
+/// consecutive `chunks` (log-mel dB, one chunk each), and for stateful models the roll-out of
+/// them. Errors when any difference exceeds [`TOLERANCE`].
 pub fn check_export(
     config: &ArchConfig,
     weights: &Weights,
     meta: &ExportMeta,
-    seed: u64,
+    chunks: &[Vec<f32>],
 ) -> Result<ParityReport, ParityError> {
+    let fe = &meta.frontend;
+    let chunk_len = fe.n_mels * fe.chunk_frames;
+    if chunks.len() != ROLLOUT_CHUNKS || chunks.iter().any(|c| c.len() != chunk_len) {
+        return Err(ParityError::Probe(chunks.len(), chunk_len));
+    }
     let bytes = export::model_bytes(config, weights, meta)?;
     let model = Model::from_bytes(&bytes).map_err(|e| ParityError::Tract(e.to_string()))?;
     let mut ort = OrtModel::from_bytes(&bytes)?;
-    let fe = &meta.frontend;
     let mel_shape = vec![1, 1, fe.n_mels, fe.chunk_frames];
-    let chunks = random_chunks(ROLLOUT_CHUNKS, model.chunk_len(), seed);
     let hidden = config.lstm;
     let state_shape = vec![1, 1, hidden];
     let mut report = ParityReport::default();

@@ -29,7 +29,8 @@ fn check(arch: Architecture, activation: Activation, preset: Preset) {
     let fe = &meta.frontend;
     let mut rng = StdRng::seed_from_u64(arch as u64);
     let weights = Weights::random(&config, fe.n_mels, fe.chunk_frames, 5, &mut rng).unwrap();
-    let report = parity::check_export(&config, &weights, &meta, 42)
+    let probe = parity::random_chunks(parity::ROLLOUT_CHUNKS, fe.n_mels * fe.chunk_frames, 42);
+    let report = parity::check_export(&config, &weights, &meta, &probe)
         .unwrap_or_else(|e| panic!("{arch}: {e}"));
     eprintln!("{arch} {activation:?} {}: {report:?}", preset.name());
     assert!(report.worst() <= TOLERANCE);
@@ -94,7 +95,8 @@ fn paper_sized_mcclstm_tract_equals_onnx_runtime() {
     let meta = meta(Preset::Paper, 10);
     let mut rng = StdRng::seed_from_u64(1);
     let weights = Weights::random(&config, 40, 80, 10, &mut rng).unwrap();
-    let report = parity::check_export(&config, &weights, &meta, 7).unwrap();
+    let probe = parity::random_chunks(parity::ROLLOUT_CHUNKS, 40 * 80, 7);
+    let report = parity::check_export(&config, &weights, &meta, &probe).unwrap();
     eprintln!("paper-sized MCCLSTM: {report:?}");
 }
 
@@ -108,4 +110,22 @@ fn mis_shaped_weights_are_refused_before_writing() {
     weights.output.bias.data.push(0.0);
     let err = export::model_bytes(&config, &weights, &meta).unwrap_err();
     assert!(err.to_string().contains("output.bias"), "{err}");
+}
+
+#[test]
+fn a_probe_of_the_wrong_shape_is_refused_before_anything_runs() {
+    let mut config = ArchConfig::paper(Architecture::Mcclstm);
+    config.filters = 8;
+    let meta = meta(Preset::Paper, 3);
+    let mut rng = StdRng::seed_from_u64(3);
+    let weights = Weights::random(&config, 40, 80, 3, &mut rng).unwrap();
+    let short = parity::random_chunks(parity::ROLLOUT_CHUNKS - 1, 40 * 80, 1);
+    let narrow = parity::random_chunks(parity::ROLLOUT_CHUNKS, 40 * 80 - 1, 1);
+    for probe in [short, narrow] {
+        let e = parity::check_export(&config, &weights, &meta, &probe).unwrap_err();
+        assert!(
+            matches!(e, parity::ParityError::Probe(n, 3200) if n == probe.len()),
+            "{e}"
+        );
+    }
 }

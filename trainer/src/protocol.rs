@@ -127,27 +127,43 @@ pub struct Exported {
     pub burn_vs_tract: f32,
 }
 
+/// The chunks the export check probes with: the first [`parity::ROLLOUT_CHUNKS`] of the first
+/// track long enough (validation tracks: the input the model is made for, and a sequence, so the
+/// roll-out carries state as in use), or random chunks at log-mel levels when no track is.
+pub fn probe_chunks(tracks: &[&TrackChunks], chunk_len: usize, seed: u64) -> Vec<Vec<f32>> {
+    let n = parity::ROLLOUT_CHUNKS;
+    tracks
+        .iter()
+        .find(|t| t.len >= n && t.chunks.len() >= n * chunk_len)
+        .map(|t| {
+            t.chunks[..n * chunk_len]
+                .chunks_exact(chunk_len)
+                .map(<[f32]>::to_vec)
+                .collect()
+        })
+        .unwrap_or_else(|| parity::random_chunks(n, chunk_len, seed))
+}
+
 /// Exports a trained model: the three-way check of DESIGN.md (burn, tract, ONNX Runtime agree
-/// within [`parity::TOLERANCE`] on random chunks and a 3-step roll-out), then the file is written
-/// through a temporary file and a rename.
+/// within [`parity::TOLERANCE`] step by step on the `probe` chunks and on their roll-out), then
+/// the file is written through a temporary file and a rename.
 pub fn export_trained(
     trained: &Trained,
     meta: &ExportMeta,
     out: &Path,
-    seed: u64,
+    probe: &[Vec<f32>],
 ) -> anyhow::Result<Exported> {
     let config = trained.net.config();
     let s = &trained.standardisation;
     let weights = trained.net.to_weights(&s.mean, &s.std)?;
-    let report = parity::check_export(&config.arch, &weights, meta, seed)
+    let report = parity::check_export(&config.arch, &weights, meta, probe)
         .context("export check (tract vs ONNX Runtime)")?;
     let bytes = export::model_bytes(&config.arch, &weights, meta)?;
     let model = Model::from_bytes(&bytes).context("the exported model does not load")?;
-    let chunks = parity::random_chunks(parity::ROLLOUT_CHUNKS, model.chunk_len(), seed);
-    let burn = train::step_probs(&trained.net, s, &chunks)?;
+    let burn = train::step_probs(&trained.net, s, probe)?;
     let mut runner = model.runner();
     let mut burn_vs_tract = 0.0f32;
-    for (k, (chunk, expected)) in chunks.iter().zip(&burn).enumerate() {
+    for (k, (chunk, expected)) in probe.iter().zip(&burn).enumerate() {
         let step = runner.step(chunk)?;
         let diff = step
             .chunk
@@ -289,7 +305,13 @@ pub fn run_train(
             Outputs::Exclusive
         },
     };
-    let exported = export_trained(&trained, &meta, &job.out, job.options.seed)?;
+    let fe = &data.frontend;
+    let probe = probe_chunks(
+        &pick(&data.tracks, &split.validation),
+        fe.n_mels * fe.chunk_frames,
+        job.options.seed,
+    );
+    let exported = export_trained(&trained, &meta, &job.out, &probe)?;
     let card = model_card_path(&job.out);
     model_card(
         job, dataset, data, &split, &config, &trained, &exported, &task,
@@ -793,4 +815,42 @@ fn table_markdown(
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(len: usize, chunk_len: usize, first: f32) -> TrackChunks {
+        TrackChunks {
+            path: PathBuf::from(format!("t{len}.wav")),
+            label: 0,
+            group: None,
+            chunks: (0..len * chunk_len).map(|i| first + i as f32).collect(),
+            len,
+            seconds: len as f64 * 3.7,
+            targets: vec![1.0; len],
+        }
+    }
+
+    #[test]
+    fn the_export_probe_is_the_first_long_enough_tracks_opening_chunks() {
+        let n = parity::ROLLOUT_CHUNKS;
+        let (short, long, later) = (
+            track(n - 1, 4, 0.0),
+            track(n + 2, 4, 100.0),
+            track(n, 4, 9.0),
+        );
+        let probe = probe_chunks(&[&short, &long, &later], 4, 1);
+        assert_eq!(probe.len(), n);
+        for (k, chunk) in probe.iter().enumerate() {
+            assert_eq!(chunk.as_slice(), &long.chunks[k * 4..(k + 1) * 4]);
+        }
+        // No track long enough: random chunks at log-mel levels, of the right shape.
+        let random = probe_chunks(&[&short], 4, 1);
+        assert_eq!(random.len(), n);
+        assert!(random.iter().all(|c| c.len() == 4));
+        assert!(random.iter().flatten().all(|v| (-90.0..10.0).contains(v)));
+        assert_ne!(random[0].as_slice(), &short.chunks[..4]);
+    }
 }
