@@ -272,20 +272,21 @@ fn audio_seeds() -> Vec<Vec<u8>> {
             .flat_map(|&s| ((s * 32767.0) as i16).to_be_bytes()),
     );
     seeds.push([&[4u8][..], &au].concat());
-    // The starts of the other containers, so mutations reach their parsers.
-    seeds.push([&[1u8][..], b"fLaC\x00\x00\x00\x22", &[0u8; 64]].concat());
-    seeds.push(
-        [
-            &[2u8][..],
-            b"ID3\x03\x00\x00\x00\x00\x00\x00",
-            &[0xFF, 0xFB, 0x90, 0x64],
-            &[0u8; 400],
-        ]
-        .concat(),
-    );
-    seeds.push([&[3u8][..], b"OggS\x00\x02", &[0u8; 64]].concat());
+    // Whole encoded files (`seeds/audio/`: the same kind of decaying tone, encoded once with
+    // libsndfile 1.2.2), so mutations reach the codecs' frames, not only their headers.
+    for (kind, file) in ENCODED_SEEDS {
+        seeds.push([&[kind][..], file].concat());
+    }
     seeds
 }
+
+/// The encoded audio seeds with their kind byte (see `run_audio`): FLAC 16-bit mono 22.05 kHz,
+/// MP3 joint stereo 44.1 kHz, Ogg Vorbis mono 48 kHz.
+const ENCODED_SEEDS: [(u8, &[u8]); 3] = [
+    (1, include_bytes!("../seeds/audio/tone-22050-mono.flac")),
+    (2, include_bytes!("../seeds/audio/tone-44100-stereo.mp3")),
+    (3, include_bytes!("../seeds/audio/tone-48000-mono.ogg")),
+];
 
 fn wav_pcm16(data: &[u8], channels: u16, rate: u32) -> Vec<u8> {
     let mut out = Vec::new();
