@@ -772,4 +772,187 @@ mod tests {
             assert_eq!(texts.iter().filter(|t| *t == "metal").count(), 2, "{all}");
         }
     }
+
+    /// The editor open and repainting as fast as it can while the host plays (10x real time), the
+    /// user swaps the genre model (a good file, a damaged one, the embedded one) and the host loads
+    /// saved state: every frame lays out, no thread panics or deadlocks, the damaged file's error
+    /// reaches the slot while the previous model keeps running, and the untouched mood slot's
+    /// chunks are bit for bit those of the same audio analysed with nobody watching.
+    #[test]
+    fn the_editor_repaints_while_the_host_plays_models_swap_and_state_loads() {
+        use crate::analyzer::Analyzer;
+        use crate::thread::AnalysisThread;
+        use nice_plug_egui::RepaintNotifier;
+        use std::sync::atomic::{AtomicBool, AtomicUsize};
+        use std::time::{Duration, Instant};
+
+        let rate = 44_100u32;
+        let speed = 10.0;
+        // 30 s of audio here; longer by hand (`MCCLSTM_STRESS_AUDIO_S=1800`: three minutes).
+        let audio_s = std::env::var("MCCLSTM_STRESS_AUDIO_S")
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .unwrap_or(30);
+        let signal: Vec<f32> = (0..rate as usize * audio_s)
+            .map(|i| {
+                let t = i as f32 / rate as f32;
+                let tau = std::f32::consts::TAU;
+                0.3 * (tau * 220.0 * t).sin()
+                    + 0.2 * (tau * 55.0 * t).sin() * (1.0 + (tau * 2.0 * t).sin())
+            })
+            .collect();
+        let analyzer = |published: &Arc<Published>, params: &Arc<McclstmParams>| {
+            let slots = std::array::from_fn(|slot| models::default_model(slot).map(|m| m.unwrap()));
+            Analyzer::new(
+                rate,
+                slots,
+                published.clone(),
+                params.clone(),
+                RepaintNotifier::new(),
+            )
+        };
+        // The reference: the same audio, nobody watching or touching anything.
+        let quiet = Arc::new(McclstmParams::default());
+        let mut reference = analyzer(&Arc::new(Published::default()), &quiet);
+        for block in signal.chunks(512) {
+            reference.push(block);
+        }
+        let expected = quiet.history.lock().unwrap().slots[1].clone();
+        assert!(expected.len() >= 7, "{} mood chunks", expected.len());
+
+        let published = Arc::new(Published::default());
+        let params = Arc::new(McclstmParams::default());
+        published.editor_open.store(true, Ordering::Release);
+        let (mut producer, consumer) = rtrb::RingBuffer::new(rate as usize / 2);
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let thread = AnalysisThread::spawn(analyzer(&published, &params), consumer, rx).unwrap();
+
+        let dir = std::env::temp_dir().join(format!("mcclstm-stress-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let genre = SLOTS[0].embedded.unwrap();
+        let good = dir.join("genre.onnx");
+        let damaged = dir.join("damaged.onnx");
+        std::fs::write(&good, genre).unwrap();
+        std::fs::write(&damaged, &genre[..genre.len() / 2]).unwrap();
+
+        // The host: 512-sample blocks at 10x real time; every sample reaches the ring.
+        let fed = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicBool::new(false));
+        let feeder = {
+            let (signal, fed, done) = (signal.clone(), fed.clone(), done.clone());
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                for block in signal.chunks(512) {
+                    let due = fed.load(Ordering::Relaxed) as f64 / f64::from(rate) / speed;
+                    if let Some(wait) = Duration::from_secs_f64(due).checked_sub(start.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
+                    for &x in block {
+                        while producer.push(x).is_err() {
+                            std::thread::yield_now();
+                        }
+                    }
+                    fed.fetch_add(block.len(), Ordering::Relaxed);
+                }
+                done.store(true, Ordering::Release);
+            })
+        };
+        // The user and the host's state loads, through the first 60% of the audio; the last
+        // command loads the damaged file.
+        let user = {
+            let (params, tx, fed) = (params.clone(), tx.clone(), fed.clone());
+            let (good, damaged) = (good.display().to_string(), damaged.display().to_string());
+            std::thread::spawn(move || {
+                let (mut swaps, mut loads) = (0, 0);
+                let pause = Duration::from_millis(30);
+                while fed.load(Ordering::Relaxed) < signal.len() * 6 / 10 {
+                    for command in [
+                        Command::LoadModel {
+                            slot: 0,
+                            path: good.clone(),
+                        },
+                        Command::LoadModel {
+                            slot: 0,
+                            path: damaged.clone(),
+                        },
+                        Command::UseEmbedded { slot: 0 },
+                    ] {
+                        tx.send(command).unwrap();
+                        swaps += 1;
+                        std::thread::sleep(pause);
+                    }
+                    // A state load replaces the whole history, as a host does with a project
+                    // (through the saved form, so the next chunk starts a new segment).
+                    let saved = serde_json::to_string(&*params.history.lock().unwrap()).unwrap();
+                    std::thread::sleep(pause);
+                    *params.history.lock().unwrap() = serde_json::from_str(&saved).unwrap();
+                    loads += 1;
+                }
+                tx.send(Command::LoadModel {
+                    slot: 0,
+                    path: damaged,
+                })
+                .unwrap();
+                (swaps, loads)
+            })
+        };
+        let mut editor = McclstmEditor {
+            params: params.clone(),
+            published: published.clone(),
+            commands: tx,
+            path_input: Default::default(),
+            export_path: String::new(),
+            export_status: None,
+        };
+        let mut frames = 0;
+        while !done.load(Ordering::Acquire) {
+            let texts = frame_texts(&mut editor, egui::vec2(900.0, 1400.0), 1.0);
+            assert!(texts.iter().any(|t| t.contains("MOOD")), "{texts:?}");
+            frames += 1;
+        }
+        feeder.join().unwrap();
+        let (swaps, loads) = user.join().unwrap();
+        thread.join();
+        let _ = std::fs::remove_dir_all(&dir);
+
+        eprintln!(
+            "{audio_s} s of audio: {frames} editor frames, {swaps} model swaps, {loads} state loads"
+        );
+        assert!(frames >= 20, "{frames} frames");
+        assert!(
+            swaps >= 6 && loads >= 2,
+            "{swaps} swaps, {loads} state loads"
+        );
+        let info = published.info[0].lock().unwrap().clone();
+        assert!(
+            info.error
+                .as_deref()
+                .is_some_and(|e| e.contains("not an ONNX model")),
+            "{info:?}"
+        );
+        assert_eq!(info.source, "embedded", "the previous model keeps running");
+        let snapshot = published.snapshot();
+        assert!(snapshot.slots[0].active && snapshot.slots[0].sequence > 0);
+        // The state loads restored older histories, so the mood slot's last chunks (after the
+        // last load) are compared: each one equals the reference's chunk of the same number.
+        let history = params.history.lock().unwrap();
+        let mood = &history.slots[1];
+        let last = mood.back().expect("no mood chunk after the state loads");
+        assert_eq!(
+            last.chunk + 1,
+            expected.len() as u64,
+            "every sample analysed"
+        );
+        let after = mood.iter().filter(|e| e.segment == last.segment).count();
+        assert!(after >= 2, "{after} mood chunks in the last segment");
+        for entry in mood.iter().filter(|e| e.segment == last.segment) {
+            let want = &expected[entry.chunk as usize];
+            assert_eq!(
+                (entry.start_s, entry.end_s, &entry.probs),
+                (want.start_s, want.end_s, &want.probs),
+                "mood chunk {}",
+                entry.chunk
+            );
+        }
+    }
 }
