@@ -78,6 +78,9 @@ struct Kind {
     /// Dance: the collection has 41 strathspeys to learn from against 120 of each other dance.
     balance: bool,
     about: &'static str,
+    /// Changes trained and measured against the shipped model and not kept: the card's
+    /// [`TRIED_HEADING`] section.
+    tried: Option<&'static str>,
 }
 
 const KINDS: [Kind; 3] = [
@@ -96,6 +99,7 @@ const KINDS: [Kind; 3] = [
                 drum patterns, bass lines, chord progressions, General MIDI instrument pools, \
                 distortion and loudness taken from the genres' documented traits, randomised \
                 within each genre with overlapping ranges, rendered with FluidR3 GM.",
+        tried: None,
     },
     Kind {
         name: "mood",
@@ -112,6 +116,7 @@ const KINDS: [Kind; 3] = [
                 Lindström 2010): tempo, mode, register, loudness, articulation, dissonance and \
                 timbre, randomised within each emotion with overlapping ranges, rendered with \
                 FluidR3 GM.",
+        tried: None,
     },
     Kind {
         name: "dance",
@@ -129,6 +134,7 @@ const KINDS: [Kind; 3] = [
                 by a random lead instrument from one pool shared by all dances, with or without a \
                 vamp accompaniment and a frame drum, rendered with FluidR3 GM. Each tune is one \
                 group: no tune is in two folds.",
+        tried: Some(DANCE_TRIED),
     },
 ];
 
@@ -953,6 +959,36 @@ fn write_taught(synthetic: &Path, real: &Path, out: &Path) -> anyhow::Result<()>
 }
 
 const CV_HEADING: &str = "Cross-validation: all seven architectures";
+const TRIED_HEADING: &str = "Tried and measured, not shipped";
+
+/// The dance card's [`TRIED_HEADING`] section: the two fixes for jig against hornpipe measured on
+/// 2026-12-03, each trained once by hand (not by `cargo xtask models`).
+const DANCE_TRIED: &str = "Two changes aimed at the model's main error, jig against hornpipe, \
+     each trained once with the shipped model's sizes and flags (`--filters 32 --dense 200 \
+     --lstm 100 --loss every-step --group-split --balance`, 60 epochs) and scored on the same \
+     four test sets with `mcclstm evaluate`:\n\n\
+     | model | Ryan's, FluidR3 | Ryan's, MuseScore | O'Neill's, FluidR3 | O'Neill's, MuseScore | \
+     validation (best epoch) |\n\
+     |---|---|---|---|---|---|\n\
+     | shipped | 78.1% | 78.1% | 74.2% | 64.2% | 72.5% (55) |\n\
+     | one tempo range for jigs and hornpipes (`--shared-meter-tempo`, patience 20) | 78.1% | \
+     71.9% | 59.2% | 57.5% | 68.8% (43) |\n\
+     | a finer hop: the `paper-44k` preset (23 ms hop, 1.86 s chunks; patience 12) | 43.8% | \
+     50.0% | 48.3% | 42.5% | 60.0% (52) |\n\n\
+     - **One tempo range**: with tempo no longer a cue, the model did not learn the meter \
+     instead. It called 26 of O'Neill's 40 jigs hornpipes through FluidR3 (8 right). Our \
+     reading of why: abc2midi plays a hornpipe's written dotted pairs (`a>b`) at \
+     2:1, its default (`%%MIDI ratio 2 1`, abcMIDI's guide), which is exactly a jig's \
+     quarter-eighth. At one tempo a swung hornpipe and a jig share their long-short surface; \
+     only the grouping (four pairs to a bar against two groups of three), accents and harmony \
+     tell them apart, and the model did not learn those from 800 tracks. Training set: `mcclstm dataset make --kind dance \
+     --per-class 120 --offset 8 --renders 2 --shared-meter-tempo` (802 tracks).\n\
+     - **A finer hop** halves the frame time, but the 44.1 kHz preset also spreads the 40 mel \
+     bands up to 22 kHz and halves the chunk. Within the shipped model's budget it learned \
+     more slowly (still improving at epoch 60) and is worse on every set. The shipped model's \
+     training set, `--preset paper-44k`.\n\n\
+     Neither is shipped. What is left to try: a frontend with a finer hop at 22.05 kHz (a new \
+     preset), and longer training.";
 const REAL_HEADING: &str = "Real music (held-out packages)";
 /// The dance model's first section: no real dance recordings here, so another collection.
 const OTHER_COLLECTION_HEADING: &str = "Another collection, another set-up (never trained on)";
@@ -1128,6 +1164,9 @@ fn write_card(
             ),
         }),
     ];
+    if let Some(body) = kind.tried {
+        sections.push(serde_json::json!({ "heading": TRIED_HEADING, "body": body }));
+    }
     let mut first = Vec::new();
     if let Some(body) = real_music.as_deref() {
         let heading = if kind.real {
