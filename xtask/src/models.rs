@@ -977,18 +977,21 @@ const DANCE_TRIED: &str = "Two changes aimed at the model's main error, jig agai
      50.0% | 48.3% | 42.5% | 60.0% (52) |\n\n\
      - **One tempo range**: with tempo no longer a cue, the model did not learn the meter \
      instead. It called 26 of O'Neill's 40 jigs hornpipes through FluidR3 (8 right). Our \
-     reading of why: abc2midi plays a hornpipe's written dotted pairs (`a>b`) at \
-     2:1, its default (`%%MIDI ratio 2 1`, abcMIDI's guide), which is exactly a jig's \
-     quarter-eighth. At one tempo a swung hornpipe and a jig share their long-short surface; \
-     only the grouping (four pairs to a bar against two groups of three), accents and harmony \
-     tell them apart, and the model did not learn those from 800 tracks. Training set: `mcclstm dataset make --kind dance \
+     reading of why: about a third of the hornpipes are written in broken pairs (`a>b`: 101 \
+     of Ryan's 286, 88 of O'Neill's 213), which abc2midi plays at 2:1, its default (`%%MIDI \
+     ratio 2 1`, abcMIDI's guide), exactly a jig's quarter-eighth; the others are written, \
+     and played, in even notes (the maker adds no swing). At one tempo a swung hornpipe and a \
+     jig share their long-short surface, and only the grouping (four pairs to a bar against \
+     two groups of three), accents and harmony tell them apart; the model did not learn those \
+     from 800 tracks. Training set: `mcclstm dataset make --kind dance \
      --per-class 120 --offset 8 --renders 2 --shared-meter-tempo` (802 tracks).\n\
      - **A finer hop** halves the frame time, but the 44.1 kHz preset also spreads the 40 mel \
      bands up to 22 kHz and halves the chunk. Within the shipped model's budget it learned \
      more slowly (still improving at epoch 60) and is worse on every set. The shipped model's \
      training set, `--preset paper-44k`.\n\n\
      Neither is shipped. What is left to try: a frontend with a finer hop at 22.05 kHz (a new \
-     preset), and longer training.";
+     preset), every hornpipe played with a dotted feel of varied ratio (as players do, \
+     whatever the notation), and longer training.";
 const REAL_HEADING: &str = "Real music (held-out packages)";
 /// The dance model's first section: no real dance recordings here, so another collection.
 const OTHER_COLLECTION_HEADING: &str = "Another collection, another set-up (never trained on)";
