@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
@@ -23,10 +23,51 @@ const MIN_BATCH: usize = 4096;
 const MIN_SLEEP: Duration = Duration::from_millis(5);
 const MAX_SLEEP: Duration = Duration::from_millis(100);
 
-/// How long to sleep while `available` samples wait in the ring at `rate` Hz: until a batch is due.
-fn sleep_for(available: usize, rate: u32) -> Duration {
+/// The pace assumed before the first sleep has measured one: a fast bounce's.
+const UNKNOWN_PACE: f64 = 1000.0;
+
+/// How long to sleep while `available` samples wait in the ring at `rate` Hz: until a batch is
+/// due at `pace` times real time (the host's pace as last seen; at least 1).
+fn sleep_for(available: usize, rate: u32, pace: f64) -> Duration {
     let missing = MIN_BATCH.saturating_sub(available);
-    Duration::from_secs_f64(missing as f64 / f64::from(rate.max(1))).clamp(MIN_SLEEP, MAX_SLEEP)
+    let per_second = f64::from(rate.max(1)) * pace.max(1.0);
+    Duration::from_secs_f64(missing as f64 / per_second).clamp(MIN_SLEEP, MAX_SLEEP)
+}
+
+/// The host's pace, as the analysis thread sees it across its sleeps: samples that arrived during
+/// a sleep against the sleep's length at the host's rate. A host bouncing faster than real time
+/// (a VST3 host whose offline mode nice-plug reports as real time, Ardour's export) fills the
+/// ring in bursts: the thread then sleeps that much less, so the ring does not overflow during
+/// a sleep meant for real-time pace. Unknown at the start, so the first sleeps are the shortest;
+/// a fast pace decays by half per look, so a live host is back at real-time sleeps within a few.
+/// ([`UNKNOWN_PACE`] halves to 1 in ten looks of 5 ms.)
+#[derive(Debug)]
+struct Pace {
+    pace: f64,
+    asleep: Option<(Instant, usize)>,
+}
+
+impl Pace {
+    fn new() -> Self {
+        Self {
+            pace: UNKNOWN_PACE,
+            asleep: None,
+        }
+    }
+
+    /// Before a sleep, with `available` samples in the ring.
+    fn sleeping(&mut self, available: usize) {
+        self.asleep = Some((Instant::now(), available));
+    }
+
+    /// After a sleep, with `available` samples in the ring now.
+    fn woke(&mut self, available: usize, rate: u32) {
+        if let Some((at, before)) = self.asleep.take() {
+            let expected = at.elapsed().as_secs_f64() * f64::from(rate.max(1));
+            let seen = available.saturating_sub(before) as f64 / expected.max(1.0);
+            self.pace = seen.max(self.pace * 0.5).max(1.0);
+        }
+    }
 }
 
 /// The analysis thread: drains the ring, runs the [`Analyzer`], handles editor commands.
@@ -48,6 +89,7 @@ impl AnalysisThread {
             .name("mcclstm-analysis".to_string())
             .spawn(move || {
                 let mut block = vec![0.0f32; READ_BLOCK];
+                let mut pace = Pace::new();
                 loop {
                     while let Ok(command) = commands.try_recv() {
                         analyzer.handle(command);
@@ -55,7 +97,9 @@ impl AnalysisThread {
                     // The stop flag first: once it is seen, every sample the audio thread wrote
                     // before it stopped is visible in `slots()`, so draining misses none.
                     let stopping = stop_flag.load(Ordering::Acquire);
-                    let available = consumer.slots().min(block.len());
+                    let in_ring = consumer.slots();
+                    pace.woke(in_ring, analyzer.host_rate());
+                    let available = in_ring.min(block.len());
                     // Reads of a few hundred samples cost more per sample (each push runs the
                     // resampler, frontend and publishing) than they gain in latency against a
                     // 3.7 s chunk: wait for a batch, unless the thread is draining to stop.
@@ -74,7 +118,12 @@ impl AnalysisThread {
                         analyzer.account(0);
                         break;
                     }
-                    std::thread::park_timeout(sleep_for(available, analyzer.host_rate()));
+                    pace.sleeping(in_ring);
+                    std::thread::park_timeout(sleep_for(
+                        available,
+                        analyzer.host_rate(),
+                        pace.pace,
+                    ));
                 }
             })?;
         Ok(Self {
@@ -153,23 +202,61 @@ mod tests {
     #[test]
     fn the_thread_sleeps_until_a_batch_is_due_within_bounds() {
         // 4096 samples at 48 kHz: 85.3 ms.
-        let empty = sleep_for(0, 48_000);
+        let empty = sleep_for(0, 48_000, 1.0);
         assert!(
             (empty.as_secs_f64() - 4096.0 / 48_000.0).abs() < 1e-6,
             "{empty:?}"
         );
         // Half a batch there: half the wait.
-        let half = sleep_for(2048, 48_000);
+        let half = sleep_for(2048, 48_000, 1.0);
         assert!(
             (half.as_secs_f64() - 2048.0 / 48_000.0).abs() < 1e-6,
             "{half:?}"
         );
         // Nearly a batch: the shortest sleep, not a spin.
-        assert_eq!(sleep_for(4095, 48_000), MIN_SLEEP);
-        assert_eq!(sleep_for(usize::MAX, 48_000), MIN_SLEEP);
+        assert_eq!(sleep_for(4095, 48_000, 1.0), MIN_SLEEP);
+        assert_eq!(sleep_for(usize::MAX, 48_000, 1.0), MIN_SLEEP);
         // A slow rate, and a rate of 0 that cannot divide by zero: the longest sleep.
-        assert_eq!(sleep_for(0, 8_000), MAX_SLEEP);
-        assert_eq!(sleep_for(0, 0), MAX_SLEEP);
+        assert_eq!(sleep_for(0, 8_000, 1.0), MAX_SLEEP);
+        assert_eq!(sleep_for(0, 0, 1.0), MAX_SLEEP);
+        // A host at 4x real time: a quarter of the wait; at an unknown pace, the shortest.
+        let fast = sleep_for(0, 48_000, 4.0);
+        assert!(
+            (fast.as_secs_f64() - 1024.0 / 48_000.0).abs() < 1e-6,
+            "{fast:?}"
+        );
+        assert_eq!(sleep_for(0, 48_000, f64::INFINITY), MIN_SLEEP);
+        // Slower than real time never sleeps longer than real time's wait.
+        assert_eq!(sleep_for(0, 48_000, 0.1), empty);
+    }
+
+    #[test]
+    fn the_pace_follows_a_fast_host_at_once_and_a_real_time_one_within_a_few_looks() {
+        let mut pace = Pace::new();
+        assert_eq!(
+            sleep_for(0, 48_000, pace.pace),
+            MIN_SLEEP,
+            "unknown: the shortest"
+        );
+        // Nothing arrived over a sleep: the unknown pace halves, still far above real time.
+        pace.sleeping(0);
+        pace.woke(0, 48_000);
+        assert_eq!(pace.pace, UNKNOWN_PACE / 2.0);
+        // A burst: 48,000 samples during a sleep of a few ms is hundreds of times real time.
+        let mut pace = Pace {
+            pace: 1.0,
+            asleep: None,
+        };
+        pace.sleeping(0);
+        std::thread::sleep(Duration::from_millis(5));
+        pace.woke(48_000, 48_000);
+        assert!(pace.pace > 20.0, "{pace:?}");
+        // Then real time (nothing beyond what the clock brings): back to 1 within a few looks.
+        for _ in 0..12 {
+            pace.sleeping(0);
+            pace.woke(0, 48_000);
+        }
+        assert_eq!(pace.pace, 1.0, "{pace:?}");
     }
 
     /// At real-time pace (a host's 512-sample blocks at 48 kHz, paced by the clock), the editor's
