@@ -161,6 +161,11 @@ impl FrontendConfig {
         (self.chunk_frames * self.hop) as f64 / f64::from(self.sample_rate)
     }
 
+    /// Values in one chunk, a model's input: mels x frames.
+    pub fn chunk_len(&self) -> usize {
+        self.n_mels * self.chunk_frames
+    }
+
     /// Number of frames a signal of `samples` samples yields (no padding: a partial window yields
     /// nothing).
     pub fn frames_in(&self, samples: usize) -> usize {

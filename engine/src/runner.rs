@@ -276,8 +276,7 @@ impl Model {
 
     /// Values in one chunk: mels x frames.
     pub fn chunk_len(&self) -> usize {
-        let fe = &self.inner.description.frontend;
-        fe.n_mels * fe.chunk_frames
+        self.inner.description.frontend.chunk_len()
     }
 }
 

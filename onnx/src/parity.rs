@@ -93,7 +93,7 @@ pub fn check_export(
     chunks: &[Vec<f32>],
 ) -> Result<ParityReport, ParityError> {
     let fe = &meta.frontend;
-    let chunk_len = fe.n_mels * fe.chunk_frames;
+    let chunk_len = fe.chunk_len();
     if chunks.len() != ROLLOUT_CHUNKS || chunks.iter().any(|c| c.len() != chunk_len) {
         return Err(ParityError::Probe(chunks.len(), chunk_len));
     }

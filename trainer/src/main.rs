@@ -147,8 +147,7 @@ fn run_export_random(
     out: &Path,
 ) -> anyhow::Result<ExitCode> {
     let (weights, meta) = random::random_model(config, task, labels, preset, seed)?;
-    let fe = &meta.frontend;
-    let probe = parity::random_chunks(parity::ROLLOUT_CHUNKS, fe.n_mels * fe.chunk_frames, seed);
+    let probe = parity::random_chunks(parity::ROLLOUT_CHUNKS, meta.frontend.chunk_len(), seed);
     let report = parity::check_export(config, &weights, &meta, &probe)?;
     let bytes = export::model_bytes(config, &weights, &meta)?;
     export::write_model(out, &bytes)?;

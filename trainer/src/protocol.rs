@@ -305,10 +305,9 @@ pub fn run_train(
             Outputs::Exclusive
         },
     };
-    let fe = &data.frontend;
     let probe = probe_chunks(
         &pick(&data.tracks, &split.validation),
-        fe.n_mels * fe.chunk_frames,
+        data.frontend.chunk_len(),
         job.options.seed,
     );
     let exported = export_trained(&trained, &meta, &job.out, &probe)?;
