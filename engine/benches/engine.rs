@@ -3,12 +3,20 @@
 //! one chunk of each shipped model on the fast runner and on tract (and their loads).
 //!
 //! Run: `cargo bench -p mcclstm-engine --bench engine`
+//!
+//! The allocator is mimalloc, as in the `mcclstm` binary: a model load allocates and frees
+//! several buffers of megabytes, and with the system allocator each comes from fresh pages, so
+//! the figure would be page faults rather than the load. (The plugin runs on the host's
+//! allocator; a model load there happens when the user picks a model.)
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mcclstm_engine::audio::{load_for_frontend, write_wav_f32};
 use mcclstm_engine::{MelFrontend, Model, Preset, RunnerChoice};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn clip(rate: u32, seconds: f64) -> Vec<f32> {
     let n = (f64::from(rate) * seconds) as usize;

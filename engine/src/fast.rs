@@ -317,6 +317,7 @@ impl Plan {
             }
         }
         b.fuse_conv_act_pool();
+        b.finish_constants();
         let mut lens: Vec<usize> = b.shapes.iter().map(|s| s.iter().product()).collect();
         for &id in &b.dead {
             lens[id] = 0;
@@ -937,7 +938,11 @@ fn binary(op: Binary, a: &[f32], b: &[f32], out: &mut [f32], shape: &Broadcast) 
 
 /// The graph as it is planned: value names to ids, shapes, constants, ops.
 #[derive(Default)]
-struct Builder {
+struct Builder<'a> {
+    /// Large float initializers still as the file's bytes: the ops that pack them read them
+    /// from there, so a model's weights are converted once, into their packed copies (each copy
+    /// of 4.5 MB of fresh memory costs about 4 ms of page faults in a new process).
+    raw: HashMap<usize, &'a [u8]>,
     ids: HashMap<String, usize>,
     shapes: Vec<Vec<usize>>,
     consts: Vec<Option<Vec<f32>>>,
@@ -985,7 +990,7 @@ fn axis(value: i64, rank: usize) -> Result<usize, Unsupported> {
     Ok(if value < 0 { value + r } else { value } as usize)
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     fn add(
         &mut self,
         name: &str,
@@ -1004,11 +1009,41 @@ impl Builder {
         Ok(id)
     }
 
+    /// Constant `id` was read once at plan time, into an op's own packed copy; a constant no op
+    /// reads at run time is freed when planning ends ([`Builder::free_packed`]).
+    fn packed(&mut self, id: usize) {
+        self.readers[id] -= 1;
+    }
+
+    /// The values of constant `id` (float), wherever they still are.
+    fn floats(&self, id: usize) -> Option<Floats<'a, '_>> {
+        match (self.raw.get(&id), &self.consts[id]) {
+            (Some(raw), _) => Some(Floats::Raw(raw)),
+            (None, Some(data)) => Some(Floats::Owned(data)),
+            (None, None) => None,
+        }
+    }
+
+    /// Ends planning's use of the constants: those that only packed copies use are freed (a
+    /// model's weights are then held once), and the deferred ones an op reads at run time are
+    /// converted.
+    fn finish_constants(&mut self) {
+        for (id, c) in self.consts.iter_mut().enumerate() {
+            let Some(data) = c else { continue };
+            if self.readers[id] == 0 {
+                *data = Vec::new();
+            } else if let Some(raw) = self.raw.get(&id) {
+                *data = raw.chunks_exact(4).map(weight).collect();
+            }
+        }
+        self.raw.clear();
+    }
+
     fn computed(&mut self, name: &str, shape: Vec<usize>) -> Result<usize, Unsupported> {
         self.add(name, shape, None)
     }
 
-    fn constant(&mut self, t: &pb::TensorProto) -> Result<(), Unsupported> {
+    fn constant(&mut self, t: &'a pb::TensorProto) -> Result<(), Unsupported> {
         let shape = t
             .dims
             .iter()
@@ -1018,24 +1053,19 @@ impl Builder {
         const FLOAT: i32 = 1;
         const INT64: i32 = 7;
         match t.data_type {
-            FLOAT => {
-                let mut data: Vec<f32> = if !t.raw_data.is_empty() {
-                    t.raw_data
-                        .chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                        .collect()
-                } else {
-                    t.float_data.clone()
-                };
-                // Subnormal weights (trained weights decayed towards zero leave some) make every
-                // multiply-add that reads them take a slow microcode path on x86: one model's
-                // dense layer ran 5x slower for it. They are below 1.2e-38, so zero is exact to
-                // any tolerance that matters.
-                for v in &mut data {
-                    if v.is_subnormal() {
-                        *v = 0.0;
-                    }
+            FLOAT if t.raw_data.len() >= DEFERRED_BYTES => {
+                if t.raw_data.len() != len * 4 {
+                    return Err(format!("initializer `{}` of the wrong size", t.name));
                 }
+                let id = self.add(&t.name, shape, Some(Vec::new()))?;
+                self.raw.insert(id, &t.raw_data);
+            }
+            FLOAT => {
+                let data: Vec<f32> = if !t.raw_data.is_empty() {
+                    t.raw_data.chunks_exact(4).map(weight).collect()
+                } else {
+                    t.float_data.iter().map(|&v| flush(v)).collect()
+                };
                 if data.len() != len || !t.raw_data.len().is_multiple_of(4) {
                     return Err(format!("initializer `{}` of the wrong size", t.name));
                 }
@@ -1380,9 +1410,7 @@ impl Builder {
         }
         let (alpha, beta) = (attr_f(node, "alpha", 1.0), attr_f(node, "beta", 1.0));
         let [m, k] = dims2(&self.shapes[a].iter().map(|&d| d as i64).collect::<Vec<_>>())?;
-        let b_const = self.consts[b_id]
-            .clone()
-            .ok_or("Gemm weights not constant")?;
+        let b_const = self.floats(b_id).ok_or("Gemm weights not constant")?;
         let [b0, b1] = dims2(
             &self.shapes[b_id]
                 .iter()
@@ -1394,34 +1422,47 @@ impl Builder {
         if bk != k {
             return Err("Gemm inner sizes differ".into());
         }
-        // Stored [k][n], alpha folded in.
+        // Stored [k][n], alpha folded in. A transposed matrix is copied in tiles, so reads and
+        // writes both stay within a few cache lines (column by column, every read of a dense
+        // layer's [200, 4000] weights missed the cache: most of a model's load time).
         let mut b = vec![0.0; k * n];
-        for kk in 0..k {
-            for j in 0..n {
-                let v = if trans_b {
-                    b_const[j * k + kk]
-                } else {
-                    b_const[kk * n + j]
-                };
-                b[kk * n + j] = alpha * v;
+        if trans_b {
+            const TILE: usize = 32;
+            for j0 in (0..n).step_by(TILE) {
+                for k0 in (0..k).step_by(TILE) {
+                    for j in j0..(j0 + TILE).min(n) {
+                        for kk in k0..(k0 + TILE).min(k) {
+                            b[kk * n + j] = alpha * b_const.get(j * k + kk);
+                        }
+                    }
+                }
+            }
+        } else {
+            for (i, out) in b.iter_mut().enumerate() {
+                *out = alpha * b_const.get(i);
             }
         }
         let bias = match c_id {
             None => None,
             Some(c) => {
-                let data = self.consts[c].clone().ok_or("Gemm bias not constant")?;
+                let data = self.floats(c).ok_or("Gemm bias not constant")?;
                 let shape = &self.shapes[c];
                 // A bias that broadcasts along the row: [n], [1, n], or a scalar.
                 let bias: Vec<f32> = match (shape.as_slice(), data.len()) {
-                    (_, 1) => vec![beta * data[0]; n],
+                    (_, 1) => vec![beta * data.get(0); n],
                     ([len], _) | ([1, len], _) if *len == n => {
-                        data.iter().map(|v| beta * v).collect()
+                        (0..n).map(|i| beta * data.get(i)).collect()
                     }
                     _ => return Err("Gemm bias shape".into()),
                 };
                 Some(bias)
             }
         };
+        // The weights and the bias live on in the packed copies only.
+        self.packed(b_id);
+        if let Some(c) = c_id {
+            self.packed(c);
+        }
         let y = self.output(node, 0, vec![m, n])?;
         self.ops.push(Op::Gemm {
             a,
@@ -1461,19 +1502,17 @@ impl Builder {
         if attr_i(node, "group", 1) != 1 {
             return Err("grouped Conv".into());
         }
-        let weights = self.consts[w_id]
-            .clone()
-            .ok_or("Conv weights not constant")?;
-        let bias = match b_id {
-            None => vec![0.0; f],
-            Some(b) => {
-                let data = self.consts[b].clone().ok_or("Conv bias not constant")?;
-                if data.len() != f {
-                    return Err("Conv bias size".into());
-                }
-                data
+        let weights = self.floats(w_id).ok_or("Conv weights not constant")?;
+        let mut bias_pad = vec![0.0; f.div_ceil(4) * 4];
+        if let Some(b) = b_id {
+            let data = self.floats(b).ok_or("Conv bias not constant")?;
+            if data.len() != f {
+                return Err("Conv bias size".into());
             }
-        };
+            for (i, v) in bias_pad[..f].iter_mut().enumerate() {
+                *v = data.get(i);
+            }
+        }
         let (oh, ow) = (h - kh + 1, w - kw + 1);
         let p = oh * ow;
         let p_pad = p.div_ceil(BLOCK) * BLOCK;
@@ -1483,12 +1522,15 @@ impl Builder {
         checked_len(&[f_pad, p_pad])?;
         let mut packed = vec![0.0; f_pad * k];
         for fi in 0..f {
+            let block = &mut packed[(fi / 4) * k * 4..][..k * 4];
             for kk in 0..k {
-                packed[(fi / 4) * k * 4 + kk * 4 + fi % 4] = weights[fi * k + kk];
+                block[kk * 4 + fi % 4] = weights.get(fi * k + kk);
             }
         }
-        let mut bias_pad = vec![0.0; f_pad];
-        bias_pad[..f].copy_from_slice(&bias);
+        self.packed(w_id);
+        if let Some(b) = b_id {
+            self.packed(b);
+        }
         let y = self.output(node, 0, vec![1, f, oh, ow])?;
         self.ops.push(Op::Conv {
             x,
@@ -1551,6 +1593,46 @@ impl Builder {
                 }
             }
             i += 1;
+        }
+    }
+}
+
+/// Float initializers of at least this many bytes are converted only into the copies the ops
+/// pack (a dense layer's or a convolution's weights); smaller ones (biases) at once.
+const DEFERRED_BYTES: usize = 16 * 1024;
+
+/// Subnormal weights (trained weights decayed towards zero leave some) make every multiply-add
+/// that reads them take a slow microcode path on x86: one model's dense layer ran 5x slower for
+/// it. They are below 1.2e-38, so zero is exact to any tolerance that matters.
+fn flush(v: f32) -> f32 {
+    if v.is_subnormal() { 0.0 } else { v }
+}
+
+/// One little-endian float of an initializer's bytes, subnormals flushed.
+fn weight(b: &[u8]) -> f32 {
+    flush(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// A constant's values at plan time: converted, or still the file's bytes.
+#[derive(Clone, Copy)]
+enum Floats<'a, 'b> {
+    Owned(&'b [f32]),
+    Raw(&'a [u8]),
+}
+
+impl Floats<'_, '_> {
+    fn len(&self) -> usize {
+        match self {
+            Floats::Owned(v) => v.len(),
+            Floats::Raw(b) => b.len() / 4,
+        }
+    }
+
+    /// Value `i`; the callers index within the shape checked at plan time.
+    fn get(&self, i: usize) -> f32 {
+        match self {
+            Floats::Owned(v) => v[i],
+            Floats::Raw(b) => weight(&b[i * 4..i * 4 + 4]),
         }
     }
 }
