@@ -17,6 +17,11 @@ use mcclstm_onnx::reference::OrtModel;
 use ndarray::{ArrayD, IxDyn};
 use serde_json::json;
 
+/// The allocator of the `mcclstm` binary, whose loads and steps these are: a model load allocates
+/// and frees buffers of megabytes, and with the system allocator every one comes from fresh pages.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The clip of the engine's criterion bench and of `scripts/bench_librosa.py`: a sine plus LCG
 /// noise, the same on every machine.
 fn clip(rate: u32, seconds: f64) -> Vec<f32> {
