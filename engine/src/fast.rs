@@ -209,8 +209,9 @@ enum Op {
         w: usize,
         pool: Pool,
     },
-    /// `y[m] = alpha * a[m] . B + beta * c`, B constant `[k, n]` (stored transposed if the graph's
-    /// is `[n, k]`, alpha folded in), `c` folded into `bias` (length `n`).
+    /// `y[m] = alpha * a[m] . B + beta * c`, B constant `[k, n]` (stored in [`gemv_kernel`]'s
+    /// panels, [`gemv_at`], whichever way the graph holds it; alpha folded in), `c` folded into
+    /// `bias` (length `n`).
     Gemm {
         a: usize,
         y: usize,
@@ -864,6 +865,22 @@ fn gemv_avx512(x: &[f32], b: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
 /// Outputs per block of [`gemv_kernel`]: their sums stay in registers over the whole of `x`.
 const GEMV_BLOCK: usize = 64;
 
+/// Where column `j` of a `[k][n]` matrix lies in [`gemv_kernel`]'s layout, as the index of
+/// weight `(0, j)` and the step from one `kk` to the next: one panel `[k][GEMV_BLOCK]` per block
+/// of outputs, then the remaining `n % GEMV_BLOCK` outputs as `[k][rest]`. Each pass of the
+/// kernel then reads one contiguous run of memory (with `[k][n]` rows, a block's pass read 256
+/// bytes every `4n` bytes and split cache lines with its neighbours).
+fn gemv_column(k: usize, n: usize, j: usize) -> (usize, usize) {
+    let blocks = n / GEMV_BLOCK;
+    let block = j / GEMV_BLOCK;
+    if block < blocks {
+        (block * k * GEMV_BLOCK + j % GEMV_BLOCK, GEMV_BLOCK)
+    } else {
+        let tail = blocks * GEMV_BLOCK;
+        (blocks * k * GEMV_BLOCK + (j - tail), n - tail)
+    }
+}
+
 #[inline(always)]
 fn gemv_kernel<const FMA: bool>(x: &[f32], b: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
     let n = out.len();
@@ -872,14 +889,15 @@ fn gemv_kernel<const FMA: bool>(x: &[f32], b: &[f32], bias: Option<&[f32]>, out:
         None => out.fill(0.0),
     }
     let fma = |a: f32, w: f32, acc: f32| if FMA { a.mul_add(w, acc) } else { acc + a * w };
-    // Blocks of outputs summed in registers, one pass over the weights each; the rest after.
+    // Blocks of outputs summed in registers, one pass over their panel each (`gemv_at`); the
+    // rest after.
+    let k = x.len();
     let blocks = n / GEMV_BLOCK;
-    for block in 0..blocks {
+    for (block, panel) in b.chunks_exact(k * GEMV_BLOCK).take(blocks).enumerate() {
         let j0 = block * GEMV_BLOCK;
         let mut acc = [0f32; GEMV_BLOCK];
         acc.copy_from_slice(&out[j0..j0 + GEMV_BLOCK]);
-        for (kk, &xv) in x.iter().enumerate() {
-            let row = &b[kk * n + j0..][..GEMV_BLOCK];
+        for (row, &xv) in panel.chunks_exact(GEMV_BLOCK).zip(x) {
             for (a, &w) in acc.iter_mut().zip(row) {
                 *a = fma(xv, w, *a);
             }
@@ -887,10 +905,12 @@ fn gemv_kernel<const FMA: bool>(x: &[f32], b: &[f32], bias: Option<&[f32]>, out:
         out[j0..j0 + GEMV_BLOCK].copy_from_slice(&acc);
     }
     let tail = blocks * GEMV_BLOCK;
-    for (kk, &xv) in x.iter().enumerate() {
-        let row = &b[kk * n + tail..kk * n + n];
-        for (o, &w) in out[tail..].iter_mut().zip(row) {
-            *o = fma(xv, w, *o);
+    if tail < n {
+        let rest = &b[blocks * k * GEMV_BLOCK..][..k * (n - tail)];
+        for (row, &xv) in rest.chunks_exact(n - tail).zip(x) {
+            for (o, &w) in out[tail..].iter_mut().zip(row) {
+                *o = fma(xv, w, *o);
+            }
         }
     }
 }
@@ -1422,24 +1442,25 @@ impl<'a> Builder<'a> {
         if bk != k {
             return Err("Gemm inner sizes differ".into());
         }
-        // Stored [k][n], alpha folded in. A transposed matrix is copied in tiles, so reads and
-        // writes both stay within a few cache lines (column by column, every read of a dense
-        // layer's [200, 4000] weights missed the cache: most of a model's load time).
+        // Stored in the panels [`gemv_kernel`] reads, alpha folded in. A transposed matrix is
+        // copied in tiles, so reads and writes both stay within a few cache lines.
         let mut b = vec![0.0; k * n];
-        if trans_b {
-            const TILE: usize = 32;
-            for j0 in (0..n).step_by(TILE) {
-                for k0 in (0..k).step_by(TILE) {
-                    for j in j0..(j0 + TILE).min(n) {
-                        for kk in k0..(k0 + TILE).min(k) {
-                            b[kk * n + j] = alpha * b_const.get(j * k + kk);
+        const TILE: usize = 32;
+        for j0 in (0..n).step_by(TILE) {
+            for k0 in (0..k).step_by(TILE) {
+                let k1 = (k0 + TILE).min(k);
+                for j in j0..(j0 + TILE).min(n) {
+                    let (start, stride) = gemv_column(k, n, j);
+                    if trans_b {
+                        b_const.each(j * k + k0, k1 - k0, |i, v| {
+                            b[start + (k0 + i) * stride] = alpha * v;
+                        });
+                    } else {
+                        for kk in k0..k1 {
+                            b[start + kk * stride] = alpha * b_const.get(kk * n + j);
                         }
                     }
                 }
-            }
-        } else {
-            for (i, out) in b.iter_mut().enumerate() {
-                *out = alpha * b_const.get(i);
             }
         }
         let bias = match c_id {
@@ -1523,9 +1544,7 @@ impl<'a> Builder<'a> {
         let mut packed = vec![0.0; f_pad * k];
         for fi in 0..f {
             let block = &mut packed[(fi / 4) * k * 4..][..k * 4];
-            for kk in 0..k {
-                block[kk * 4 + fi % 4] = weights.get(fi * k + kk);
-            }
+            weights.each(fi * k, k, |kk, v| block[kk * 4 + fi % 4] = v);
         }
         self.packed(w_id);
         if let Some(b) = b_id {
@@ -1633,6 +1652,22 @@ impl Floats<'_, '_> {
         match self {
             Floats::Owned(v) => v[i],
             Floats::Raw(b) => weight(&b[i * 4..i * 4 + 4]),
+        }
+    }
+
+    /// `f(i, value start + i)` for the `len` values from `start`, in order.
+    fn each(&self, start: usize, len: usize, mut f: impl FnMut(usize, f32)) {
+        match self {
+            Floats::Owned(v) => {
+                for (i, &x) in v[start..start + len].iter().enumerate() {
+                    f(i, x);
+                }
+            }
+            Floats::Raw(b) => {
+                for (i, c) in b[start * 4..(start + len) * 4].chunks_exact(4).enumerate() {
+                    f(i, weight(c));
+                }
+            }
         }
     }
 }
