@@ -598,8 +598,8 @@ fn check_windows(graph: &pb::GraphProto) -> Result<(), ContractError> {
 /// The most dimensions a tensor in a contract model has (`[batch, 1, mels, frames]`), with room.
 const MAX_RANK: i64 = 6;
 
-/// Checks every `Squeeze`, `Unsqueeze` and `Flatten` axis against the rank of the tensor it
-/// applies to. Ranks come from the graph (inputs, outputs, value infos, initializers) and are
+/// Checks every `Squeeze`, `Unsqueeze`, `Flatten` and `Split` axis against the rank of the tensor
+/// it applies to, and a `Split`'s sizes against its outputs. Ranks come from the graph (inputs, outputs, value infos, initializers) and are
 /// carried through the ops contract models use, in graph order; where a rank stays unknown the
 /// axis is held to [`MAX_RANK`]. tract 0.23 panics on an axis outside the tensor
 /// (`Squeeze::output_shape`, `Flatten::compute_shape`; found by the fuzzer, see
@@ -682,6 +682,36 @@ fn check_axes(graph: &pb::GraphProto) -> Result<(), ContractError> {
                     return bad(axis, rank);
                 }
                 Some(2)
+            }
+            "Split" => {
+                let axis = node
+                    .attribute
+                    .iter()
+                    .find(|a| a.name == "axis")
+                    .map_or(0, |a| a.i);
+                let rank = input_rank.unwrap_or(MAX_RANK);
+                if axis < -rank || axis >= rank {
+                    return bad(axis, rank);
+                }
+                // The sizes, from the attribute or a constant second input: tract makes one
+                // output per size and then looks up the node's outputs by index (a panic, in
+                // `Expansion::to_typed` or `Split::rules`, where the counts differ).
+                let sizes = node
+                    .attribute
+                    .iter()
+                    .find(|a| a.name == "split")
+                    .map(|a| a.ints.clone())
+                    .or_else(|| node.input.get(1).and_then(|name| constant(name)));
+                if let Some(sizes) = sizes
+                    && (sizes.len() != node.output.len() || sizes.iter().any(|&v| v < 0))
+                {
+                    return Err(ContractError::Model(format!(
+                        "node `{}` (Split): sizes {sizes:?} for {} outputs",
+                        node.name,
+                        node.output.len()
+                    )));
+                }
+                input_rank
             }
             "Gemm" => Some(2),
             "Reshape" => node
