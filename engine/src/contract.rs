@@ -641,10 +641,9 @@ fn check_axes(graph: &pb::GraphProto) -> Result<(), ContractError> {
                 .copied()
         };
         let input_rank = rank_of(0);
+        let attribute = |name: &str| node.attribute.iter().find(|a| a.name == name);
         let axes = || {
-            node.attribute
-                .iter()
-                .find(|a| a.name == "axes")
+            attribute("axes")
                 .map(|a| a.ints.clone())
                 .or_else(|| node.input.get(1).and_then(|name| constant(name)))
                 .unwrap_or_default()
@@ -672,11 +671,7 @@ fn check_axes(graph: &pb::GraphProto) -> Result<(), ContractError> {
                 input_rank.map(|r| if op == "Squeeze" { r - k } else { r + k })
             }
             "Flatten" => {
-                let axis = node
-                    .attribute
-                    .iter()
-                    .find(|a| a.name == "axis")
-                    .map_or(1, |a| a.i);
+                let axis = attribute("axis").map_or(1, |a| a.i);
                 let rank = input_rank.unwrap_or(MAX_RANK);
                 if axis < -rank || axis > rank {
                     return bad(axis, rank);
@@ -684,11 +679,7 @@ fn check_axes(graph: &pb::GraphProto) -> Result<(), ContractError> {
                 Some(2)
             }
             "Split" => {
-                let axis = node
-                    .attribute
-                    .iter()
-                    .find(|a| a.name == "axis")
-                    .map_or(0, |a| a.i);
+                let axis = attribute("axis").map_or(0, |a| a.i);
                 let rank = input_rank.unwrap_or(MAX_RANK);
                 if axis < -rank || axis >= rank {
                     return bad(axis, rank);
@@ -696,10 +687,7 @@ fn check_axes(graph: &pb::GraphProto) -> Result<(), ContractError> {
                 // The sizes, from the attribute or a constant second input: tract makes one
                 // output per size and then looks up the node's outputs by index (a panic, in
                 // `Expansion::to_typed` or `Split::rules`, where the counts differ).
-                let sizes = node
-                    .attribute
-                    .iter()
-                    .find(|a| a.name == "split")
+                let sizes = attribute("split")
                     .map(|a| a.ints.clone())
                     .or_else(|| node.input.get(1).and_then(|name| constant(name)));
                 if let Some(sizes) = sizes
