@@ -166,6 +166,18 @@ struct Conv {
     ow: usize,
     /// Positions per output map rounded up to [`BLOCK`].
     p_pad: usize,
+    /// Whether the product reads the input itself instead of an im2col matrix. Its positions
+    /// then run over the input's full width (`oy * w + ox`; the last `kw - 1` of each row are
+    /// computed and dropped), so row `(c, i, j)` of the right-hand matrix is the input from
+    /// `(c * h + i) * w + j` on, contiguous. Chosen where that costs at most a quarter more
+    /// multiply-adds ([`Conv::reads_input`]): the im2col matrix of the B channel alone is most of
+    /// a megabyte written and read back per chunk.
+    direct: bool,
+    /// Floats between output rows in the product: `w` direct, `ow` through im2col.
+    stride: usize,
+    /// Where the product reads row `kk` of its right-hand matrix in the working buffer: `kk *
+    /// p_pad` through im2col, the input offset of `(c, i, j)` direct.
+    rows: Vec<usize>,
     /// Filters rounded up to the kernel's 4 rows.
     f_pad: usize,
     /// `C*kh*kw`.
@@ -526,32 +538,108 @@ impl Plan {
 /// How much working memory an op needs: the im2col matrix and the product of a convolution.
 fn work_len(op: &Op) -> [usize; 2] {
     match op {
-        Op::Conv { conv, .. } => [conv.k * conv.p_pad, conv.f_pad * conv.p_pad],
+        Op::Conv { conv, .. } => [conv.col_len(), conv.f_pad * conv.p_pad],
         _ => [0, 0],
     }
 }
 
 impl Conv {
+    /// A convolution of an input `[c, h, w]` by `f` filters of `kh x kw` (checked by the
+    /// caller to fit), laid out for [`Conv::run`], with zero weights and biases for the caller
+    /// to fill: `packed[(f / 4) * k * 4 + kk * 4 + f % 4]` is filter `f`'s weight `kk`.
+    fn planned(
+        [c, h, w]: [usize; 3],
+        [f, kh, kw]: [usize; 3],
+        direct: bool,
+    ) -> Result<Conv, Unsupported> {
+        let (oh, ow) = (h - kh + 1, w - kw + 1);
+        // Positions computed: through im2col the output's own; direct, every one up to the
+        // output's last, over the input's width.
+        let (stride, p) = if direct {
+            (w, (oh - 1) * w + ow)
+        } else {
+            (ow, oh * ow)
+        };
+        let p_pad = p.div_ceil(BLOCK) * BLOCK;
+        let f_pad = f.div_ceil(4) * 4;
+        let k = checked_len(&[c, kh, kw])?;
+        checked_len(&[k, p_pad])?;
+        checked_len(&[f_pad, p_pad])?;
+        checked_len(&[c * h * w + p_pad])?;
+        let rows: Vec<usize> = if direct {
+            (0..c)
+                .flat_map(|ci| {
+                    (0..kh).flat_map(move |i| (0..kw).map(move |j| (ci * h + i) * w + j))
+                })
+                .collect()
+        } else {
+            (0..k).map(|kk| kk * p_pad).collect()
+        };
+        Ok(Conv {
+            c,
+            h,
+            w,
+            kh,
+            kw,
+            f,
+            oh,
+            ow,
+            p_pad,
+            direct,
+            stride,
+            rows,
+            f_pad,
+            k,
+            packed: vec![0.0; f_pad * k],
+            bias: vec![0.0; f_pad],
+            act: None,
+            pool: None,
+        })
+    }
+
+    /// Whether reading the input directly ([`Conv::direct`]) costs at most a quarter more
+    /// multiply-adds than im2col: always with a kernel one column wide.
+    fn reads_input(w: usize, ow: usize) -> bool {
+        4 * w <= 5 * ow
+    }
+
+    /// The working buffer the product reads: the im2col matrix, or the input with room for the
+    /// last column block to read past its end.
+    fn col_len(&self) -> usize {
+        if self.direct {
+            self.c * self.h * self.w + self.p_pad
+        } else {
+            self.k * self.p_pad
+        }
+    }
+
     fn run(&self, x: &[f32], col: &mut [f32], prod: &mut [f32], out: &mut [f32], isa: Isa) {
-        // im2col: row (c, i, j) holds x[c][oy + i][j .. j + ow] for every output row oy.
         let (p, p_pad) = (self.oh * self.ow, self.p_pad);
-        let mut row = 0;
-        for c in 0..self.c {
-            for i in 0..self.kh {
-                for j in 0..self.kw {
-                    let dst = &mut col[row * p_pad..][..p_pad];
-                    for oy in 0..self.oh {
-                        let src = &x[(c * self.h + oy + i) * self.w + j..][..self.ow];
-                        dst[oy * self.ow..][..self.ow].copy_from_slice(src);
+        if self.direct {
+            // The input as it is, then zeros for the positions past its end.
+            let (input, rest) = col.split_at_mut(x.len());
+            input.copy_from_slice(x);
+            rest.fill(0.0);
+        } else {
+            // im2col: row (c, i, j) holds x[c][oy + i][j .. j + ow] for every output row oy.
+            let mut row = 0;
+            for c in 0..self.c {
+                for i in 0..self.kh {
+                    for j in 0..self.kw {
+                        let dst = &mut col[row * p_pad..][..p_pad];
+                        for oy in 0..self.oh {
+                            let src = &x[(c * self.h + oy + i) * self.w + j..][..self.ow];
+                            dst[oy * self.ow..][..self.ow].copy_from_slice(src);
+                        }
+                        dst[p..].fill(0.0);
+                        row += 1;
                     }
-                    dst[p..].fill(0.0);
-                    row += 1;
                 }
             }
         }
         matmul(
             &self.packed,
-            self.k,
+            &self.rows,
             col,
             p_pad,
             &self.bias,
@@ -559,12 +647,16 @@ impl Conv {
             self.f_pad,
             isa,
         );
-        // The product is [f_pad][p_pad]; the graph's value is [f][oh][ow], pooled if fused.
+        // The product is [f_pad][p_pad], rows `stride` apart; the graph's value is [f][oh][ow],
+        // pooled if fused.
         match &self.pool {
-            Some(pool) => max_pool(prod, self.f, self.oh, self.ow, p_pad, pool, out),
+            Some(pool) => pool_in_place(prod, self.f, p_pad, self.stride, pool, out),
             None => {
                 for f in 0..self.f {
-                    out[f * p..][..p].copy_from_slice(&prod[f * p_pad..][..p]);
+                    for oy in 0..self.oh {
+                        out[f * p + oy * self.ow..][..self.ow]
+                            .copy_from_slice(&prod[f * p_pad + oy * self.stride..][..self.ow]);
+                    }
                 }
             }
         }
@@ -609,6 +701,43 @@ fn max_pool(
     }
 }
 
+/// Max-pooling of a product's `channels` maps, `map` floats apart with rows `stride` apart, that
+/// are scratch: the window's rows are first folded into its top row element by element (vector
+/// instructions over the whole row), so only `1 / kh` of the values go through the windows.
+/// Exactly [`max_pool`]'s values: the maximum is the same in any order.
+fn pool_in_place(
+    x: &mut [f32],
+    channels: usize,
+    map: usize,
+    stride: usize,
+    pool: &Pool,
+    out: &mut [f32],
+) {
+    let used = pool.ow * pool.kw;
+    for c in 0..channels {
+        let maps = &mut x[c * map..];
+        let dst = &mut out[c * pool.oh * pool.ow..][..pool.oh * pool.ow];
+        for oy in 0..pool.oh {
+            let top = oy * pool.kh * stride;
+            for i in 1..pool.kh {
+                let (upper, lower) = maps.split_at_mut(top + i * stride);
+                for (o, &v) in upper[top..][..used].iter_mut().zip(&lower[..used]) {
+                    *o = larger(*o, v);
+                }
+            }
+            let row = &maps[top..][..used];
+            let row_out = &mut dst[oy * pool.ow..][..pool.ow];
+            if pool.kw == 1 {
+                row_out.copy_from_slice(row);
+            } else {
+                for (o, window) in row_out.iter_mut().zip(row.chunks_exact(pool.kw)) {
+                    *o = window_max(window);
+                }
+            }
+        }
+    }
+}
+
 /// The larger of two values, as one vector instruction (`maxps`); the values here are finite.
 #[inline(always)]
 fn larger(a: f32, b: f32) -> f32 {
@@ -633,12 +762,12 @@ fn window_max(window: &[f32]) -> f32 {
     lanes.into_iter().fold(rest, larger)
 }
 
-/// `prod[f_pad][p_pad] = packed . col + bias`, `packed` laid out `[f_pad/4][k][4]`, `p_pad` a
-/// multiple of [`BLOCK`].
+/// `prod[f_pad][p_pad] = packed . B + bias`, `packed` laid out `[f_pad/4][k][4]`, row `kk` of
+/// `B` at `col[rows[kk]..][..p_pad]` (`k = rows.len()`), `p_pad` a multiple of [`BLOCK`].
 #[allow(clippy::too_many_arguments)]
 fn matmul(
     packed: &[f32],
-    k: usize,
+    rows: &[usize],
     col: &[f32],
     p_pad: usize,
     bias: &[f32],
@@ -650,12 +779,14 @@ fn matmul(
     match isa {
         // SAFETY: `isa` is `Avx512`/`Avx2` only where the CPU reported those features and FMA
         // (`Isa::detect`).
-        Isa::Avx512 => return unsafe { matmul_avx512(packed, k, col, p_pad, bias, prod, f_pad) },
-        Isa::Avx2 => return unsafe { matmul_avx2(packed, k, col, p_pad, bias, prod, f_pad) },
+        Isa::Avx512 => {
+            return unsafe { matmul_avx512(packed, rows, col, p_pad, bias, prod, f_pad) };
+        }
+        Isa::Avx2 => return unsafe { matmul_avx2(packed, rows, col, p_pad, bias, prod, f_pad) },
         Isa::Baseline => {}
     }
     let _ = isa;
-    matmul_kernel::<false, 16>(packed, k, col, p_pad, bias, prod, f_pad);
+    matmul_kernel::<false, 16>(packed, rows, col, p_pad, bias, prod, f_pad);
 }
 
 /// Positions per block of the product's widest kernel; the im2col rows are padded to it.
@@ -665,7 +796,7 @@ const BLOCK: usize = 32;
 #[allow(clippy::too_many_arguments)]
 fn matmul_fits(
     packed: &[f32],
-    k: usize,
+    rows: &[usize],
     col: &[f32],
     p_pad: usize,
     bias: &[f32],
@@ -675,8 +806,10 @@ fn matmul_fits(
 ) -> bool {
     f_pad.is_multiple_of(4)
         && p_pad.is_multiple_of(width)
-        && packed.len() >= f_pad * k
-        && col.len() >= k * p_pad
+        && packed.len() >= f_pad * rows.len()
+        && rows
+            .iter()
+            .all(|&r| r.checked_add(p_pad).is_some_and(|end| end <= col.len()))
         && prod.len() >= f_pad * p_pad
         && bias.len() >= f_pad
 }
@@ -686,7 +819,7 @@ fn matmul_fits(
 #[target_feature(enable = "avx2,fma")]
 fn matmul_avx2(
     packed: &[f32],
-    k: usize,
+    rows: &[usize],
     col: &[f32],
     p_pad: usize,
     bias: &[f32],
@@ -694,24 +827,27 @@ fn matmul_avx2(
     f_pad: usize,
 ) {
     use std::arch::x86_64::*;
-    if !matmul_fits(packed, k, col, p_pad, bias, prod, f_pad, 16) {
-        return matmul_kernel::<true, 16>(packed, k, col, p_pad, bias, prod, f_pad);
+    if !matmul_fits(packed, rows, col, p_pad, bias, prod, f_pad, 16) {
+        return matmul_kernel::<true, 16>(packed, rows, col, p_pad, bias, prod, f_pad);
     }
+    let k = rows.len();
     // Column blocks outside, filter blocks inside: a block of im2col columns (k x 16 values)
     // stays in the first-level cache while every filter uses it, instead of the whole im2col
     // matrix (up to a megabyte) streaming through once per filter block.
     for pb in 0..p_pad / 16 {
         for fb in 0..f_pad / 4 {
             // SAFETY: `matmul_fits` checked every index below: filter block fb < f_pad/4 reads
-            // packed[fb*4k .. fb*4k + 4k]; column block pb < p_pad/16 reads col[kk*p_pad + 16pb
-            // .. +16] for kk < k; the stores go to prod[(4fb + r)*p_pad + 16pb .. +16].
+            // packed[fb*4k .. fb*4k + 4k]; column block pb < p_pad/16 reads col[rows[kk] + 16pb
+            // .. +16] for kk < k, within col as rows[kk] + p_pad <= col.len(); the stores go to
+            // prod[(4fb + r)*p_pad + 16pb .. +16].
             unsafe {
                 let w = packed.as_ptr().add(fb * k * 4);
                 let b = |r: usize| _mm256_set1_ps(bias[fb * 4 + r]);
                 let (mut a0, mut a1, mut a2, mut a3) = (b(0), b(1), b(2), b(3));
                 let (mut a4, mut a5, mut a6, mut a7) = (a0, a1, a2, a3);
-                let mut c = col.as_ptr().add(pb * 16);
-                for kk in 0..k {
+                let base = col.as_ptr().add(pb * 16);
+                for (kk, &row) in rows.iter().enumerate() {
+                    let c = base.add(row);
                     let (c0, c1) = (_mm256_loadu_ps(c), _mm256_loadu_ps(c.add(8)));
                     let wk = w.add(kk * 4);
                     let w0 = _mm256_broadcast_ss(&*wk);
@@ -726,7 +862,6 @@ fn matmul_avx2(
                     a6 = _mm256_fmadd_ps(w2, c1, a6);
                     a3 = _mm256_fmadd_ps(w3, c0, a3);
                     a7 = _mm256_fmadd_ps(w3, c1, a7);
-                    c = c.add(p_pad);
                 }
                 let out = prod.as_mut_ptr().add(fb * 4 * p_pad + pb * 16);
                 for (r, (lo, hi)) in [(a0, a4), (a1, a5), (a2, a6), (a3, a7)]
@@ -746,7 +881,7 @@ fn matmul_avx2(
 #[target_feature(enable = "avx512f,fma")]
 fn matmul_avx512(
     packed: &[f32],
-    k: usize,
+    rows: &[usize],
     col: &[f32],
     p_pad: usize,
     bias: &[f32],
@@ -754,9 +889,10 @@ fn matmul_avx512(
     f_pad: usize,
 ) {
     use std::arch::x86_64::*;
-    if !matmul_fits(packed, k, col, p_pad, bias, prod, f_pad, 32) {
-        return matmul_kernel::<true, 32>(packed, k, col, p_pad, bias, prod, f_pad);
+    if !matmul_fits(packed, rows, col, p_pad, bias, prod, f_pad, 32) {
+        return matmul_kernel::<true, 32>(packed, rows, col, p_pad, bias, prod, f_pad);
     }
+    let k = rows.len();
     for pb in 0..p_pad / 32 {
         for fb in 0..f_pad / 4 {
             // SAFETY: as in `matmul_avx2`, with column blocks of 32 (checked by `matmul_fits`).
@@ -765,8 +901,9 @@ fn matmul_avx512(
                 let b = |r: usize| _mm512_set1_ps(bias[fb * 4 + r]);
                 let (mut a0, mut a1, mut a2, mut a3) = (b(0), b(1), b(2), b(3));
                 let (mut a4, mut a5, mut a6, mut a7) = (a0, a1, a2, a3);
-                let mut c = col.as_ptr().add(pb * 32);
-                for kk in 0..k {
+                let base = col.as_ptr().add(pb * 32);
+                for (kk, &row) in rows.iter().enumerate() {
+                    let c = base.add(row);
                     let (c0, c1) = (_mm512_loadu_ps(c), _mm512_loadu_ps(c.add(16)));
                     let wk = w.add(kk * 4);
                     let w0 = _mm512_set1_ps(*wk);
@@ -781,7 +918,6 @@ fn matmul_avx512(
                     a6 = _mm512_fmadd_ps(w2, c1, a6);
                     a3 = _mm512_fmadd_ps(w3, c0, a3);
                     a7 = _mm512_fmadd_ps(w3, c1, a7);
-                    c = c.add(p_pad);
                 }
                 let out = prod.as_mut_ptr().add(fb * 4 * p_pad + pb * 32);
                 for (r, (lo, hi)) in [(a0, a4), (a1, a5), (a2, a6), (a3, a7)]
@@ -801,13 +937,14 @@ fn matmul_avx512(
 #[inline(always)]
 fn matmul_kernel<const FMA: bool, const W: usize>(
     packed: &[f32],
-    k: usize,
+    rows: &[usize],
     col: &[f32],
     p_pad: usize,
     bias: &[f32],
     prod: &mut [f32],
     f_pad: usize,
 ) {
+    let k = rows.len();
     for pb in 0..p_pad / W {
         for fb in 0..f_pad / 4 {
             let w = &packed[fb * k * 4..][..k * 4];
@@ -815,10 +952,8 @@ fn matmul_kernel<const FMA: bool, const W: usize>(
             for (r, row) in acc.iter_mut().enumerate() {
                 *row = [bias[fb * 4 + r]; W];
             }
-            for kk in 0..k {
-                let c: &[f32; W] = col[kk * p_pad + pb * W..][..W]
-                    .try_into()
-                    .unwrap_or(&[0.0; W]);
+            for (kk, &row) in rows.iter().enumerate() {
+                let c: &[f32; W] = col[row + pb * W..][..W].try_into().unwrap_or(&[0.0; W]);
                 let wk = &w[kk * 4..][..4];
                 for r in 0..4 {
                     for j in 0..W {
@@ -1524,26 +1659,20 @@ impl<'a> Builder<'a> {
             return Err("grouped Conv".into());
         }
         let weights = self.floats(w_id).ok_or("Conv weights not constant")?;
-        let mut bias_pad = vec![0.0; f.div_ceil(4) * 4];
+        let (oh, ow) = (h - kh + 1, w - kw + 1);
+        let mut conv = Conv::planned([c, h, w], [f, kh, kw], Conv::reads_input(w, ow))?;
         if let Some(b) = b_id {
             let data = self.floats(b).ok_or("Conv bias not constant")?;
             if data.len() != f {
                 return Err("Conv bias size".into());
             }
-            for (i, v) in bias_pad[..f].iter_mut().enumerate() {
+            for (i, v) in conv.bias[..f].iter_mut().enumerate() {
                 *v = data.get(i);
             }
         }
-        let (oh, ow) = (h - kh + 1, w - kw + 1);
-        let p = oh * ow;
-        let p_pad = p.div_ceil(BLOCK) * BLOCK;
-        let f_pad = f.div_ceil(4) * 4;
-        let k = c * kh * kw;
-        checked_len(&[k, p_pad])?;
-        checked_len(&[f_pad, p_pad])?;
-        let mut packed = vec![0.0; f_pad * k];
+        let k = conv.k;
         for fi in 0..f {
-            let block = &mut packed[(fi / 4) * k * 4..][..k * 4];
+            let block = &mut conv.packed[(fi / 4) * k * 4..][..k * 4];
             weights.each(fi * k, k, |kk, v| block[kk * 4 + fi % 4] = v);
         }
         self.packed(w_id);
@@ -1554,23 +1683,7 @@ impl<'a> Builder<'a> {
         self.ops.push(Op::Conv {
             x,
             y,
-            conv: Box::new(Conv {
-                c,
-                h,
-                w,
-                kh,
-                kw,
-                f,
-                oh,
-                ow,
-                p_pad,
-                f_pad,
-                k,
-                packed,
-                bias: bias_pad,
-                act: None,
-                pool: None,
-            }),
+            conv: Box::new(conv),
         });
         Ok(())
     }
@@ -1738,4 +1851,119 @@ fn broadcast(a: &[usize], b: &[usize]) -> Result<(Vec<usize>, Broadcast), Unsupp
             b: strides(&pb),
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Seeded values in [-1, 1).
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        let mut state = seed;
+        (0..n)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    /// The same convolution (weights, bias, activation, pooling) read through im2col and
+    /// straight from the input, on every kernel this CPU has.
+    fn both_ways(input: [usize; 3], filters: [usize; 3], pool: Option<[usize; 2]>) {
+        let [c, h, w] = input;
+        let [f, kh, kw] = filters;
+        let x = values(c * h * w, 7);
+        let weights = values(f * c * kh * kw, 11);
+        let bias = values(f, 13);
+        let (oh, ow) = (h - kh + 1, w - kw + 1);
+        let mut outputs = Vec::new();
+        for direct in [false, true] {
+            let mut conv = Conv::planned(input, filters, direct).unwrap();
+            let k = conv.k;
+            for fi in 0..f {
+                for kk in 0..k {
+                    conv.packed[(fi / 4) * k * 4 + kk * 4 + fi % 4] = weights[fi * k + kk];
+                }
+            }
+            conv.bias[..f].copy_from_slice(&bias);
+            conv.act = Some(Unary::Relu);
+            conv.pool = pool.map(|[ph, pw]| Pool {
+                kh: ph,
+                kw: pw,
+                oh: oh / ph,
+                ow: ow / pw,
+            });
+            let out_len = match &conv.pool {
+                Some(p) => f * p.oh * p.ow,
+                None => f * oh * ow,
+            };
+            for isa in [Isa::Baseline, Isa::detect()] {
+                let mut col = vec![f32::NAN; conv.col_len()];
+                let mut prod = vec![f32::NAN; conv.f_pad * conv.p_pad];
+                let mut out = vec![f32::NAN; out_len];
+                conv.run(&x, &mut col, &mut prod, &mut out, isa);
+                outputs.push((direct, isa, out));
+            }
+        }
+        // The reference: the definition, in f64.
+        let mut reference = vec![0.0f32; f * oh * ow];
+        for fi in 0..f {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut sum = f64::from(bias[fi]);
+                    for ci in 0..c {
+                        for i in 0..kh {
+                            for j in 0..kw {
+                                let wv = weights[((fi * c + ci) * kh + i) * kw + j];
+                                let xv = x[(ci * h + oy + i) * w + ox + j];
+                                sum += f64::from(wv) * f64::from(xv);
+                            }
+                        }
+                    }
+                    reference[(fi * oh + oy) * ow + ox] = (sum as f32).max(0.0);
+                }
+            }
+        }
+        let expected = match pool {
+            Some([ph, pw]) => {
+                let (poh, pow) = (oh / ph, ow / pw);
+                let mut pooled = vec![f32::NEG_INFINITY; f * poh * pow];
+                for fi in 0..f {
+                    for y in 0..poh * ph {
+                        for xx in 0..pow * pw {
+                            let o = &mut pooled[(fi * poh + y / ph) * pow + xx / pw];
+                            *o = o.max(reference[(fi * oh + y) * ow + xx]);
+                        }
+                    }
+                }
+                pooled
+            }
+            None => reference,
+        };
+        for (direct, isa, out) in &outputs {
+            let worst = out
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(
+                worst < 1e-4,
+                "direct {direct}, {isa:?}: {worst} from the definition ({input:?} by {filters:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn a_convolution_read_from_its_input_equals_one_through_im2col() {
+        // MCCLSTM's B and P channels (read directly by the planner) and T (through im2col),
+        // CNNs-3's second layer (several input channels), each pooled as the model does and
+        // unpooled; filters not a multiple of 4.
+        both_ways([1, 40, 80], [6, 13, 9], Some([4, 4]));
+        both_ways([1, 40, 80], [6, 13, 9], None);
+        both_ways([1, 40, 80], [5, 32, 1], Some([1, 80]));
+        both_ways([1, 40, 80], [5, 1, 60], Some([40, 1]));
+        both_ways([3, 18, 38], [7, 3, 3], Some([2, 2]));
+        both_ways([3, 18, 38], [7, 3, 3], None);
+    }
 }
