@@ -37,6 +37,10 @@ fn running_rate(dance: &str, shared_meter_tempo: bool) -> (f64, f64) {
     }
 }
 
+/// How far players dot a hornpipe's pairs of running notes (long:short), whatever the notation:
+/// from a lilt of about 3:2 to a full 2:1, by player and tune.
+const HORNPIPE_DOT: (f64, f64) = (1.4, 2.2);
+
 /// Lead instruments (General MIDI, 0-based): fiddle, flutes and whistles, free reeds, plucked and
 /// keyboard sounds. Every dance draws from the same pool.
 const LEADS: [u8; 14] = [40, 110, 73, 72, 78, 75, 74, 21, 22, 23, 0, 6, 105, 24];
@@ -55,6 +59,7 @@ pub fn perform(
     melody: &[Note],
     seconds: f64,
     shared_meter_tempo: bool,
+    dotted_hornpipes: bool,
     rng: &mut impl Rng,
 ) -> Result<DancePerformance, String> {
     let tune_end = melody
@@ -66,6 +71,17 @@ pub fn perform(
     }
     let (lo, hi) = running_rate(tune.dance, shared_meter_tempo);
     let rate = rng.random_range(lo..hi);
+    // Drawn only where it is used, so sets made without it keep their draws.
+    let dot = (dotted_hornpipes && tune.dance == "hornpipe")
+        .then(|| rng.random_range(HORNPIPE_DOT.0..HORNPIPE_DOT.1));
+    let dotted;
+    let melody = match dot {
+        Some(ratio) => {
+            dotted = dot_pairs(melody, tune.unit, ratio);
+            dotted.as_slice()
+        }
+        None => melody,
+    };
     let quarters_per_minute = rate * 60.0 * tune.unit;
     let mut song = SongBuilder::new(quarters_per_minute);
     let spq = song.seconds_per_quarter();
@@ -150,6 +166,9 @@ pub fn perform(
     if let Some(p) = double {
         parts.push(format!("doubled by {p}"));
     }
+    if let Some(ratio) = dot {
+        parts.push(format!("dotted {ratio:.2}:1"));
+    }
     let tonic = (i32::from(tune.tonic) + shift).rem_euclid(12) as u8;
     if rng.random_bool(0.7) {
         let program = *COMPING.choose(rng).unwrap_or(&0);
@@ -181,6 +200,68 @@ pub fn perform(
         song,
         summary: parts.join(", "),
     })
+}
+
+/// The melody with its even pairs of running notes played long-short at `ratio`:1, as
+/// hornpipes are played: many books write the pairs even (about two thirds of Ryan's and
+/// O'Neill's hornpipes), and abc2midi plays them as written. A pair is two unit notes (one beat
+/// of a hornpipe); it is even where a note starts at its middle, and its time is then stretched
+/// piecewise linearly so that middle falls at `ratio / (1 + ratio)`. Pairs written broken (`a>b`,
+/// which abc2midi already plays 2:1) and longer notes keep their times. Where the pairs start is
+/// [`pair_phase`]'s estimate (a tune may open with a pickup of one unit).
+fn dot_pairs(melody: &[Note], unit: f64, ratio: f64) -> Vec<Note> {
+    let pair = 2.0 * unit;
+    let phase = pair_phase(melody, unit);
+    let position = |t: f64| {
+        let x = (t - phase) / pair;
+        let k = (x + 1e-9).floor();
+        (k as i64, (x - k).max(0.0))
+    };
+    let even: std::collections::HashSet<i64> = melody
+        .iter()
+        .filter_map(|n| {
+            let (k, frac) = position(n.start);
+            ((frac - 0.5).abs() < 1e-6).then_some(k)
+        })
+        .collect();
+    let middle = ratio / (1.0 + ratio);
+    let warp = |t: f64| {
+        let (k, frac) = position(t);
+        if !even.contains(&k) {
+            return t;
+        }
+        let w = if frac <= 0.5 {
+            2.0 * frac * middle
+        } else {
+            middle + 2.0 * (frac - 0.5) * (1.0 - middle)
+        };
+        phase + (k as f64 + w) * pair
+    };
+    melody
+        .iter()
+        .map(|n| {
+            let start = warp(n.start);
+            Note {
+                start,
+                length: (warp(n.start + n.length) - start).max(0.25 * n.length),
+                ..*n
+            }
+        })
+        .collect()
+}
+
+/// Where a melody's pairs of unit notes start: 0, or one unit in where the tune opens with an odd
+/// pickup (abc2midi starts the file at the pickup, not at the first bar line). The notes of two
+/// units or more vote with their length, since they fall on the beat.
+fn pair_phase(melody: &[Note], unit: f64) -> f64 {
+    let mut votes = [0.0f64; 2];
+    for n in melody.iter().filter(|n| n.length >= 2.0 * unit - 1e-9) {
+        let x = n.start / unit;
+        if (x - x.round()).abs() < 1e-6 {
+            votes[(x.round() as i64).rem_euclid(2) as usize] += n.length;
+        }
+    }
+    if votes[1] > votes[0] { unit } else { 0.0 }
 }
 
 /// Bass on the strong beats and the chord on the weak ones ("oom-pah"), one diatonic triad per
@@ -285,6 +366,67 @@ fn frame_drum(song: &mut SongBuilder, beat: f64, end: f64, compound: bool, rng: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn note(start: f64, length: f64) -> Note {
+        Note {
+            start,
+            length,
+            key: 60,
+            velocity: 80,
+        }
+    }
+
+    #[test]
+    fn even_pairs_are_dotted_and_broken_pairs_and_long_notes_keep_their_times() {
+        // Eighths (unit 0.5 quarter): an even pair, a broken pair at 2:1 (abc2midi's `a>b`),
+        // then a quarter note.
+        let melody = [
+            note(0.0, 0.5),
+            note(0.5, 0.5),
+            note(1.0, 2.0 / 3.0),
+            note(1.0 + 2.0 / 3.0, 1.0 / 3.0),
+            note(2.0, 1.0),
+        ];
+        let dotted = dot_pairs(&melody, 0.5, 2.0);
+        let starts: Vec<f64> = dotted.iter().map(|n| n.start).collect();
+        let lengths: Vec<f64> = dotted.iter().map(|n| n.length).collect();
+        let near = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-9);
+        assert!(
+            near(&starts, &[0.0, 2.0 / 3.0, 1.0, 1.0 + 2.0 / 3.0, 2.0]),
+            "{starts:?}"
+        );
+        assert!(
+            near(&lengths, &[2.0 / 3.0, 1.0 / 3.0, 2.0 / 3.0, 1.0 / 3.0, 1.0]),
+            "{lengths:?}"
+        );
+        // At 3:2 the even pair's middle moves to 0.6 of the pair.
+        let lilt = dot_pairs(&melody, 0.5, 1.5);
+        assert!((lilt[1].start - 0.6).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_pickup_of_one_unit_moves_the_pairs_by_one_unit() {
+        // `A|defg abag|f2d2 d3A|`: the file starts at the pickup, the bar one eighth later.
+        let mut melody = vec![note(0.0, 0.5)];
+        melody.extend((0..8).map(|i| note(0.5 + 0.5 * f64::from(i), 0.5)));
+        melody.extend([
+            note(4.5, 1.0),
+            note(5.5, 1.0),
+            note(6.5, 1.5),
+            note(8.0, 0.5),
+        ]);
+        assert_eq!(pair_phase(&melody, 0.5), 0.5);
+        let dotted = dot_pairs(&melody, 0.5, 2.0);
+        // The bar's first pair (d at 0.5, e at 1.0) is long-short from 0.5.
+        assert!((dotted[1].start - 0.5).abs() < 1e-9);
+        assert!((dotted[2].start - (0.5 + 2.0 / 3.0)).abs() < 1e-9);
+        // Without a pickup the same bar votes for 0.
+        let shifted: Vec<Note> = melody[1..]
+            .iter()
+            .map(|n| note(n.start - 0.5, n.length))
+            .collect();
+        assert_eq!(pair_phase(&shifted, 0.5), 0.0);
+    }
 
     #[test]
     fn a_shared_meter_tempo_leaves_only_the_meter_between_jig_and_hornpipe() {

@@ -81,6 +81,8 @@ pub struct MakeOptions {
     /// Dance only: jigs and hornpipes drawn from one tempo range (training sets), so the meter,
     /// not the tempo, tells them apart.
     pub shared_meter_tempo: bool,
+    /// Dance only: hornpipes played dotted, whatever the notation (as players do).
+    pub dotted_hornpipes: bool,
 }
 
 /// One track of the made set.
@@ -109,6 +111,8 @@ pub struct MakeReport {
     pub speed: f64,
     /// Dance: jigs and hornpipes shared one tempo range.
     pub shared_meter_tempo: bool,
+    /// Dance: hornpipes' even pairs were played long-short.
+    pub dotted_hornpipes: bool,
     pub soundfont: String,
 }
 
@@ -189,6 +193,7 @@ pub fn make(options: &MakeOptions, tick: &(dyn Fn() + Sync)) -> anyhow::Result<M
         renders: options.renders,
         speed: options.speed,
         shared_meter_tempo: options.shared_meter_tempo,
+        dotted_hornpipes: options.dotted_hornpipes,
         soundfont: renderer.path.display().to_string(),
     };
     write_index(&options.out, &report)?;
@@ -351,6 +356,7 @@ fn make_track(
                 &melody,
                 music_seconds,
                 options.shared_meter_tempo,
+                options.dotted_hornpipes,
                 &mut rng,
             )
             .map_err(anyhow::Error::msg)?;

@@ -24,6 +24,7 @@ fn options(kind: MakeKind, out: &Path) -> MakeOptions {
         speed: 1.0,
         dances: Vec::new(),
         shared_meter_tempo: false,
+        dotted_hornpipes: false,
     }
 }
 

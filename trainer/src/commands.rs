@@ -514,6 +514,11 @@ pub struct MakeArgs {
     /// model trained on the set must tell them apart by their meter, not their tempo.
     #[arg(long)]
     pub shared_meter_tempo: bool,
+    /// Dance only: play hornpipes dotted, as players do whatever the notation: each pair of
+    /// running notes written even is played long-short, at a ratio drawn per performance
+    /// (about 3:2 to 2:1). Pairs written broken (`a>b`) keep abc2midi's 2:1.
+    #[arg(long)]
+    pub dotted_hornpipes: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -535,6 +540,7 @@ pub fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
         speed: args.speed,
         dances: args.dances.clone(),
         shared_meter_tempo: args.shared_meter_tempo,
+        dotted_hornpipes: args.dotted_hornpipes,
     };
     let total = mcclstm_synth::planned(&options)?;
     let bar = if args.json {
