@@ -167,10 +167,12 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
 
     // 4. The plugin in the host, at real-time pace and as fast as it goes; and an hour.
     let bundle = target.join("bundled/MCCLSTM.clap");
+    let vst3_bundle = target.join("bundled/MCCLSTM.vst3");
     let host_with = |args: &[&str], live: &str| -> anyhow::Result<Value> {
         let output = Command::new(bin.join("mcclstm-host"))
             .args(args)
             .env("MCCLSTM_CLAP_BUNDLE", &bundle)
+            .env("MCCLSTM_VST3_BUNDLE", &vst3_bundle)
             .env("MCCLSTM_LIVE_ESTIMATES", live)
             .output()
             .context("cannot run mcclstm-host")?;
@@ -219,6 +221,8 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         eprintln!("==> plugin offline, blocks of {block}");
         blocks.push((block, unpaced_minute(&[], block)?));
     }
+    eprintln!("==> VST3 plugin offline, blocks of 512");
+    let vst3_offline = unpaced_minute(&["--format", "vst3"], "512")?;
     eprintln!("==> plugin, an hour offline (memory)");
     let hour = host(&[
         "--unpaced",
@@ -270,6 +274,7 @@ pub fn bench(args: &[String]) -> anyhow::Result<()> {
         "plugin_paced_live_estimates": paced_live,
         "plugin_realtime_unpaced": unpaced,
         "plugin_offline": blocks.iter().map(|(b, v)| json!({"block": b, "result": v})).collect::<Vec<_>>(),
+        "plugin_offline_vst3": vst3_offline,
         "plugin_hour": hour,
         "epoch_ours": epoch,
         "epoch_jax": jax,
@@ -511,14 +516,27 @@ fn report(r: &Value) -> String {
         timing(&rust["load_genre_tract"]),
         timing(&rust["load_mood_tract"])
     ));
-    if fast > 0.8 * ort_rust {
-        s.push_str(
-            "Where we lose: ONNX Runtime's convolution kernels (MLAS, hand-written assembly per \
-             instruction set, panels packed in the order the kernel reads them) beat our \
-             intrinsics im2col product on the B channel's 13x9 convolution, and its dense \
-             layer reads the 4 MB of weights in a blocked layout (DESIGN.md, section 7, says \
-             where a step's time goes).\n\n",
-        );
+    let peak = f(&rust["fma_peak_gflops"]);
+    if peak.is_finite() {
+        // The default models' three convolutions, 32 filters each over 40 mels x 80 frames:
+        // 2 x 32 x (13*9 x 28*72 + 1*60 x 40*21 + 32*1 x 9*80) floating-point operations.
+        let conv_mflop = 2.0 * 32.0 * (117.0 * 2016.0 + 60.0 * 840.0 + 32.0 * 720.0) / 1e6;
+        s.push_str(&format!(
+            "The bound: the core's peak rate of vector multiply-adds, measured in the same run \
+             (`mcclstm-bench`, twelve independent FMA chains), is {peak:.1} GFLOP/s. A chunk of \
+             the default models holds {conv_mflop:.1} MFLOP of convolution (32 filters of 13x9, \
+             1x60 and 32x1 over 40 mels x 80 frames), which takes at least {bound:.3} ms at that \
+             peak, {share:.0}% of ONNX Runtime's whole step{verdict}; the dense layer then reads \
+             4 MB of weights. Our product runs near the peak (DESIGN.md, section 7, says where \
+             the rest of a step goes).\n\n",
+            bound = conv_mflop / peak,
+            share = 100.0 * conv_mflop / peak / ort_rust,
+            verdict = if conv_mflop / peak > 0.8 * ort_rust {
+                ": 0.8x ONNX Runtime's time is below what the convolutions alone need on this core"
+            } else {
+                ""
+            },
+        ));
     }
 
     // 3.
@@ -608,6 +626,14 @@ fn report(r: &Value) -> String {
             f(&b["result"]["max_process_us"])
         ));
     }
+    let vst3 = &r["plugin_offline_vst3"];
+    if !vst3.is_null() {
+        s.push_str(&format!(
+            "| VST3 bundle, offline, blocks of 512 | {:.1} ns | {:.0} us |\n",
+            f(&vst3["process_ns_per_frame"]),
+            f(&vst3["max_process_us"])
+        ));
+    }
     let unpaced = &r["plugin_realtime_unpaced"];
     let unpaced_ns = f(&unpaced["process_ns_per_frame"]);
     s.push_str(&format!(
@@ -632,8 +658,13 @@ fn report(r: &Value) -> String {
          two model steps per chunk, and waking about 12 times a second to read a batch from the \
          ring), the host's own loop the rest. Rendered \
          offline, the same analysis of the same minute takes {offline_cpu:.2} s of CPU for the \
-         whole process, bundle and model loading included: the difference is the cost of \
-         running in small pieces between sleeps (cold caches, wake-ups).\n\n",
+         whole process, bundle and model loading included{vst3_cpu}: the difference is the \
+         cost of running in small pieces between sleeps (cold caches, wake-ups).\n\n",
+        vst3_cpu = if vst3.is_null() {
+            String::new()
+        } else {
+            format!(" (the VST3 bundle: {:.2} s)", f(&vst3["cpu_s"]))
+        },
         offline_cpu = r["plugin_offline"]
             .as_array()
             .and_then(|a| a.iter().find(|b| b["block"] == "512"))

@@ -57,6 +57,66 @@ fn time_ms(
     }))
 }
 
+/// The core's peak rate of single-precision multiply-adds, in GFLOP/s: twelve independent
+/// chains of vector FMAs (more than the FMA units' latency times their number, so none waits),
+/// with AVX-512 where the CPU has it, else AVX2. The fast runner's convolutions are matrix
+/// products, so this bounds how fast a step can be; `None` off x86-64 or without FMA.
+fn fma_peak_gflops() -> Option<f64> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        const CHAINS: usize = 12;
+        const ROUNDS: usize = 50_000_000;
+        #[target_feature(enable = "avx512f,fma")]
+        fn avx512() -> f32 {
+            let mut acc = [_mm512_set1_ps(0.5); CHAINS];
+            let (w, c) = (_mm512_set1_ps(0.999_9), _mm512_set1_ps(1e-6));
+            for _ in 0..ROUNDS {
+                for a in acc.iter_mut() {
+                    *a = _mm512_fmadd_ps(*a, w, c);
+                }
+            }
+            acc.iter().map(|&a| _mm512_reduce_add_ps(a)).sum()
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2() -> f32 {
+            let mut acc = [_mm256_set1_ps(0.5); CHAINS];
+            let (w, c) = (_mm256_set1_ps(0.999_9), _mm256_set1_ps(1e-6));
+            for _ in 0..ROUNDS {
+                for a in acc.iter_mut() {
+                    *a = _mm256_fmadd_ps(*a, w, c);
+                }
+            }
+            let mut lanes = [0f32; 8];
+            acc.iter()
+                .map(|&a| {
+                    // SAFETY: `lanes` holds the 8 floats the store writes.
+                    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), a) };
+                    lanes.iter().sum::<f32>()
+                })
+                .sum()
+        }
+        let fma = std::is_x86_feature_detected!("fma");
+        let (width, run): (usize, fn() -> f32) = if fma && std::is_x86_feature_detected!("avx512f")
+        {
+            // SAFETY: the CPU has AVX-512F and FMA (checked above).
+            (16, || unsafe { avx512() })
+        } else if fma && std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            (8, || unsafe { avx2() })
+        } else {
+            return None;
+        };
+        let started = Instant::now();
+        let sum = std::hint::black_box(run());
+        let seconds = started.elapsed().as_secs_f64();
+        sum.is_finite()
+            .then(|| (2 * width * CHAINS * ROUNDS) as f64 / seconds / 1e9)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    None
+}
+
 fn write_npy(path: &Path, shape: &[usize], data: &[f32]) -> anyhow::Result<()> {
     let array = ArrayD::from_shape_vec(IxDyn(shape), data.to_vec())?;
     ndarray_npy::write_npy(path, &array).with_context(|| format!("cannot write {}", path.display()))
@@ -193,6 +253,7 @@ fn main() -> anyhow::Result<()> {
         "load_mood_tract": load_mood_tract,
         "genre_bytes": bytes.len(),
         "threads": 1,
+        "fma_peak_gflops": fma_peak_gflops(),
     });
     std::fs::write(
         work.join("rust.json"),
