@@ -222,18 +222,23 @@ impl Pacer {
     }
 }
 
-/// The calling thread's voluntary context switches so far (`getrusage(RUSAGE_THREAD)`): a call
-/// that sleeps, waits on a lock or a condition, or blocks on I/O gives up the CPU and adds at
-/// least one, while preemption by the scheduler is counted elsewhere (involuntary). So the count
-/// across `process()` calls says whether they ever waited, without timing anything.
-pub(crate) fn voluntary_switches() -> u64 {
+/// The calling thread's voluntary context switches and page faults so far
+/// (`getrusage(RUSAGE_THREAD)`). A call that sleeps, waits on a lock or a condition, or blocks on
+/// I/O gives up the CPU and adds at least one switch, while preemption by the scheduler is counted
+/// elsewhere (involuntary): so the count across `process()` calls says whether they ever waited,
+/// without timing anything. The faults (minor and major) are memory touched for the first time,
+/// or read back from a file.
+pub(crate) fn thread_usage() -> (u64, u64) {
     // SAFETY: `getrusage` writes the whole struct it is given; a zeroed `rusage` is a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: a valid pointer to a `rusage` the call may write.
     if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
-        return 0;
+        return (0, 0);
     }
-    usage.ru_nvcsw as u64
+    (
+        usage.ru_nvcsw as u64,
+        (usage.ru_minflt + usage.ru_majflt) as u64,
+    )
 }
 
 /// One render through a fresh plugin instance.
@@ -275,6 +280,8 @@ pub struct Rendered {
     pub total_process_time: Duration,
     /// Voluntary context switches inside `process()` calls ([`Processed::waits`]).
     pub waits: u64,
+    /// Page faults inside `process()` calls ([`Processed::faults`]).
+    pub faults: u64,
 }
 
 struct Shared;
@@ -312,8 +319,11 @@ pub struct Processed {
     /// All `process()` calls together.
     pub total_process_time: Duration,
     /// Voluntary context switches of the host's thread inside `process()` calls, all together
-    /// ([`voluntary_switches`]): 0 when no call ever slept, waited or blocked.
+    /// ([`thread_usage`]): 0 when no call ever slept, waited or blocked.
     pub waits: u64,
+    /// Page faults of the host's thread inside `process()` calls ([`thread_usage`]): memory the
+    /// plugin touched there for the first time (a fault can sleep while the kernel finds a page).
+    pub faults: u64,
 }
 
 /// One plugin instance driven the way a host drives it: instantiate (and load a state), set the
@@ -511,7 +521,7 @@ impl Session {
                 in_buf[..n].copy_from_slice(&channel[pos..pos + n]);
                 out_buf[..n].fill(0.0);
             }
-            let switches = voluntary_switches();
+            let (switches, faults) = thread_usage();
             let started = Instant::now();
             {
                 let input_audio = input_ports.with_input_buffers([AudioPortBuffer {
@@ -540,7 +550,9 @@ impl Session {
                     .map_err(|e| anyhow!("process: {e:?}"))?;
             }
             let elapsed = started.elapsed();
-            result.waits += voluntary_switches() - switches;
+            let (switches_after, faults_after) = thread_usage();
+            result.waits += switches_after - switches;
+            result.faults += faults_after - faults;
             result.max_process_time = result.max_process_time.max(elapsed);
             result.total_process_time += elapsed;
             self.in_events.clear();

@@ -200,6 +200,7 @@ pub(crate) fn render_in(
         max_process_time: processed.max_process_time,
         total_process_time: processed.total_process_time,
         waits: processed.waits,
+        faults: processed.faults,
     })
 }
 

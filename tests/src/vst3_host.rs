@@ -472,7 +472,7 @@ impl Vst3Session {
 
     /// Processes stereo `input` in blocks of `schedule` with no parameter changes, events or
     /// process context, timing each `IAudioProcessor::process` call and counting the waits in it
-    /// ([`crate::voluntary_switches`]), at `pace` times real time (`None`: as fast as it can).
+    /// ([`crate::thread_usage`]), at `pace` times real time (`None`: as fast as it can).
     pub fn process(
         &mut self,
         input: &[Vec<f32>],
@@ -527,13 +527,15 @@ impl Vst3Session {
                 outputEvents: ptr::null_mut(),
                 processContext: ptr::null_mut(),
             };
-            let switches = crate::voluntary_switches();
+            let (switches, faults) = crate::thread_usage();
             let started = Instant::now();
             // SAFETY: each bus points at two channels of `max_block >= n` samples, all of which
             // outlive the call; the component is active and processing.
             let status = unsafe { self.processor.process(&mut data) };
             let elapsed = started.elapsed();
-            result.waits += crate::voluntary_switches() - switches;
+            let (switches_after, faults_after) = crate::thread_usage();
+            result.waits += switches_after - switches;
+            result.faults += faults_after - faults;
             check(status, "IAudioProcessor::process")?;
             result.max_process_time = result.max_process_time.max(elapsed);
             result.total_process_time += elapsed;

@@ -135,6 +135,7 @@ fn main() -> anyhow::Result<()> {
         "max_process_us": rendered.max_process_time.as_secs_f64() * 1e6,
         // Voluntary context switches inside process() calls: 0 when no call ever waited.
         "process_waits": rendered.waits,
+        "process_page_faults": rendered.faults,
         "process_ns_per_frame": rendered.total_process_time.as_secs_f64() * 1e9 / n.max(1) as f64,
         // The whole process's CPU time over the render (audio thread, analysis thread, host),
         // and the audio thread's own share: what is left is the analysis (and the host's loop).
@@ -263,6 +264,7 @@ fn many(bundle: &AnyBundle, options: &RenderOptions, n: usize, seconds: f64) -> 
     let clock = std::time::Instant::now();
     let pacer = Pacer::new(rate, options.pace);
     let (mut waits, mut bit_exact, mut max_process) = (0u64, true, std::time::Duration::ZERO);
+    let mut faults = 0u64;
     let mut pos = 0;
     while pos < total {
         let end = (pos + block).min(total);
@@ -272,6 +274,7 @@ fn many(bundle: &AnyBundle, options: &RenderOptions, n: usize, seconds: f64) -> 
         for session in &mut sessions {
             let out = session.process(&piece, Schedule::Fixed(block), None)?;
             waits += out.waits;
+            faults += out.faults;
             max_process = max_process.max(out.max_process_time);
             bit_exact &= out.output[0] == piece[0] && out.output[1] == piece[1];
         }
@@ -303,6 +306,7 @@ fn many(bundle: &AnyBundle, options: &RenderOptions, n: usize, seconds: f64) -> 
         "analysed_samples": analysed,
         "dropped_samples": dropped,
         "process_waits": waits,
+        "process_page_faults": faults,
         "max_process_us": max_process.as_secs_f64() * 1e6,
         "bit_exact": bit_exact,
     });
