@@ -546,7 +546,7 @@ fn work_len(op: &Op) -> [usize; 2] {
 impl Conv {
     /// A convolution of an input `[c, h, w]` by `f` filters of `kh x kw` (checked by the
     /// caller to fit), laid out for [`Conv::run`], with zero weights and biases for the caller
-    /// to fill: `packed[(f / 4) * k * 4 + kk * 4 + f % 4]` is filter `f`'s weight `kk`.
+    /// to fill (weights at [`Conv::packed_at`]).
     fn planned(
         [c, h, w]: [usize; 3],
         [f, kh, kw]: [usize; 3],
@@ -595,6 +595,11 @@ impl Conv {
             act: None,
             pool: None,
         })
+    }
+
+    /// Where filter `f`'s weight `kk` lies in [`Conv::packed`].
+    fn packed_at(&self, f: usize, kk: usize) -> usize {
+        (f / 4) * self.k * 4 + kk * 4 + f % 4
     }
 
     /// Whether reading the input directly ([`Conv::direct`]) costs at most a quarter more
@@ -1672,8 +1677,10 @@ impl<'a> Builder<'a> {
         }
         let k = conv.k;
         for fi in 0..f {
-            let block = &mut conv.packed[(fi / 4) * k * 4..][..k * 4];
-            weights.each(fi * k, k, |kk, v| block[kk * 4 + fi % 4] = v);
+            weights.each(fi * k, k, |kk, v| {
+                let at = conv.packed_at(fi, kk);
+                conv.packed[at] = v;
+            });
         }
         self.packed(w_id);
         if let Some(b) = b_id {
@@ -1883,7 +1890,8 @@ mod tests {
             let k = conv.k;
             for fi in 0..f {
                 for kk in 0..k {
-                    conv.packed[(fi / 4) * k * 4 + kk * 4 + fi % 4] = weights[fi * k + kk];
+                    let at = conv.packed_at(fi, kk);
+                    conv.packed[at] = weights[fi * k + kk];
                 }
             }
             conv.bias[..f].copy_from_slice(&bias);
