@@ -452,7 +452,7 @@ impl Plan {
                 pool,
             } => {
                 let mut out = take(s, *y);
-                max_pool(self.read(s, *x), *channels, *h, *w, *w, pool, &mut out);
+                max_pool(self.read(s, *x), *channels, *h, *w, pool, &mut out);
                 s.values[*y] = out;
             }
             Op::Gemm {
@@ -673,18 +673,11 @@ impl Conv {
     }
 }
 
-/// Max-pooling of `channels` maps of `h x w` stored `stride` apart (a map's rows stay `w` wide).
-fn max_pool(
-    x: &[f32],
-    channels: usize,
-    h: usize,
-    w: usize,
-    stride: usize,
-    pool: &Pool,
-    out: &mut [f32],
-) {
+/// Max-pooling of `[channels, h, w]` (a `MaxPool` the planner could not fuse into its
+/// convolution).
+fn max_pool(x: &[f32], channels: usize, h: usize, w: usize, pool: &Pool, out: &mut [f32]) {
     for c in 0..channels {
-        let map = &x[c * stride..][..h * w];
+        let map = &x[c * h * w..][..h * w];
         let dst = &mut out[c * pool.oh * pool.ow..][..pool.oh * pool.ow];
         for oy in 0..pool.oh {
             let row_out = &mut dst[oy * pool.ow..][..pool.ow];
@@ -1959,6 +1952,32 @@ mod tests {
                 worst < 1e-4,
                 "direct {direct}, {isa:?}: {worst} from the definition ({input:?} by {filters:?})"
             );
+        }
+    }
+
+    #[test]
+    fn an_unfused_max_pool_pools_each_channel_of_its_own_map() {
+        // A MaxPool the planner does not fuse (e.g. after a convolution without an activation):
+        // 3 channels of 4 x 6 in windows of 2 x 3.
+        let (channels, h, w) = (3, 4, 6);
+        let x = values(channels * h * w, 5);
+        let pool = Pool {
+            kh: 2,
+            kw: 3,
+            oh: 2,
+            ow: 2,
+        };
+        let mut out = vec![f32::NAN; channels * 4];
+        max_pool(&x, channels, h, w, &pool, &mut out);
+        for c in 0..channels {
+            for oy in 0..2 {
+                for ox in 0..2 {
+                    let window = (0..2)
+                        .flat_map(|i| (0..3).map(move |j| (c * h + oy * 2 + i) * w + ox * 3 + j));
+                    let expected = window.map(|at| x[at]).fold(f32::NEG_INFINITY, f32::max);
+                    assert_eq!(out[(c * 2 + oy) * 2 + ox], expected, "channel {c}");
+                }
+            }
         }
     }
 
