@@ -98,7 +98,8 @@ impl StreamConfig {
 
     fn threshold_samples(&self) -> Option<u64> {
         self.silence_reset_s
-            .map(|s| (f64::from(s.max(0.0)) * f64::from(self.input_rate)) as u64)
+            // Rounded: 0.08 s in f32 is a hair under 0.08, and truncating would lose a sample.
+            .map(|s| (f64::from(s.max(0.0)) * f64::from(self.input_rate)).round() as u64)
     }
 }
 
@@ -663,41 +664,90 @@ impl Stream {
     }
 
     /// Splits a clean block at the silence gate's decisions and feeds the analysed runs.
+    ///
+    /// The gate counts quiet samples (below the silence level) since the last loud one; when the
+    /// count passes the threshold, the track ends at that sample, and the silence is skipped
+    /// until a loud sample starts a new segment. The block is searched rather than walked: after
+    /// a loud sample at `p`, the earliest end is at `p + t + 1`, so only the window up to there
+    /// is searched (from its end) for a later loud sample. On music that finds one at once, so a
+    /// block costs a few probes, not a branch per sample.
     fn gate_and_feed(&mut self, block: &[f32], on_event: &mut impl FnMut(StreamEvent<'_>)) {
-        let threshold = self.config.threshold_samples();
         let level = self.config.silence_level;
+        let loud = |x: &f32| x.abs() >= level;
+        let threshold = self.config.threshold_samples();
+        let n = block.len();
         let mut run_start = 0;
-        for (i, &x) in block.iter().enumerate() {
-            if x.abs() >= level {
+        let mut i = 0;
+        while i < n {
+            if self.gated {
+                let Some(f) = block[i..].iter().position(loud) else {
+                    self.silent_run += (n - i) as u64;
+                    break;
+                };
+                // The sound is back: the skipped silence ends and a new segment starts at this
+                // sample.
+                let j = i + f;
+                self.position += (j - run_start) as u64;
+                run_start = j;
+                self.gated = false;
                 self.silent_run = 0;
-                if self.gated {
-                    // The sound is back: the skipped silence ends and a new segment starts at
-                    // this sample.
-                    self.position += (i - run_start) as u64;
-                    run_start = i;
-                    self.gated = false;
-                    let at = self.position;
-                    for lane in self.lanes.iter_mut().flatten() {
-                        lane.state.origin = at;
-                    }
+                let at = self.position;
+                for lane in self.lanes.iter_mut().flatten() {
+                    lane.state.origin = at;
                 }
+                i = j + 1;
                 continue;
             }
-            self.silent_run += 1;
-            if !self.gated && threshold.is_some_and(|t| self.silent_run > t) {
-                // A silence longer than the threshold ends the track: what came before this
-                // sample is analysed, then every lane resets and the silence is skipped.
-                self.feed(&block[run_start..i], on_event);
-                self.position += (i - run_start) as u64;
-                self.reset_lanes(ResetReason::Silence, on_event);
-                self.gated = true;
-                run_start = i;
+            // Ungated: the last loud sample is `silent_run` samples before `i` (it may lie in an
+            // earlier block: a virtual index below `i`).
+            let mut last_loud = i as i64 - 1 - self.silent_run as i64;
+            let ends_at = match threshold {
+                Some(t) => loop {
+                    // The sample where the quiet run would pass the threshold (at once, if a
+                    // shorter threshold was just set).
+                    let k = (last_loud + 1 + t as i64).max(i as i64);
+                    let from = (last_loud + 1).max(i as i64) as usize;
+                    if k >= n as i64 {
+                        if let Some(r) = block[from..].iter().rposition(loud) {
+                            last_loud = (from + r) as i64;
+                        }
+                        break None;
+                    }
+                    let k = k as usize;
+                    match block[from..=k].iter().rposition(loud) {
+                        Some(r) => last_loud = (from + r) as i64,
+                        None => break Some(k),
+                    }
+                },
+                None => {
+                    if let Some(r) = block[i..].iter().rposition(loud) {
+                        last_loud = (i + r) as i64;
+                    }
+                    None
+                }
+            };
+            match ends_at {
+                Some(k) => {
+                    // A silence longer than the threshold ends the track: what came before this
+                    // sample is analysed, then every lane resets and the silence is skipped.
+                    self.feed(&block[run_start..k], on_event);
+                    self.position += (k - run_start) as u64;
+                    self.reset_lanes(ResetReason::Silence, on_event);
+                    self.gated = true;
+                    self.silent_run = (k as i64 - last_loud) as u64;
+                    run_start = k;
+                    i = k + 1;
+                }
+                None => {
+                    self.silent_run = (n as i64 - 1 - last_loud) as u64;
+                    break;
+                }
             }
         }
         if !self.gated {
             self.feed(&block[run_start..], on_event);
         }
-        self.position += (block.len() - run_start) as u64;
+        self.position += (n - run_start) as u64;
     }
 
     /// Runs clean, ungated samples through every lane.

@@ -386,3 +386,87 @@ fn a_model_swapped_in_mid_stream_computes_its_own_frames_until_the_next_reset() 
     stream.reset(&mut |_| {});
     assert_eq!(stream.frame_streams(), 1);
 }
+
+/// The silence gate against its definition, one sample at a time: a track ends at the sample
+/// where the count of quiet samples since the last loud one passes the threshold, and the next
+/// loud sample starts a new one. Bursts, short and long silences, odd block sizes, and a
+/// threshold lowered mid-stream (below the quiet run already counted).
+#[test]
+fn the_silence_gate_ends_tracks_exactly_where_counting_samples_says() {
+    let rate = 1000;
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut signal = Vec::new();
+    while signal.len() < 60_000 {
+        // A burst of sound with quiet samples in it (zero crossings), then a silence.
+        for _ in 0..next(400) {
+            signal.push(if next(8) == 0 {
+                0.0
+            } else {
+                0.5 - next(1000) as f32 / 1000.0 + 0.5
+            });
+        }
+        signal.extend(std::iter::repeat_n(0.0, next(160) as usize));
+    }
+    let level = StreamConfig::live(rate).silence_level;
+    let (first_t, later_t, change_at) = (80u64, 30u64, 30_000usize);
+    // The definition.
+    let mut expected = Vec::new();
+    let (mut run, mut gated) = (0u64, false);
+    for (i, &x) in signal.iter().enumerate() {
+        let t = if i < change_at { first_t } else { later_t };
+        if x.abs() >= level {
+            run = 0;
+            gated = false;
+            continue;
+        }
+        run += 1;
+        if !gated && run > t {
+            expected.push(i as u64);
+            gated = true;
+        }
+    }
+    assert!(expected.len() > 20, "{} resets", expected.len());
+    let config = StreamConfig {
+        silence_reset_s: Some(first_t as f32 / rate as f32),
+        ..StreamConfig::live(rate)
+    };
+    for blocks in [
+        vec![signal.len()],
+        vec![1, 7, 333, 4096, 5000],
+        vec![64, 97],
+    ] {
+        let mut stream = Stream::with_empty_lanes(config, 0);
+        let mut resets = Vec::new();
+        let mut at = 0;
+        for &n in blocks.iter().cycle() {
+            if at == signal.len() {
+                break;
+            }
+            // The threshold changes at a block boundary.
+            let end = (at + n).min(signal.len());
+            let end = if at < change_at && end > change_at {
+                change_at
+            } else {
+                end
+            };
+            if at == change_at {
+                stream.set_silence_reset(Some(later_t as f32 / rate as f32));
+            }
+            stream.push(&signal[at..end], |e| {
+                if let StreamEvent::Reset { reason, at_s } = e {
+                    assert_eq!(reason, ResetReason::Silence);
+                    resets.push((at_s * f64::from(rate)).round() as u64);
+                }
+            });
+            at = end;
+        }
+        assert_eq!(resets, expected, "{blocks:?}");
+        assert_eq!(stream.in_silence(), gated, "{blocks:?}");
+    }
+}
