@@ -188,3 +188,59 @@ fn a_failed_fast_step_leaves_the_state_as_it_was() {
     assert_eq!(runner.state().1, c.as_slice());
     assert_eq!(runner.chunks(), 1);
 }
+
+/// The model with the activation between each convolution and its max-pooling taken out
+/// (`Conv -> MaxPool`, the activation's readers rewired to the convolution): a graph whose
+/// pooling the planner cannot fuse into the product, so the fast runner pools as an op of its own.
+fn without_activations_before_pooling(bytes: &[u8]) -> (Vec<u8>, usize) {
+    let mut proto = pb::ModelProto::decode(bytes).unwrap();
+    let graph = proto.graph.as_mut().unwrap();
+    let producer = |graph: &pb::GraphProto, name: &str| {
+        graph
+            .node
+            .iter()
+            .find(|n| n.output.iter().any(|o| o == name))
+            .map(|n| n.op_type.clone())
+    };
+    let mut removed = 0;
+    loop {
+        let found = graph.node.iter().position(|n| {
+            n.op_type == "Relu"
+                && producer(graph, &n.input[0]).as_deref() == Some("Conv")
+                && graph
+                    .node
+                    .iter()
+                    .filter(|m| m.input.contains(&n.output[0]))
+                    .all(|m| m.op_type == "MaxPool")
+        });
+        let Some(at) = found else { break };
+        let relu = graph.node.remove(at);
+        for node in &mut graph.node {
+            for input in &mut node.input {
+                if *input == relu.output[0] {
+                    *input = relu.input[0].clone();
+                }
+            }
+        }
+        removed += 1;
+    }
+    (proto.encode_to_vec(), removed)
+}
+
+#[test]
+fn an_unfused_max_pool_after_a_convolution_equals_tract_over_a_rollout() {
+    let mut config = ArchConfig::paper(Architecture::Mcclstm);
+    config.filters = 8;
+    let (bytes, removed) =
+        without_activations_before_pooling(&bytes(&config, Outputs::Exclusive, 5));
+    // MCCLSTM pools after each of its three channels' convolutions.
+    assert_eq!(removed, 3);
+    let tract = Model::from_bytes_with(&bytes, RunnerChoice::Tract).unwrap();
+    let chunks = random_chunks(16, tract.chunk_len(), 11);
+    for choice in [RunnerChoice::Auto, RunnerChoice::FastPortable] {
+        let fast = Model::from_bytes_with(&bytes, choice).unwrap();
+        assert_eq!(fast.runner_kind(), RunnerKind::Fast);
+        let worst = worst_difference(&fast, &tract, &chunks);
+        assert!(worst <= TOLERANCE, "{}: {worst}", fast.runner_name());
+    }
+}
