@@ -17,6 +17,7 @@ pub mod abc;
 pub mod arranger;
 pub mod dance;
 pub mod midi;
+pub mod produce;
 pub mod synth;
 
 use std::collections::BTreeMap;
@@ -83,6 +84,9 @@ pub struct MakeOptions {
     pub shared_meter_tempo: bool,
     /// Dance only: hornpipes played dotted, whatever the notation (as players do).
     pub dotted_hornpipes: bool,
+    /// A seeded production chain on every render ([`produce::Chain`]): EQ, compression,
+    /// saturation, a room, a noise floor and a lossy-codec round trip, drawn per track.
+    pub produce: bool,
 }
 
 /// One track of the made set.
@@ -113,6 +117,8 @@ pub struct MakeReport {
     pub shared_meter_tempo: bool,
     /// Dance: hornpipes' even pairs were played long-short.
     pub dotted_hornpipes: bool,
+    /// Every render went through a drawn production chain.
+    pub produce: bool,
     pub soundfont: String,
 }
 
@@ -194,6 +200,7 @@ pub fn make(options: &MakeOptions, tick: &(dyn Fn() + Sync)) -> anyhow::Result<M
         speed: options.speed,
         shared_meter_tempo: options.shared_meter_tempo,
         dotted_hornpipes: options.dotted_hornpipes,
+        produce: options.produce,
         soundfont: renderer.path.display().to_string(),
     };
     write_index(&options.out, &report)?;
@@ -381,13 +388,23 @@ fn make_track(
         lowpass_hz: rand::Rng::random_bool(&mut rng, 0.4)
             .then(|| rand::Rng::random_range(&mut rng, 2500.0..9000.0)),
     };
-    let audio = renderer.render(
+    let mut audio = renderer.render(
         &smf,
         options.seconds,
         options.sample_rate,
         options.speed,
         finish,
     )?;
+    // Drawn from its own generator, so a set made without `--produce` keeps every other draw.
+    let summary = if options.produce {
+        let chain = produce::Chain::draw(&mut StdRng::seed_from_u64(
+            options.seed ^ hash(&job.name) ^ PRODUCE_SALT,
+        ));
+        chain.apply(&mut audio, options.sample_rate)?;
+        format!("{summary}; produced: {}", chain.describe())
+    } else {
+        summary
+    };
     std::fs::create_dir_all(options.out.join(&folder))?;
     atomic_file::write(&mid, &smf).with_context(|| format!("cannot write {}", mid.display()))?;
     mcclstm_engine::audio::write_wav_f32(&wav, &audio, 1, options.sample_rate)
@@ -422,6 +439,9 @@ fn file_safe(name: &str) -> String {
         })
         .collect()
 }
+
+/// Mixed into a track's seed for its production chain's generator.
+const PRODUCE_SALT: u64 = 0x7072_6f64_7563_6564;
 
 /// A stable 64-bit hash (FNV-1a) for seeds; std's hasher may change between releases.
 fn hash(text: &str) -> u64 {

@@ -25,6 +25,7 @@ fn options(kind: MakeKind, out: &Path) -> MakeOptions {
         dances: Vec::new(),
         shared_meter_tempo: false,
         dotted_hornpipes: false,
+        produce: false,
     }
 }
 
@@ -95,6 +96,37 @@ fn speed_stretches_the_same_song() {
     opts.offset = 1;
     let shifted = make::make(&opts, &|| {}).unwrap();
     assert_ne!(shifted.tracks[0].path, report.tracks[0].path);
+}
+
+#[test]
+fn produce_puts_the_same_songs_through_a_drawn_chain() {
+    let dry = tempfile::tempdir().unwrap();
+    let produced = tempfile::tempdir().unwrap();
+    let mut opts = options(MakeKind::Genre, dry.path());
+    let plain = make::make(&opts, &|| {}).unwrap();
+    opts.out = produced.path().to_path_buf();
+    opts.produce = true;
+    let report = make::make(&opts, &|| {}).unwrap();
+    assert!(report.produce);
+    assert_eq!(report.tracks.len(), plain.tracks.len());
+    let mut chains = std::collections::BTreeSet::new();
+    for (p, d) in report.tracks.iter().zip(&plain.tracks) {
+        // The same notes and the same summary up to the chain; other audio.
+        let mid = Path::new(&p.path).with_extension("mid");
+        assert_eq!(
+            read(&dry.path().join(&mid)),
+            read(&produced.path().join(&mid))
+        );
+        let (song, chain) = p.summary.split_once("; produced: ").expect(&p.summary);
+        assert_eq!(song, d.summary);
+        chains.insert(chain.to_string());
+        assert_ne!(
+            read(&dry.path().join(&p.path)),
+            read(&produced.path().join(&p.path))
+        );
+    }
+    // Drawn per track.
+    assert_eq!(chains.len(), report.tracks.len());
 }
 
 /// A small ABC collection: `n` tunes of each of two dances, plus a tune without a rhythm and a

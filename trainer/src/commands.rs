@@ -519,6 +519,12 @@ pub struct MakeArgs {
     /// (about 3:2 to 2:1). Pairs written broken (`a>b`) keep abc2midi's 2:1.
     #[arg(long)]
     pub dotted_hornpipes: bool,
+    /// Put every render through a seeded production chain, drawn per track: EQ (two shelves
+    /// and a bell), compression, tanh saturation, a room reverb, a pink noise floor and an Ogg
+    /// Vorbis round trip, each step present or not by chance. Other draws are unchanged, so the
+    /// same songs come out dry without the flag.
+    #[arg(long)]
+    pub produce: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -541,6 +547,7 @@ pub fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
         dances: args.dances.clone(),
         shared_meter_tempo: args.shared_meter_tempo,
         dotted_hornpipes: args.dotted_hornpipes,
+        produce: args.produce,
     };
     let total = mcclstm_synth::planned(&options)?;
     let bar = if args.json {
