@@ -1,6 +1,8 @@
 //! Audio input: decode a file to mono `f32` and resample it to the frontend's rate.
 //!
-//! Decoding uses symphonia (WAV, FLAC, MP3, Ogg Vorbis, ADPCM) and [`crate::au`] for Sun `.au`;
+//! Decoding uses symphonia (WAV, FLAC, MP3, Ogg Vorbis, ADPCM), [`crate::wav`] for the common
+//! PCM and float WAV files (the same samples, without symphonia's packets), and [`crate::au`] for
+//! Sun `.au`;
 //! resampling is [`crate::resample`], the same streaming resampler the plugin uses. Every error
 //! names the file and the cause.
 
@@ -141,6 +143,39 @@ fn decode_frames(
             reason,
         });
     }
+    // The common WAV encodings straight from their bytes (the same samples as symphonia's).
+    if let Some(layout) = crate::wav::layout(&mut file) {
+        on_event(Decoded::Length(
+            layout.frames.min(MAX_RESERVED_FRAMES) as usize
+        ));
+        let mut any = false;
+        crate::wav::read(&mut file, &layout, |block| {
+            any = true;
+            on_event(Decoded::Frames(block, layout.channels));
+        });
+        if !any {
+            return Err(AudioError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        return Ok((layout.sample_rate, layout.channels));
+    }
+    {
+        use std::io::Seek;
+        file.rewind().map_err(|source| AudioError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    decode_with_symphonia(path, file, on_event)
+}
+
+/// [`decode_frames`] through symphonia, from the file's start.
+fn decode_with_symphonia(
+    path: &Path,
+    file: File,
+    mut on_event: impl FnMut(Decoded<'_>),
+) -> Result<(u32, usize), AudioError> {
     let stream = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
@@ -395,4 +430,174 @@ pub fn write_wav_f32(
         out.extend_from_slice(&s.to_le_bytes());
     }
     crate::atomic_file::write(path, &out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A WAV file of `frames` frames of `channels` channels, written by hand: `tag` and `bits`
+    /// in a plain or an extensible `fmt `, an odd-sized `JUNK` chunk before `data`, samples from `sample`.
+    fn wav(
+        tag: u16,
+        bits: u16,
+        channels: u16,
+        extensible: bool,
+        frames: usize,
+        sample: impl Fn(usize) -> Vec<u8>,
+    ) -> Vec<u8> {
+        let block = channels * bits / 8;
+        let mut fmt = Vec::new();
+        fmt.extend_from_slice(&(if extensible { 0xfffe } else { tag }).to_le_bytes());
+        fmt.extend_from_slice(&channels.to_le_bytes());
+        fmt.extend_from_slice(&44_100u32.to_le_bytes());
+        fmt.extend_from_slice(&(44_100 * u32::from(block)).to_le_bytes());
+        fmt.extend_from_slice(&block.to_le_bytes());
+        fmt.extend_from_slice(&bits.to_le_bytes());
+        if extensible {
+            fmt.extend_from_slice(&22u16.to_le_bytes());
+            fmt.extend_from_slice(&bits.to_le_bytes());
+            fmt.extend_from_slice(&0u32.to_le_bytes());
+            fmt.extend_from_slice(&tag.to_le_bytes());
+            fmt.extend_from_slice(&[
+                0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
+            ]);
+        }
+        let data: Vec<u8> = (0..frames * usize::from(channels))
+            .flat_map(sample)
+            .collect();
+        let mut out = b"RIFF\0\0\0\0WAVE".to_vec();
+        for (id, body) in [
+            (b"fmt ", fmt),
+            (b"JUNK", b"odd-sized".to_vec()),
+            (b"data", data),
+        ] {
+            out.extend_from_slice(id);
+            out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            out.extend_from_slice(&body);
+            if body.len() % 2 == 1 {
+                out.push(0);
+            }
+        }
+        let riff = (out.len() - 8) as u32;
+        out[4..8].copy_from_slice(&riff.to_le_bytes());
+        out
+    }
+
+    fn decode_both(bytes: &[u8]) -> (Vec<f32>, Vec<f32>, (u32, usize)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.wav");
+        std::fs::write(&path, bytes).unwrap();
+        let mut file = File::open(&path).unwrap();
+        assert!(crate::wav::layout(&mut file).is_some(), "not read directly");
+        let mut direct = Vec::new();
+        let spec = decode_frames(&path, |e| {
+            if let Decoded::Frames(f, _) = e {
+                direct.extend_from_slice(f);
+            }
+        })
+        .unwrap();
+        let mut reference = Vec::new();
+        let reference_spec = decode_with_symphonia(&path, File::open(&path).unwrap(), |e| {
+            if let Decoded::Frames(f, _) = e {
+                reference.extend_from_slice(f);
+            }
+        })
+        .unwrap();
+        assert_eq!(spec, reference_spec);
+        (direct, reference, spec)
+    }
+
+    #[test]
+    fn wav_files_read_directly_give_symphonias_samples_bit_for_bit() {
+        // Every value of a pseudo-random walk through the full range, extremes included.
+        let word = |i: usize| {
+            (i as u64)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .rotate_left(17)
+        };
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "16-bit mono",
+                wav(1, 16, 1, false, 40_000, |i| {
+                    let v = match i {
+                        7 => i16::MIN,
+                        8 => i16::MAX,
+                        _ => word(i) as i16,
+                    };
+                    v.to_le_bytes().to_vec()
+                }),
+            ),
+            (
+                "16-bit stereo, extensible",
+                wav(1, 16, 2, true, 20_001, |i| {
+                    (word(i) as i16).to_le_bytes().to_vec()
+                }),
+            ),
+            (
+                "24-bit, 3 channels",
+                wav(1, 24, 3, false, 9_999, |i| {
+                    (word(i) as u32).to_le_bytes()[..3].to_vec()
+                }),
+            ),
+            (
+                "32-bit integer",
+                wav(1, 32, 2, false, 7_000, |i| {
+                    (word(i) as i32).to_le_bytes().to_vec()
+                }),
+            ),
+            (
+                "32-bit float, 6 channels, extensible",
+                wav(3, 32, 6, true, 5_000, |i| {
+                    (((word(i) % 20_001) as f32 - 10_000.0) / 7_000.0)
+                        .to_le_bytes()
+                        .to_vec()
+                }),
+            ),
+        ];
+        for (what, bytes) in cases {
+            let (direct, reference, (rate, channels)) = decode_both(&bytes);
+            assert_eq!(rate, 44_100, "{what}");
+            assert!(channels >= 1, "{what}");
+            assert!(!direct.is_empty(), "{what}");
+            let same = direct.len() == reference.len()
+                && direct
+                    .iter()
+                    .zip(&reference)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(
+                same,
+                "{what}: {} against {} samples",
+                direct.len(),
+                reference.len()
+            );
+        }
+    }
+
+    #[test]
+    fn odd_wav_files_are_left_to_symphonia() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.wav");
+        let plain = wav(1, 16, 2, false, 100, |i| (i as i16).to_le_bytes().to_vec());
+        let mut cut = plain.clone();
+        cut.truncate(plain.len() - 10);
+        let mut partial_frame = plain.clone();
+        let n = partial_frame.len();
+        partial_frame[n - 404..n - 400].copy_from_slice(&398u32.to_le_bytes());
+        for (what, bytes) in [
+            ("8-bit", wav(1, 8, 1, false, 100, |i| vec![i as u8])),
+            (
+                "64-bit float",
+                wav(3, 64, 1, false, 10, |_| 0.5f64.to_le_bytes().to_vec()),
+            ),
+            ("a-law", wav(6, 8, 1, false, 100, |i| vec![i as u8])),
+            ("data cut short", cut),
+            ("a partial last frame", partial_frame),
+            ("nine channels", wav(1, 16, 9, false, 10, |_| vec![0, 1])),
+        ] {
+            std::fs::write(&path, &bytes).unwrap();
+            let mut file = File::open(&path).unwrap();
+            assert_eq!(crate::wav::layout(&mut file), None, "{what}");
+        }
+    }
 }

@@ -26,6 +26,7 @@ pub mod frontend;
 pub mod resample;
 pub mod runner;
 pub mod stream;
+mod wav;
 
 pub use architecture::Architecture;
 pub use confidence::{Confidence, Verdict};
