@@ -599,8 +599,14 @@ fn report(r: &Value) -> String {
              an f32 spectrum breaks the 1e-3 dB parity on bands far below a frame's loudest: \
              `scripts/f32_frontend_parity.py`). The two models already share one resampler and \
              frontend (one frame stream per file, not one per model) and decoding fills a buffer \
-             sized once from the header. What would close the rest: a half-band decimator for \
-             44.1 kHz, and both default models' steps in one pass (weights streamed once).\n\n"
+             sized once from the header, and the silence gate searches each block instead of \
+             testing every sample. What would close more: offline, a file's chunks could go \
+             through the convolutions and the dense layer as one batch (the carried state only \
+             enters at the LSTM), reading the dense layer's 4 MB of weights once per file \
+             instead of once per chunk. A half-band decimator is not the answer for 44.1 kHz: \
+             rubato's filter passes up to 0.97 of 11.025 kHz, and a half-band filter short \
+             enough to be cheaper is 6 dB down at 11.025 kHz with a wide transition around it, \
+             which would change the top mel band the models were trained on.\n\n"
         ));
     }
 
