@@ -164,6 +164,7 @@ pub fn make(options: &MakeOptions, tick: &(dyn Fn() + Sync)) -> anyhow::Result<M
     );
     let (labels, jobs, mut skipped) = plan(options)?;
     let renderer = Renderer::load(&options.soundfont)?;
+    refuse_other_options(options, &renderer)?;
     std::fs::create_dir_all(&options.out)
         .with_context(|| format!("cannot create {}", options.out.display()))?;
     // abc2midi writes files; each gets its own name here and is removed after reading.
@@ -205,6 +206,73 @@ pub fn make(options: &MakeOptions, tick: &(dyn Fn() + Sync)) -> anyhow::Result<M
     };
     write_index(&options.out, &report)?;
     Ok(report)
+}
+
+/// Finished tracks are kept when a set is made again (a killed run resumes), so a folder holding
+/// a set made with options that change the audio would keep the old audio under the new
+/// manifest. Refused instead, naming what differs. A folder without a manifest (new, or a first
+/// run killed before the end) is fine.
+fn refuse_other_options(options: &MakeOptions, renderer: &Renderer) -> anyhow::Result<()> {
+    let path = options.out.join("manifest.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let Ok(old) = serde_json::from_str::<serde_json::Value>(&text) else {
+        bail!(
+            "{} is not a manifest this maker wrote; make the set in another folder, or delete \
+             this one",
+            path.display()
+        );
+    };
+    let flag = |key: &str| old.get(key).and_then(|v| v.as_bool()).unwrap_or(false);
+    let number = |key: &str| old.get(key).and_then(|v| v.as_f64());
+    let mut differ = Vec::new();
+    if old.get("kind").and_then(|v| v.as_str()) != Some(options.kind.name()) {
+        differ.push("--kind".to_string());
+    }
+    for (key, name, now) in [
+        ("seed", "--seed", options.seed as f64),
+        ("speed", "--speed", options.speed),
+        (
+            "sample_rate",
+            "--sample-rate",
+            f64::from(options.sample_rate),
+        ),
+        ("seconds_per_track", "--seconds", options.seconds),
+    ] {
+        if number(key) != Some(now) {
+            differ.push(name.to_string());
+        }
+    }
+    for (key, name, now) in [
+        (
+            "shared_meter_tempo",
+            "--shared-meter-tempo",
+            options.shared_meter_tempo,
+        ),
+        (
+            "dotted_hornpipes",
+            "--dotted-hornpipes",
+            options.dotted_hornpipes,
+        ),
+        ("produce", "--produce", options.produce),
+    ] {
+        if flag(key) != now {
+            differ.push(name.to_string());
+        }
+    }
+    if old.get("soundfont").and_then(|v| v.as_str()) != Some(&renderer.path.display().to_string()) {
+        differ.push("--soundfont".to_string());
+    }
+    if differ.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{} holds a set made with other options ({}): its finished tracks would be kept as they \
+         are; make the set in another folder, or delete this one",
+        options.out.display(),
+        differ.join(", ")
+    )
 }
 
 /// How many tracks `make` will write (for a progress bar), and the labels.

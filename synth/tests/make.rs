@@ -127,6 +127,23 @@ fn produce_puts_the_same_songs_through_a_drawn_chain() {
     }
     // Drawn per track.
     assert_eq!(chains.len(), report.tracks.len());
+
+    // Made again into the dry set's folder, the produced set is refused (the dry tracks would
+    // be kept), and the dry set is left as it was.
+    let before = read(&dry.path().join(&plain.tracks[0].path));
+    let err = make::make(&opts_into(&opts, dry.path()), &|| {}).unwrap_err();
+    assert!(err.to_string().contains("--produce"), "{err}");
+    assert_eq!(read(&dry.path().join(&plain.tracks[0].path)), before);
+    // The same options into the same folder resume as before.
+    opts.produce = false;
+    make::make(&opts_into(&opts, dry.path()), &|| {}).unwrap();
+}
+
+fn opts_into(options: &MakeOptions, out: &Path) -> MakeOptions {
+    MakeOptions {
+        out: out.to_path_buf(),
+        ..options.clone()
+    }
 }
 
 /// A small ABC collection: `n` tunes of each of two dances, plus a tune without a rhythm and a
