@@ -1063,6 +1063,38 @@ pub fn analyze_signal(model: &Model, samples: &[f32]) -> Result<TrackAnalysis, A
     Ok(analysis.models.swap_remove(0))
 }
 
+/// The silence gate's definition, one sample at a time: where a track ends (the sample index
+/// at which the count of quiet samples since the last loud one passes `threshold(index)`), and
+/// whether the end of `samples` is inside a skipped silence. Samples the stream cleans (NaN,
+/// infinities, out of range) count as zero. [`Stream`] searches its blocks instead; this is
+/// what the tests and the fuzzer check it against.
+pub fn silence_resets_by_definition(
+    samples: &[f32],
+    level: f32,
+    threshold: impl Fn(usize) -> u64,
+) -> (Vec<u64>, bool) {
+    let mut resets = Vec::new();
+    let (mut run, mut gated) = (0u64, false);
+    for (i, &x) in samples.iter().enumerate() {
+        let x = if crate::frontend::is_valid_sample(x) {
+            x
+        } else {
+            0.0
+        };
+        if x.abs() >= level {
+            run = 0;
+            gated = false;
+            continue;
+        }
+        run += 1;
+        if !gated && run > threshold(i) {
+            resets.push(i as u64);
+            gated = true;
+        }
+    }
+    (resets, gated)
+}
+
 /// Shortest signal that yields one chunk: `(N - 1) * hop + n_fft` samples.
 pub fn needed_seconds(config: &FrontendConfig) -> f64 {
     ((config.chunk_frames - 1) * config.hop + config.n_fft) as f64 / f64::from(config.sample_rate)

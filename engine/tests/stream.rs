@@ -4,6 +4,7 @@
 
 use mcclstm_engine::stream::{
     ChunkEvent, ResetReason, Stream, StreamConfig, StreamEvent, analyze_stream, needed_seconds,
+    silence_resets_by_definition,
 };
 use mcclstm_engine::{Model, Preset};
 
@@ -415,22 +416,9 @@ fn the_silence_gate_ends_tracks_exactly_where_counting_samples_says() {
     }
     let level = StreamConfig::live(rate).silence_level;
     let (first_t, later_t, change_at) = (80u64, 30u64, 30_000usize);
-    // The definition.
-    let mut expected = Vec::new();
-    let (mut run, mut gated) = (0u64, false);
-    for (i, &x) in signal.iter().enumerate() {
-        let t = if i < change_at { first_t } else { later_t };
-        if x.abs() >= level {
-            run = 0;
-            gated = false;
-            continue;
-        }
-        run += 1;
-        if !gated && run > t {
-            expected.push(i as u64);
-            gated = true;
-        }
-    }
+    let (expected, gated) = silence_resets_by_definition(&signal, level, |i| {
+        if i < change_at { first_t } else { later_t }
+    });
     assert!(expected.len() > 20, "{} resets", expected.len());
     let config = StreamConfig {
         silence_reset_s: Some(first_t as f32 / rate as f32),

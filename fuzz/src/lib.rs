@@ -329,33 +329,14 @@ fn run_audio(scratch: &Scratch, bytes: &[u8]) -> bool {
 /// with a threshold of a few milliseconds (so short files reach it), against its definition one
 /// sample at a time: a mismatch is a finding.
 fn check_silence_gate(samples: &[f32], rate: u32, salt: usize) {
-    use mcclstm_engine::stream::{Stream, StreamConfig, StreamEvent};
+    use mcclstm_engine::stream::{Stream, StreamConfig, StreamEvent, silence_resets_by_definition};
     let config = StreamConfig {
         silence_reset_s: Some(0.002 + (salt % 7) as f32 * 0.001),
         ..StreamConfig::live(rate.max(1))
     };
     let t =
         (f64::from(config.silence_reset_s.unwrap_or(0.0)) * f64::from(rate.max(1))).round() as u64;
-    let mut expected = Vec::new();
-    let (mut run, mut gated) = (0u64, false);
-    for (i, &x) in samples.iter().enumerate() {
-        // The stream analyses NaN, infinities and out-of-range samples as zero.
-        let x = if mcclstm_engine::frontend::is_valid_sample(x) {
-            x
-        } else {
-            0.0
-        };
-        if x.abs() >= config.silence_level {
-            run = 0;
-            gated = false;
-            continue;
-        }
-        run += 1;
-        if !gated && run > t {
-            expected.push(i as u64);
-            gated = true;
-        }
-    }
+    let (expected, gated) = silence_resets_by_definition(samples, config.silence_level, |_| t);
     let mut stream = Stream::with_empty_lanes(config, 0);
     let mut resets = Vec::new();
     for block in samples.chunks(1 + salt % 5000) {

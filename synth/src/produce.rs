@@ -195,39 +195,31 @@ impl Biquad {
     }
 
     fn low_shelf(hz: f32, gain_db: f32, rate: f32) -> Self {
-        let a = 10f32.powf(gain_db / 40.0);
-        let (cos, sin) = Self::angle(hz, rate);
-        let alpha = sin / 2.0 * 2f32.sqrt();
-        let s = 2.0 * a.sqrt() * alpha;
-        Self::normalised(
-            [
-                a * ((a + 1.0) - (a - 1.0) * cos + s),
-                2.0 * a * ((a - 1.0) - (a + 1.0) * cos),
-                a * ((a + 1.0) - (a - 1.0) * cos - s),
-            ],
-            [
-                (a + 1.0) + (a - 1.0) * cos + s,
-                -2.0 * ((a - 1.0) + (a + 1.0) * cos),
-                (a + 1.0) + (a - 1.0) * cos - s,
-            ],
-        )
+        Self::shelf(hz, gain_db, rate, 1.0)
     }
 
     fn high_shelf(hz: f32, gain_db: f32, rate: f32) -> Self {
+        Self::shelf(hz, gain_db, rate, -1.0)
+    }
+
+    /// The cookbook's shelves at slope 1: the high shelf is the low one with the sign of the
+    /// cosine's terms flipped (`side` 1 low, -1 high).
+    fn shelf(hz: f32, gain_db: f32, rate: f32, side: f32) -> Self {
         let a = 10f32.powf(gain_db / 40.0);
         let (cos, sin) = Self::angle(hz, rate);
         let alpha = sin / 2.0 * 2f32.sqrt();
         let s = 2.0 * a.sqrt() * alpha;
+        let c = side * cos;
         Self::normalised(
             [
-                a * ((a + 1.0) + (a - 1.0) * cos + s),
-                -2.0 * a * ((a - 1.0) + (a + 1.0) * cos),
-                a * ((a + 1.0) + (a - 1.0) * cos - s),
+                a * ((a + 1.0) - (a - 1.0) * c + s),
+                2.0 * a * side * ((a - 1.0) - (a + 1.0) * c),
+                a * ((a + 1.0) - (a - 1.0) * c - s),
             ],
             [
-                (a + 1.0) - (a - 1.0) * cos + s,
-                2.0 * ((a - 1.0) - (a + 1.0) * cos),
-                (a + 1.0) - (a - 1.0) * cos - s,
+                (a + 1.0) + (a - 1.0) * c + s,
+                -2.0 * side * ((a - 1.0) + (a + 1.0) * c),
+                (a + 1.0) + (a - 1.0) * c - s,
             ],
         )
     }
