@@ -4,14 +4,43 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Counts of (true class, predicted class).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Counts of (true class, predicted class). Read back (from `mcclstm evaluate --json`) only when
+/// it is square over its labels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "UncheckedConfusion")]
 pub struct Confusion {
     pub labels: Vec<String>,
     /// `counts[truth][predicted]`.
     pub counts: Vec<Vec<u64>>,
+}
+
+/// A confusion matrix as read, before its shape is checked.
+#[derive(Deserialize)]
+struct UncheckedConfusion {
+    labels: Vec<String>,
+    counts: Vec<Vec<u64>>,
+}
+
+impl TryFrom<UncheckedConfusion> for Confusion {
+    type Error = String;
+
+    fn try_from(c: UncheckedConfusion) -> Result<Self, String> {
+        let n = c.labels.len();
+        if n == 0 {
+            return Err("a confusion matrix without labels".into());
+        }
+        if c.counts.len() != n || c.counts.iter().any(|row| row.len() != n) {
+            return Err(format!(
+                "a confusion matrix over {n} labels must have {n} rows of {n} counts"
+            ));
+        }
+        Ok(Self {
+            labels: c.labels,
+            counts: c.counts,
+        })
+    }
 }
 
 impl Confusion {
@@ -119,6 +148,27 @@ pub fn roc_auc(scores: &[f32], truth: &[bool]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_confusion_matrix_reads_back_only_when_square_over_its_labels() {
+        let labels: Vec<String> = ["a", "b"].map(String::from).to_vec();
+        let mut c = Confusion::new(&labels);
+        c.add(0, 1);
+        c.add(1, 1);
+        let text = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Confusion>(&text).unwrap(), c);
+        for bad in [
+            r#"{"labels": [], "counts": []}"#,
+            r#"{"labels": ["a", "b"], "counts": [[1, 2]]}"#,
+            r#"{"labels": ["a", "b"], "counts": [[1, 2], [3]]}"#,
+            r#"{"labels": ["a"], "counts": [[1, 2]]}"#,
+        ] {
+            let error = serde_json::from_str::<Confusion>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("confusion matrix"), "{bad}: {error}");
+        }
+    }
 
     #[test]
     fn roc_auc_counts_ordered_pairs_and_half_the_ties() {

@@ -69,6 +69,23 @@ enum Command {
     Cv(Box<CvArgs>),
     /// Set sections of a model card (data beside the model) and render its Markdown again.
     Card(CardArgs),
+    /// Draw the confusion matrix of an `mcclstm evaluate --json` report as a PNG heat map.
+    Confusion(ConfusionArgs),
+}
+
+/// `mcclstm-train confusion`: the PNG of an evaluation's confusion matrix (`cargo xtask models`
+/// draws the real-music ones of the cards this way).
+#[derive(clap::Args)]
+struct ConfusionArgs {
+    /// The JSON that `mcclstm evaluate --json` printed.
+    #[arg(long)]
+    report: PathBuf,
+    /// The PNG to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// The picture's title.
+    #[arg(long)]
+    title: String,
 }
 
 /// `mcclstm-train card`: sets sections of a model's card (its `NAME.card.json`) and renders
@@ -128,6 +145,7 @@ fn main() -> ExitCode {
         Command::Train(args) => commands::train(&args),
         Command::Cv(args) => commands::cv(&args),
         Command::Card(args) => run_card(&args),
+        Command::Confusion(args) => run_confusion(&args),
     };
     match result {
         Ok(code) => code,
@@ -179,5 +197,24 @@ fn run_card(args: &CardArgs) -> anyhow::Result<ExitCode> {
         ModelCard::markdown_path(&args.model).display(),
         sections.len()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_confusion(args: &ConfusionArgs) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    #[derive(serde::Deserialize)]
+    struct Report {
+        confusion: mcclstm_data::metrics::Confusion,
+    }
+    let text = std::fs::read(&args.report)
+        .with_context(|| format!("{}: cannot read", args.report.display()))?;
+    let report: Report = serde_json::from_slice(&text).with_context(|| {
+        format!(
+            "{}: not the JSON of `mcclstm evaluate --json` on a classifier",
+            args.report.display()
+        )
+    })?;
+    mcclstm_trainer::plot::write_confusion_png(&report.confusion, &args.out, &args.title)?;
+    println!("{}: written", args.out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -7,15 +7,24 @@ use mcclstm_data::metrics::{Confusion, abbreviate};
 use plotters::prelude::*;
 
 /// A heat map of a confusion matrix's row-normalised counts with the counts written in the cells.
+/// A true class without tracks gets no row (a real-music test set holds few of the classes); every
+/// class keeps its column.
 pub fn write_confusion_png(confusion: &Confusion, path: &Path, title: &str) -> anyhow::Result<()> {
     register_font();
     let n = confusion.labels.len();
+    let mut rows: Vec<usize> = (0..n)
+        .filter(|&i| confusion.counts[i].iter().any(|&c| c > 0))
+        .collect();
+    if rows.is_empty() {
+        rows = (0..n).collect();
+    }
     let cell = 56u32;
     let margin = 150u32;
-    let grid = margin + cell * n as u32 + 30;
+    let width = margin + cell * n as u32 + 30;
+    let height = margin + cell * rows.len() as u32 + 30;
     // Hack at 18 px is about 11 px per character.
     let title_width = 11 * title.chars().count() as u32 + 20;
-    let size = (grid.max(title_width), grid);
+    let size = (width.max(title_width), height);
     // plotters writes the file itself and picks the format by its extension: draw to a temporary
     // `.png` beside it, then put it in place atomically.
     let tmp = mcclstm_engine::atomic_file::temp_path(path).with_extension("tmp.png");
@@ -41,9 +50,10 @@ pub fn write_confusion_png(confusion: &Confusion, path: &Path, title: &str) -> a
             font.clone(),
         ))
         .map_err(plot_err)?;
-        for (i, row) in confusion.counts.iter().enumerate() {
+        for (r, &i) in rows.iter().enumerate() {
+            let row = &confusion.counts[i];
             let row_total = row.iter().sum::<u64>().max(1) as f64;
-            let y = (margin + cell * i as u32) as i32;
+            let y = (margin + cell * r as u32) as i32;
             root.draw(&Text::new(
                 abbreviate(&confusion.labels[i], 16),
                 (10, y + cell as i32 / 2 - 7),
@@ -119,5 +129,21 @@ mod tests {
         write_confusion_png(&c, &path, "test").unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
+        let size = |bytes: &[u8]| {
+            // The IHDR chunk: width and height, big-endian, at bytes 16 and 20.
+            let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+            (word(16), word(20))
+        };
+        assert_eq!(size(&bytes), (150 + 3 * 56 + 30, 150 + 3 * 56 + 30));
+
+        // A class without tracks loses its row, not its column.
+        let mut sparse = Confusion::new(&labels);
+        sparse.add(1, 0);
+        sparse.add(1, 1);
+        write_confusion_png(&sparse, &path, "test").unwrap();
+        assert_eq!(
+            size(&std::fs::read(&path).unwrap()),
+            (150 + 3 * 56 + 30, 150 + 56 + 30)
+        );
     }
 }

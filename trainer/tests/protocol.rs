@@ -500,6 +500,55 @@ fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
     assert!(card.find("## Data") < card.find("## Cross-validation"));
 }
 
+/// `mcclstm-train confusion` draws the matrix of an `mcclstm evaluate --json` report, and
+/// refuses a report without a square one, naming the file.
+#[test]
+fn confusion_draws_an_evaluate_report_and_refuses_a_malformed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels: Vec<String> = ["classical", "metal", "rock"].map(String::from).to_vec();
+    let mut confusion = mcclstm_data::metrics::Confusion::new(&labels);
+    confusion.add(0, 0);
+    confusion.add(2, 1);
+    let report = dir.path().join("report.json");
+    let png = dir.path().join("c.png");
+    let draw = |report: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
+            .args(["confusion", "--title", "held-out", "--report"])
+            .arg(report)
+            .arg("--out")
+            .arg(&png)
+            .output()
+            .unwrap()
+    };
+    std::fs::write(
+        &report,
+        serde_json::json!({"tracks": 2, "accuracy": 0.5, "confusion": confusion}).to_string(),
+    )
+    .unwrap();
+    let run = draw(&report);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
+
+    std::fs::remove_file(&png).unwrap();
+    std::fs::write(
+        &report,
+        r#"{"confusion": {"labels": ["a", "b"], "counts": [[1, 2]]}}"#,
+    )
+    .unwrap();
+    let run = draw(&report);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("report.json") && stderr.contains("2 rows of 2 counts"),
+        "{stderr}"
+    );
+    assert!(!png.exists(), "nothing is written for a malformed report");
+}
+
 /// 15 epochs with the loss on every chunk, training sequences of at most `max_chunks` chunks (0:
 /// whole tracks).
 fn every_step_options(max_chunks: usize) -> TrainOptions {

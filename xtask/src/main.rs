@@ -51,6 +51,7 @@ fn main() -> anyhow::Result<()> {
         Some("screenshot") => screenshot(),
         Some("models") => models::models(&args[1..]),
         Some("calibrate") => models::calibrate_shipped(&args[1..]),
+        Some("confusion") => models::confusion_shipped(&args[1..]),
         Some("install") => install(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("corpus") => corpus::corpus(&args[1..]),

@@ -591,6 +591,8 @@ struct Evaluated {
     accuracy: f64,
     /// Per true class: (label, tracks, correct).
     per_class: Vec<(String, u64, u64)>,
+    /// What `mcclstm evaluate --json` printed (for `mcclstm-train confusion`).
+    report: Vec<u8>,
 }
 
 fn evaluate(mcclstm: &Path, model: &Path, csv: &Path) -> anyhow::Result<Evaluated> {
@@ -630,6 +632,7 @@ fn evaluate(mcclstm: &Path, model: &Path, csv: &Path) -> anyhow::Result<Evaluate
             .as_f64()
             .context("evaluate: no accuracy")?,
         per_class,
+        report: output.stdout,
     })
 }
 
@@ -763,15 +766,14 @@ fn real_music_section(
         HELD_OUT_PACKAGES.map(|p| format!("`{p}`")).join(", ")
     );
     let mut per_class = String::new();
-    for (file, truth) in [
-        ("test-tags.csv", "the file's own GENRE tag"),
-        ("test-teacher.csv", "the teacher's class of the whole track"),
-    ] {
+    let mut pictures = Vec::new();
+    for (file, truth) in REAL_TRUTHS {
         let csv = real.join(file);
         if !csv.is_file() {
             continue;
         }
         let new = evaluate(mcclstm, model, &csv)?;
+        pictures.push(draw_confusion(mcclstm, model, real, file, truth, &new)?);
         let old = if previous.is_file() {
             format!(
                 "{:.1}%",
@@ -801,6 +803,7 @@ fn real_music_section(
         per_class.push_str(".\n");
     }
     out.push_str(&per_class);
+    out.push_str(&confusion_paragraph(&pictures));
     let truth_csv = [real.join("test-tags.csv"), real.join("test-teacher.csv")]
         .into_iter()
         .find(|p| p.is_file());
@@ -813,6 +816,171 @@ fn real_music_section(
          what it cannot say, is `docs/teacher-mapping.md`.\n"
     ));
     Ok(out)
+}
+
+/// The held-out tables of a real-music section and the truth each holds.
+const REAL_TRUTHS: [(&str, &str); 2] = [
+    ("test-tags.csv", "the file's own GENRE tag"),
+    ("test-teacher.csv", "the teacher's class of the whole track"),
+];
+
+/// Where the confusion picture of `model` against the held-out table `file` goes: beside the
+/// model, `NAME.real-tags.png` or `NAME.real-teacher.png`.
+fn confusion_png(model: &Path, file: &str) -> PathBuf {
+    let which = file
+        .trim_start_matches("test-")
+        .trim_end_matches(".csv")
+        .to_string();
+    let stem = model
+        .file_stem()
+        .map_or_else(|| "model".to_string(), |s| s.to_string_lossy().into_owned());
+    model.with_file_name(format!("{stem}.real-{which}.png"))
+}
+
+/// Draws the confusion matrix of `evaluated` (of `model` on the held-out table `file`) beside the
+/// model with `mcclstm-train confusion`; returns the picture's file name and its truth.
+fn draw_confusion(
+    mcclstm: &Path,
+    model: &Path,
+    real: &Path,
+    file: &str,
+    truth: &str,
+    evaluated: &Evaluated,
+) -> anyhow::Result<(String, String)> {
+    let report = real.join(file).with_extension("evaluate.json");
+    std::fs::write(&report, &evaluated.report)
+        .with_context(|| format!("cannot write {}", report.display()))?;
+    let png = confusion_png(model, file);
+    let name = model.file_name().map_or_else(
+        || model.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    run(
+        &format!("draw {}", png.display()),
+        Command::new(mcclstm.with_file_name("mcclstm-train"))
+            .arg("confusion")
+            .arg("--report")
+            .arg(&report)
+            .arg("--out")
+            .arg(&png)
+            .arg("--title")
+            .arg(format!(
+                "{name}, held-out packages, {} tracks: truth = {truth}",
+                evaluated.tracks
+            )),
+    )?;
+    let file_name = png
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .context("a picture without a file name")?;
+    Ok((file_name, truth.to_string()))
+}
+
+/// The card's paragraph that shows the confusion pictures (file names beside the card).
+fn confusion_paragraph(pictures: &[(String, String)]) -> String {
+    if pictures.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n{CONFUSION_LEAD} (rows: the truth, only classes with tracks; columns: this model's \
+         answer on the whole track; a row's shade is its share):\n"
+    );
+    for (file, truth) in pictures {
+        out.push_str(&format!("\n![Against {truth}]({file})\n"));
+    }
+    out
+}
+
+/// The first words of the confusion paragraph, by which `cargo xtask confusion` replaces it.
+const CONFUSION_LEAD: &str = "Confusion matrices of this model on the held-out tracks";
+
+/// `cargo xtask confusion [genre] [mood]`: draws the confusion pictures of the shipped models
+/// taught on the corpus on its held-out packages and puts them in their cards' real-music
+/// section, without retraining. `cargo xtask models` draws them after each training.
+pub fn confusion_shipped(args: &[String]) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    let mut chosen: Vec<&Kind> = Vec::new();
+    for name in args {
+        match KINDS.iter().find(|k| k.name == name && k.real) {
+            Some(kind) => chosen.push(kind),
+            None => bail!("unknown argument {name:?}: expected genre or mood"),
+        }
+    }
+    if chosen.is_empty() {
+        chosen = KINDS.iter().filter(|k| k.real).collect();
+    }
+    crate::corpus::corpus(&[])?;
+    let work = target_dir(&root).join("models");
+    let work = work
+        .strip_prefix(&root)
+        .map_or(work.clone(), Path::to_path_buf);
+    let mcclstm = build_tools(&root)?;
+    for kind in chosen {
+        let name = kind.name;
+        let model = Path::new("models").join(format!("{name}.onnx"));
+        let real = work.join(name).join("real");
+        if !real.join("test-teacher.csv").is_file() {
+            map_targets(&root, name, &real)?;
+        }
+        let mut pictures = Vec::new();
+        for (file, truth) in REAL_TRUTHS {
+            let csv = real.join(file);
+            if csv.is_file() {
+                let evaluated = evaluate(&mcclstm, &model, &csv)?;
+                pictures.push(draw_confusion(
+                    &mcclstm, &model, &real, file, truth, &evaluated,
+                )?);
+            }
+        }
+        let body = card_section(&model, REAL_HEADING)?;
+        // The paragraph goes before the closing one that names the tables, replacing an older one.
+        let body = match body.find(&format!("\n{CONFUSION_LEAD}")) {
+            Some(start) => {
+                let end = body[start..]
+                    .find("\nThe running estimate")
+                    .or_else(|| body[start..].find("\nThe tables:"))
+                    .map_or(body.len(), |e| start + e);
+                format!("{}{}", &body[..start], &body[end..])
+            }
+            None => body,
+        };
+        let at = body
+            .find("\nThe running estimate")
+            .or_else(|| body.find("\nThe tables:"))
+            .unwrap_or(body.len());
+        let body = format!(
+            "{}{}{}",
+            &body[..at],
+            confusion_paragraph(&pictures),
+            &body[at..]
+        );
+        let section = serde_json::json!({ "heading": REAL_HEADING, "body": body });
+        set_card_sections(
+            &mcclstm.with_file_name("mcclstm-train"),
+            &model,
+            &[section],
+            &[REAL_HEADING, CONFIDENCE_HEADING],
+        )?;
+    }
+    Ok(())
+}
+
+/// The whole body of section `heading` of the model's card data (`NAME.card.json`).
+fn card_section(model: &Path, heading: &str) -> anyhow::Result<String> {
+    let file = model.with_extension("card.json");
+    let card: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?,
+    )
+    .with_context(|| format!("{}: not JSON", file.display()))?;
+    card["sections"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["heading"] == heading)
+        .and_then(|s| s["body"].as_str())
+        .map(str::to_string)
+        .with_context(|| format!("{}: no section {heading:?}", file.display()))
 }
 
 /// Chunks after which the running estimate is scored.
