@@ -33,7 +33,7 @@ pub use confidence::{Confidence, Verdict};
 pub use contract::{ModelDescription, ModelKind, Outputs};
 pub use error::{AudioError, ContractError, FrontendError, RunError};
 pub use frontend::{ChunkAssembler, FrontendConfig, InputStats, MelFrames, MelFrontend, Preset};
-pub use runner::{Model, RunnerChoice, RunnerKind, StepOutput, StreamingRunner};
+pub use runner::{Model, RunnerChoice, RunnerKind, StepOutput, StreamingRunner, WeakModel};
 pub use stream::{
     ChunkEvent, FrameStream, Stream, StreamConfig, StreamEvent, TrackAnalysis, analyze_signal,
 };

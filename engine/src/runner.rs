@@ -7,7 +7,7 @@
 //! offline results agree.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use tract_onnx::prelude::*;
 
@@ -20,6 +20,18 @@ use crate::fast;
 #[derive(Clone)]
 pub struct Model {
     inner: Arc<Inner>,
+}
+
+/// A [`Model`] held without keeping it loaded ([`Model::downgrade`]): a cache of loaded models
+/// that frees each once its last user drops it.
+#[derive(Clone)]
+pub struct WeakModel(Weak<Inner>);
+
+impl WeakModel {
+    /// The model, while some [`Model`] still holds it.
+    pub fn upgrade(&self) -> Option<Model> {
+        self.0.upgrade().map(|inner| Model { inner })
+    }
 }
 
 struct Inner {
@@ -87,6 +99,16 @@ pub enum RunnerChoice {
 pub const MAX_MODEL_FILE_BYTES: u64 = 256 << 20;
 
 impl Model {
+    /// A handle that does not keep this model loaded.
+    pub fn downgrade(&self) -> WeakModel {
+        WeakModel(Arc::downgrade(&self.inner))
+    }
+
+    /// Whether `self` and `other` are one loaded model (clones of each other), sharing weights.
+    pub fn is_same_loaded_model(&self, other: &Model) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Reads a model file and checks it. Errors name the file and what is wrong. Only a regular
     /// file of at most [`MAX_MODEL_FILE_BYTES`] is read: a path from a plugin state or a typo may
     /// name a device, a pipe or a folder (`/dev/zero` would otherwise be read until memory ran

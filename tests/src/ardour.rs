@@ -279,32 +279,41 @@ fn copy_dated(from: &Path, to: &Path, mtime: SystemTime) -> std::io::Result<()> 
 /// VST3 `<chunk>` (Ardour's container around the plugin's own state, which
 /// [`crate::parse_state`] reads).
 pub fn plugin_state(session_file: &Path, plugin: &str) -> anyhow::Result<Vec<u8>> {
+    plugin_states(session_file, plugin)?
+        .into_iter()
+        .next()
+        .with_context(|| format!("{}: no processor named {plugin}", session_file.display()))
+}
+
+/// The states of every processor named `plugin` in an Ardour session file, in the file's order
+/// (see [`plugin_state`]).
+pub fn plugin_states(session_file: &Path, plugin: &str) -> anyhow::Result<Vec<Vec<u8>>> {
     let xml = std::fs::read_to_string(session_file)
         .with_context(|| format!("{}: cannot read", session_file.display()))?;
     let name = format!("name=\"{plugin}\"");
-    let processor = xml
-        .match_indices("<Processor ")
+    xml.match_indices("<Processor ")
         .map(|(at, _)| at)
-        .find(|&at| {
+        .filter(|&at| {
             xml[at..]
                 .split('>')
                 .next()
                 .is_some_and(|tag| tag.contains(&name))
         })
-        .with_context(|| format!("{}: no processor named {plugin}", session_file.display()))?;
-    let rest = &xml[processor..];
-    let start = rest
-        .find("<chunk>")
-        .with_context(|| format!("{}: {plugin} saved no state chunk", session_file.display()))?
-        + "<chunk>".len();
-    let end = rest[start..]
-        .find("</chunk>")
-        .context("an unterminated <chunk>")?;
-    let text: String = rest[start..start + end]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .context("the state chunk is not base64")
+        .map(|processor| {
+            let rest = &xml[processor..];
+            let start = rest.find("<chunk>").with_context(|| {
+                format!("{}: {plugin} saved no state chunk", session_file.display())
+            })? + "<chunk>".len();
+            let end = rest[start..]
+                .find("</chunk>")
+                .context("an unterminated <chunk>")?;
+            let text: String = rest[start..start + end]
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .context("the state chunk is not base64")
+        })
+        .collect()
 }

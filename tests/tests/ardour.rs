@@ -1,6 +1,7 @@
 //! The VST3 bundle under test in a real DAW: Ardour 7, headless ([`mcclstm_tests::ardour`]). Ardour
 //! scans the bundle, puts it on a stereo track, records 9 s of its dummy backend's sine sweep
-//! through it at real-time pace, saves the project, reopens it and bounces the take offline.
+//! through it at real-time pace, saves the project, reopens it and bounces the take offline; and
+//! 32 instances on 32 tracks of one session analyse their input at real-time pace.
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::bits;
 use mcclstm_engine::audio::decode_file_channels;
-use mcclstm_tests::ardour::{Ardour, FLOAT_PRESET_ID, plugin_state};
+use mcclstm_tests::ardour::{Ardour, FLOAT_PRESET_ID, plugin_state, plugin_states};
 use mcclstm_tests::render::Format;
 use mcclstm_tests::{HistoryEntry, SavedHistory, saved_history_field};
 
@@ -194,4 +195,127 @@ fn ardour_records_saves_reopens_and_bounces_through_the_vst3() {
             "{side}"
         );
     }
+}
+
+/// Instances in [`ardour_runs_32_instances_at_real_time_pace`].
+const CROWD: usize = 32;
+
+/// Seconds each measured phase of the crowd lasts: 8, or `MCCLSTM_CROWD_SECONDS` (a longer run
+/// by hand gives steadier CPU figures).
+fn crowd_seconds() -> u64 {
+    std::env::var("MCCLSTM_CROWD_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8)
+        .max(8)
+}
+
+/// A session of [`CROWD`] stereo tracks monitoring the dummy backend's sine sweep (so they process
+/// input with the transport stopped): `seconds` without plugins, then an instance on every track
+/// and `seconds` more, then it saves. It prints `CROWD tracks cpu_without cpu_with
+/// rss_without rss_with`: the process's CPU seconds (every thread, `os.clock`) over each phase
+/// and its resident memory (kB) before the plugins and at the end.
+fn crowd_script(session: &Path, seconds: u64) -> String {
+    format!(
+        r#"
+local backend = AudioEngine:set_backend("None (Dummy)", "", "")
+assert(backend:set_device_name("Sine Sweep") == 0)
+assert(backend:set_buffer_size(512) == 0)
+assert(create_session("{dir}", "crowd", 48000))
+local function rss_kb()
+    local f = assert(io.open("/proc/self/status"))
+    local kb = nil
+    for line in f:lines() do
+        local v = line:match("^VmRSS:%s+(%d+)")
+        if v then kb = tonumber(v) end
+    end
+    f:close()
+    return assert(kb, "no VmRSS")
+end
+local tracks = Session:new_audio_track(2, 2, nil, {CROWD}, "Music",
+    ARDOUR.PresentationInfo.max_order, ARDOUR.TrackMode.Normal, true)
+local count = 0
+for track in tracks:iter() do
+    track:monitoring_control():set_value(ARDOUR.MonitorChoice.MonitorInput,
+        PBD.GroupControlDisposition.NoGroup)
+    count = count + 1
+end
+assert(count == {CROWD}, "made " .. count .. " tracks")
+ARDOUR.LuaAPI.usleep(1000000)
+local rss0, cpu0 = rss_kb(), os.clock()
+ARDOUR.LuaAPI.usleep({micros})
+local cpu1 = os.clock()
+for track in tracks:iter() do
+    local plugin = ARDOUR.LuaAPI.new_plugin(Session, "MCCLSTM", ARDOUR.PluginType.VST3, "")
+    assert(not plugin:isnil(), "Ardour has no VST3 named MCCLSTM")
+    assert(track:add_processor_by_index(plugin, 0, nil, true) == 0)
+end
+ARDOUR.LuaAPI.usleep(1000000)
+local cpu2 = os.clock()
+ARDOUR.LuaAPI.usleep({micros})
+local rss3, cpu3 = rss_kb(), os.clock()
+print(string.format("CROWD %d %.6f %.6f %d %d", count, cpu1 - cpu0, cpu3 - cpu2, rss0, rss3))
+Session:save_state("", false, false, false, false, false)
+close_session()
+"#,
+        dir = session.display(),
+        micros = seconds * 1_000_000,
+    )
+}
+
+/// 32 instances in one Ardour session, each on its own track with its own analysis thread, at
+/// the dummy backend's real-time pace: every instance analyses every sample it is handed (none
+/// dropped) and delivers both slots' chunks. Prints the CPU share and memory per instance
+/// (`--nocapture`); they are figures for the README, not assertions.
+#[test]
+fn ardour_runs_32_instances_at_real_time_pace() {
+    let work = tempfile::tempdir().unwrap();
+    let ardour = Ardour::new(work.path(), &Format::Vst3.bundle_path().unwrap()).unwrap();
+    let session = ardour.work().join("crowd");
+    let seconds = crowd_seconds();
+    let printed = ardour
+        .run_retrying_a_crash("crowd", &crowd_script(&session, seconds), || {
+            Ok(std::fs::remove_dir_all(&session)?)
+        })
+        .unwrap();
+    let states = plugin_states(&session.join("crowd.ardour"), "MCCLSTM").unwrap();
+    assert_eq!(states.len(), CROWD);
+    for (i, state) in states.iter().enumerate() {
+        let h = saved_history_field(state).unwrap();
+        assert_eq!(h.dropped_samples, 0, "instance {i}: {h:?}");
+        // Each ran the whole measured phase at 48 kHz (and most of the second before it: the
+        // instances are added one after another).
+        assert!(
+            h.analysed_samples >= seconds * 48_000,
+            "instance {i}: {h:?}"
+        );
+        for (slot, task) in ["genre", "mood"].into_iter().enumerate() {
+            let entries = &h.slots[slot];
+            // 8 s and more at 3.715 s per chunk: at least two chunks.
+            assert!(entries.len() >= 2, "instance {i}, {task}: {entries:?}");
+            assert!(entries.iter().all(|e| e.task == task));
+            assert!(entries.iter().flat_map(|e| &e.probs).all(|p| p.is_finite()));
+        }
+    }
+    let line = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("CROWD "))
+        .unwrap_or_else(|| panic!("the script printed no figures: {printed}"));
+    let figures: Vec<f64> = line
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let [tracks, cpu_without, cpu_with, rss_without, rss_with] = figures[..] else {
+        panic!("{line}");
+    };
+    assert_eq!(tracks as usize, CROWD);
+    let seconds = seconds as f64;
+    eprintln!(
+        "Ardour, {CROWD} tracks for {seconds} s: {:.2}% of a core without the plugin, {:.2}% \
+         with an instance on each; per instance {:.3}% of a core and {:.1} MB resident",
+        100.0 * cpu_without / seconds,
+        100.0 * cpu_with / seconds,
+        100.0 * (cpu_with - cpu_without) / seconds / CROWD as f64,
+        (rss_with - rss_without) / 1024.0 / CROWD as f64,
+    );
 }
