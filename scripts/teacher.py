@@ -151,6 +151,10 @@ def write_tables(rows, cache, out, tag_names):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default="target/corpus", help="the corpus folder (tracks.csv)")
+    ap.add_argument(
+        "--audio",
+        help="where the tracks' `file` paths start, and the cache goes (default: --corpus)",
+    )
     ap.add_argument("--out", default="corpus/teacher", help="where the committed tables go")
     ap.add_argument("--limit", type=int, default=0, help="stop after this many new tracks")
     ap.add_argument(
@@ -177,7 +181,8 @@ def main():
 
     with open(os.path.join(args.corpus, "tracks.csv")) as f:
         rows = list(csv.DictReader(f))
-    cache = os.path.join(args.corpus, "teacher-cache")
+    audio = args.audio or args.corpus
+    cache = os.path.join(audio, "teacher-cache")
     os.makedirs(cache, exist_ok=True)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "tags.json"), "w") as f:
@@ -217,7 +222,7 @@ def main():
         if args.limit and new >= args.limit:
             break
         t0 = time.time()
-        path = os.path.join(args.corpus, row["file"])
+        path = os.path.join(audio, row["file"])
         try:
             rep, seconds = spectrogram(path)
         except Exception as e:  # noqa: BLE001 (reported; the run goes on)

@@ -196,12 +196,8 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
         crate::corpus::corpus(&[])?;
     }
     let ort = install_onnxruntime(&root)?;
-    // Paths below the workspace are passed relative to it (the working folder here), so the
-    // cards and model metadata written from the commands name no machine's absolute path.
-    let work = target_dir(&root).join("models");
-    let work = work
-        .strip_prefix(&root)
-        .map_or(work.clone(), Path::to_path_buf);
+    // Paths below the workspace are passed relative to it (the working folder here).
+    let work = work_dir(&root);
     let (abc, other_collection) = music21_tunes(&work)?;
     let mcclstm = build_tools(&root)?;
     let setup = Setup {
@@ -231,6 +227,93 @@ pub fn models(args: &[String]) -> anyhow::Result<()> {
             "==> style model rebuilt in {:.1} min",
             started.elapsed().as_secs_f64() / 60.0
         );
+    }
+    Ok(())
+}
+
+/// The `mcclstm dataset make` arguments of a set of `kind`: every set of a kind is made with the
+/// kind's flags, so a folder made once is accepted by every later step (the maker refuses a
+/// folder made with other options).
+fn make_args(
+    kind: &Kind,
+    out: &Path,
+    per_class: usize,
+    offset: usize,
+    renders: usize,
+    speed: &str,
+    abc: &Path,
+) -> Vec<String> {
+    let mut args = vec![
+        "dataset".to_string(),
+        "make".into(),
+        "--kind".into(),
+        kind.name.into(),
+        "--out".into(),
+        out.display().to_string(),
+        "--per-class".into(),
+        per_class.to_string(),
+        "--offset".into(),
+        offset.to_string(),
+        "--speed".into(),
+        speed.into(),
+    ];
+    if renders > 1 {
+        args.extend(["--renders".into(), renders.to_string()]);
+    }
+    if kind.name == "dance" {
+        args.extend(["--abc".into(), abc.display().to_string()]);
+    }
+    args.extend(kind.make_flags.iter().map(|f| f.to_string()));
+    args
+}
+
+/// Where a kind's synthetic training set is made: `WORK/NAME/train`.
+fn training_set(work: &Path, kind: &Kind) -> PathBuf {
+    work.join(kind.name).join("train")
+}
+
+/// The synthetic sets the teacher also tags for the style model: genre's and mood's training
+/// sets (`scripts/synthetic_tracks.py`, `corpus/synthetic/`).
+pub(crate) const TAUGHT_SYNTHETIC: [&str; 2] = ["genre", "mood"];
+
+/// The models' work folder (`target/models`), relative to the workspace: the cards and model
+/// metadata written from the commands then name no machine's absolute path.
+fn work_dir(root: &Path) -> PathBuf {
+    let work = target_dir(root).join("models");
+    work.strip_prefix(root)
+        .map_or(work.clone(), Path::to_path_buf)
+}
+
+/// The models' work folder, relative to the workspace, with the packages the makers need
+/// installed and the tools built: `(work, mcclstm)`.
+pub(crate) fn work_and_tools(root: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    install_packages()?;
+    Ok((work_dir(root), build_tools(root)?))
+}
+
+/// Makes the training sets of [`TAUGHT_SYNTHETIC`] in `work` as `cargo xtask models` makes them
+/// (kept when they are already there).
+pub(crate) fn make_taught_synthetic(work: &Path, mcclstm: &Path) -> anyhow::Result<()> {
+    for name in TAUGHT_SYNTHETIC {
+        let kind = KINDS
+            .iter()
+            .find(|k| k.name == name)
+            .with_context(|| format!("no kind {name}"))?;
+        let out = training_set(work, kind);
+        // Genre and mood are made by the arranger: no tunes are read.
+        let args = make_args(
+            kind,
+            &out,
+            kind.per_class,
+            kind.train_offset,
+            kind.renders,
+            "1.00",
+            Path::new(""),
+        );
+        run(
+            &format!("{name}: make {}", out.display()),
+            Command::new(mcclstm).args(&args),
+        )?;
     }
     Ok(())
 }
@@ -371,31 +454,11 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
                 renders: usize,
                 speed: &str|
      -> anyhow::Result<()> {
-        let mut args = vec![
-            "dataset".to_string(),
-            "make".into(),
-            "--kind".into(),
-            name.into(),
-            "--out".into(),
-            out.display().to_string(),
-            "--per-class".into(),
-            per_class.to_string(),
-            "--offset".into(),
-            offset.to_string(),
-            "--speed".into(),
-            speed.into(),
-        ];
-        if renders > 1 {
-            args.extend(["--renders".into(), renders.to_string()]);
-        }
-        if name == "dance" {
-            args.extend(["--abc".into(), abc.display().to_string()]);
-        }
-        args.extend(kind.make_flags.iter().map(|f| f.to_string()));
+        let args = make_args(kind, out, per_class, offset, renders, speed, abc);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         tool(&format!("make {}", out.display()), &args)
     };
-    let train_set = data.join("train");
+    let train_set = training_set(work, kind);
     make(
         &train_set,
         kind.per_class,
@@ -900,21 +963,9 @@ const CONFUSION_LEAD: &str = "Confusion matrices of this model on the held-out t
 pub fn confusion_shipped(args: &[String]) -> anyhow::Result<()> {
     let root = workspace_root()?;
     std::env::set_current_dir(&root)?;
-    let mut chosen: Vec<&Kind> = Vec::new();
-    for name in args {
-        match KINDS.iter().find(|k| k.name == name && k.real) {
-            Some(kind) => chosen.push(kind),
-            None => bail!("unknown argument {name:?}: expected genre or mood"),
-        }
-    }
-    if chosen.is_empty() {
-        chosen = KINDS.iter().filter(|k| k.real).collect();
-    }
+    let chosen = shipped_real_kinds(args)?;
     crate::corpus::corpus(&[])?;
-    let work = target_dir(&root).join("models");
-    let work = work
-        .strip_prefix(&root)
-        .map_or(work.clone(), Path::to_path_buf);
+    let work = work_dir(&root);
     let mcclstm = build_tools(&root)?;
     for kind in chosen {
         let name = kind.name;
@@ -1455,13 +1506,9 @@ pub(crate) fn set_card_sections(
     result
 }
 
-/// `cargo xtask calibrate [genre] [mood]`: calibrates the shipped models taught on the corpus on
-/// its held-out packages and rewrites their cards' confidence section, without retraining.
-/// `cargo xtask models` runs the same step after each training.
-pub fn calibrate_shipped(args: &[String]) -> anyhow::Result<()> {
-    let root = workspace_root()?;
-    std::env::set_current_dir(&root)?;
-    let mut chosen: Vec<&Kind> = Vec::new();
+/// The models taught on the corpus that `args` name (all of them when none): `genre`, `mood`.
+fn shipped_real_kinds(args: &[String]) -> anyhow::Result<Vec<&'static Kind>> {
+    let mut chosen = Vec::new();
     for name in args {
         match KINDS.iter().find(|k| k.name == name && k.real) {
             Some(kind) => chosen.push(kind),
@@ -1471,11 +1518,18 @@ pub fn calibrate_shipped(args: &[String]) -> anyhow::Result<()> {
     if chosen.is_empty() {
         chosen = KINDS.iter().filter(|k| k.real).collect();
     }
+    Ok(chosen)
+}
+
+/// `cargo xtask calibrate [genre] [mood]`: calibrates the shipped models taught on the corpus on
+/// its held-out packages and rewrites their cards' confidence section, without retraining.
+/// `cargo xtask models` runs the same step after each training.
+pub fn calibrate_shipped(args: &[String]) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    let chosen = shipped_real_kinds(args)?;
     crate::corpus::corpus(&[])?;
-    let work = target_dir(&root).join("models");
-    let work = work
-        .strip_prefix(&root)
-        .map_or(work.clone(), Path::to_path_buf);
+    let work = work_dir(&root);
     let mcclstm = build_tools(&root)?;
     for kind in chosen {
         let name = kind.name;

@@ -1,6 +1,7 @@
 //! `cargo xtask models style`: the multi-label `style` model (issue 17, step 5), learned from the
-//! teacher's tags on the real-music corpus alone, and measured per tag against the teacher on the
-//! held-out packages.
+//! teacher's tags on the real-music corpus and on the synthetic genre and mood training sets
+//! (`cargo xtask teacher --synthetic`), and measured per tag against the teacher on the held-out
+//! packages.
 //!
 //! The tags and the teacher tags behind each are `STYLE_MODEL` in `scripts/corpus_mapping.py`
 //! (`--targets style` writes the tag CSVs); `docs/teacher-mapping.md` says why these tags.
@@ -15,6 +16,50 @@ use crate::models::{
 };
 use crate::run;
 
+/// What the style model learned from, as its card and metadata name it.
+const DATA_NAME: &str = "real-music corpus tagged by musicnn (corpus/, without the held-out \
+                         packages) + the synthetic genre and mood training sets tagged by musicnn \
+                         (corpus/synthetic/)";
+
+/// The teacher's style targets of the synthetic renders (`corpus/synthetic/`): makes the sets
+/// when they are missing, checks that each render is the one the teacher tagged, and maps the
+/// tags (`scripts/corpus_mapping.py --targets style`) into `out/train.csv`, which it returns.
+fn synthetic_targets(
+    root: &Path,
+    work: &Path,
+    mcclstm: &Path,
+    out: &Path,
+) -> anyhow::Result<std::path::PathBuf> {
+    crate::models::make_taught_synthetic(work, mcclstm)?;
+    let python = crate::python().context("the style targets need python3")?;
+    run(
+        "style: the synthetic renders are the ones the teacher tagged",
+        Command::new(python)
+            .arg(root.join("scripts/synthetic_tracks.py"))
+            .arg("--check")
+            .arg("--root")
+            .arg(work)
+            .arg("--table")
+            .arg("corpus/synthetic/tracks.csv"),
+    )?;
+    run(
+        "style: the teacher's targets on the synthetic renders",
+        Command::new(python)
+            .arg(root.join("scripts/corpus_mapping.py"))
+            .args([
+                "--corpus",
+                "corpus/synthetic",
+                "--targets",
+                "style",
+                "--audio",
+            ])
+            .arg(work)
+            .args(["--hold-out", "", "--out"])
+            .arg(out),
+    )?;
+    Ok(out.join("train.csv"))
+}
+
 /// Epochs and patience of the style model's training: the corpus alone is about 1,300 minutes.
 const EPOCHS: &str = "24";
 const PATIENCE: &str = "4";
@@ -25,8 +70,17 @@ pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> an
     let data = work.join("style");
     let real = data.join("real");
     map_targets(root, "style", &real)?;
+    let synthetic = synthetic_targets(root, work, mcclstm, &data.join("synthetic"))?;
+    // The real corpus's chunks, then the synthetic renders'.
+    let train = data.join("train.csv");
+    let mut rows = std::fs::read_to_string(real.join("train.csv"))
+        .with_context(|| format!("cannot read {}", real.join("train.csv").display()))?;
+    let more = std::fs::read_to_string(&synthetic)
+        .with_context(|| format!("cannot read {}", synthetic.display()))?;
+    rows.push_str(more.split_once('\n').map_or("", |(_, body)| body));
+    std::fs::write(&train, rows).with_context(|| format!("cannot write {}", train.display()))?;
     let model = Path::new("models/style.onnx");
-    let train_csv = real.join("train.csv").display().to_string();
+    let train_csv = train.display().to_string();
     let model_str = model.display().to_string();
     let mut train = vec![
         "train",
@@ -37,7 +91,7 @@ pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> an
         "--task",
         "style",
         "--data-name",
-        "real-music corpus tagged by musicnn (corpus/, without the held-out packages)",
+        DATA_NAME,
         "--loss",
         "every-step",
         "--out",
@@ -89,7 +143,10 @@ teacher's level for it, which rarely reaches 0.5; read them as a ranking, shown 
 const PROVENANCE: &str = "Every target of this model is a teacher's: musicnn 0.1.0 (Pons & Serra, \
 ISC licence), run over the real-music corpus (`corpus/`: recorded game soundtracks from Debian \
 `main` packages; licences per file in `corpus/tracks.csv`, mostly GPL-2+/GPL-3+ and \
-CC-BY(-SA)-3.0; the audio is training data and is not in this repository or the model). Each tag \
+CC-BY(-SA)-3.0; the audio is training data and is not in this repository or the model) and over \
+the project's synthetic genre and mood training sets (600 General MIDI renders with FluidR3 GM, \
+`corpus/synthetic/`, keyed by each render's sha256), which add piano, synth, guitar and \
+orchestral sounds in settings the game music lacks. Each tag \
 is the max of some of the teacher's tags (`STYLE_MODEL` in `scripts/corpus_mapping.py`; \
 `docs/teacher-mapping.md`). musicnn's MTT taggers learned from MagnaTagATune, whose audio is \
 licensed CC BY-NC-SA, and its MSD taggers from the Million Song Dataset's Last.fm tags: this model \

@@ -2,6 +2,11 @@
 //! musicnn's MTT_musicnn and MSD_musicnn on our model's chunk grid (`scripts/teacher.py`), and
 //! writes the committed tables under `corpus/teacher/` (format in `corpus/README.md`).
 //!
+//! `cargo xtask teacher --synthetic`: the same for the synthetic genre and mood training sets
+//! (made as `cargo xtask models` makes them): their track table, keyed by each render's sha256,
+//! goes to `corpus/synthetic/tracks.csv` (`scripts/synthetic_tracks.py`) and their tags to
+//! `corpus/synthetic/teacher/`, for the style model.
+//!
 //! Creates the pinned Python 3.11 environment `target/teacher-venv` first when it is missing or
 //! its pins changed: `scripts/requirements-teacher.txt`, then musicnn with `--no-deps` (its own
 //! pins cannot install on Python 3.11). About 1.7 GB. The run is resumable per track (its cache is
@@ -22,7 +27,11 @@ pub fn teacher(args: &[String]) -> anyhow::Result<()> {
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--corpus" => corpus = PathBuf::from(rest.next().context("--corpus needs a folder")?),
-            other => bail!("cargo xtask teacher: unknown argument {other} (usage: [--corpus DIR])"),
+            "--synthetic" => return synthetic(&root),
+            other => bail!(
+                "cargo xtask teacher: unknown argument {other} (usage: [--corpus DIR] | \
+                 --synthetic)"
+            ),
         }
     }
     // A relative --corpus is relative to where the command was run, not to the workspace.
@@ -43,6 +52,39 @@ pub fn teacher(args: &[String]) -> anyhow::Result<()> {
             .arg(&corpus)
             .arg("--out")
             .arg(root.join("corpus/teacher"))
+            .env("TF_CPP_MIN_LOG_LEVEL", "2"),
+    )
+}
+
+/// `cargo xtask teacher --synthetic` (see the module's documentation).
+fn synthetic(root: &Path) -> anyhow::Result<()> {
+    std::env::set_current_dir(root)?;
+    let (work, mcclstm) = crate::models::work_and_tools(root)?;
+    crate::models::make_taught_synthetic(&work, &mcclstm)?;
+    let table = Path::new("corpus/synthetic/tracks.csv");
+    crate::run(
+        "the synthetic renders' track table",
+        Command::new(crate::python().context("the track table needs python3")?)
+            .arg(root.join("scripts/synthetic_tracks.py"))
+            .arg("--write")
+            .arg("--root")
+            .arg(&work)
+            .arg("--table")
+            .arg(table)
+            .arg("--sets")
+            .arg(crate::models::TAUGHT_SYNTHETIC.join(",")),
+    )?;
+    let python = install_venv(root)?;
+    crate::run(
+        "tag the synthetic renders with musicnn",
+        Command::new(python)
+            .arg(root.join("scripts/teacher.py"))
+            .arg("--corpus")
+            .arg("corpus/synthetic")
+            .arg("--audio")
+            .arg(&work)
+            .arg("--out")
+            .arg("corpus/synthetic/teacher")
             .env("TF_CPP_MIN_LOG_LEVEL", "2"),
     )
 }
