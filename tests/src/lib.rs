@@ -611,17 +611,26 @@ pub struct SavedState {
 
 /// Parses a saved state: nice-plug's JSON, which its CLAP wrapper may prefix with a length and a
 /// VST3 host may wrap in its own container (Ardour keeps a header before it and its chunk list
-/// after it), so the first JSON object in the bytes is read and what follows it is ignored.
+/// after it), so the first JSON object in the bytes that is a state is read and what follows it
+/// is ignored. A `{` before it (a byte of the length prefix can be 0x7B) is skipped.
 pub fn parse_state(bytes: &[u8]) -> anyhow::Result<SavedState> {
-    let json = match bytes.iter().position(|&b| b == b'{') {
-        Some(start) => &bytes[start..],
+    let mut first_error = None;
+    for start in (0..bytes.len()).filter(|&i| bytes[i] == b'{') {
+        match serde_json::Deserializer::from_slice(&bytes[start..])
+            .into_iter::<SavedState>()
+            .next()
+        {
+            Some(Ok(state)) => return Ok(state),
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            None => {}
+        }
+    }
+    match first_error {
+        Some(e) => Err(e).context("the state is not nice-plug's JSON"),
         None => bail!("the state holds no JSON"),
-    };
-    serde_json::Deserializer::from_slice(json)
-        .into_iter::<SavedState>()
-        .next()
-        .context("the state holds no JSON")?
-        .context("the state is not nice-plug's JSON")
+    }
 }
 
 /// One chunk of the analysis history, as the plugin saves it.
@@ -672,6 +681,20 @@ pub fn saved_history(bytes: &[u8]) -> anyhow::Result<Vec<Vec<HistoryEntry>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_state_is_found_behind_a_length_prefix_holding_an_open_brace() {
+        let json = br#"{"version":"0.1.0","params":{},"fields":{"history":"{}"}}"#;
+        // The CLAP wrapper's little-endian length prefix; 0x7B is `{`.
+        let mut bytes = vec![0x7B, 0x01, 0, 0, 0, 0, 0, 0];
+        bytes.extend_from_slice(json);
+        let state = parse_state(&bytes).unwrap();
+        assert_eq!(state.version, "0.1.0");
+        assert_eq!(state.fields["history"], "{}");
+        let error = format!("{:#}", parse_state(b"\x7b\x01{\"version\": 3").unwrap_err());
+        assert!(error.contains("not nice-plug's JSON"), "{error}");
+        assert!(parse_state(b"no json").is_err());
+    }
 
     #[test]
     fn every_schedule_covers_the_audio_exactly_within_its_maximum() {
