@@ -105,6 +105,13 @@ pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> an
         PATIENCE,
     ];
     train.extend(MODEL_FLAGS);
+    // The model this rebuild replaces, kept once, for the side-by-side figures.
+    let previous = data.join("previous.onnx");
+    if !previous.is_file() && model.is_file() {
+        std::fs::copy(model, &previous).with_context(|| {
+            format!("cannot keep {} as {}", model.display(), previous.display())
+        })?;
+    }
     train_once("style", model, &data, &train, || {
         run(
             "style: train MCCLSTM on the teacher's tags",
@@ -113,7 +120,14 @@ pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> an
                 .env("MCCLSTM_CACHE", cache),
         )
     })?;
-    let section = real_music_section(mcclstm, model, &real.join("test.csv"))?;
+    // A rerun that trained nothing would compare the model with itself.
+    let replaced = previous.is_file() && std::fs::read(&previous).ok() != std::fs::read(model).ok();
+    let section = real_music_section(
+        mcclstm,
+        model,
+        replaced.then_some(previous.as_path()),
+        &real.join("test.csv"),
+    )?;
     let train_tool = mcclstm.with_file_name("mcclstm-train");
     set_card_sections(
         &train_tool,
@@ -155,8 +169,8 @@ probabilities, which rarely reach 0.5 on this music, so `mcclstm analyze` and th
 tag from 0.30 (`TAG_PRESENT`). The corpus is nearly all instrumental game music: no vocals tag, \
 and rock and metal rest on few packages.";
 
-/// `mcclstm evaluate` of the style model on the held-out tag CSV, as a Markdown section.
-fn real_music_section(mcclstm: &Path, model: &Path, test: &Path) -> anyhow::Result<String> {
+/// `mcclstm evaluate --dataset tags --json` of `model` on the tag CSV `test`: the report.
+fn evaluate_tags(mcclstm: &Path, model: &Path, test: &Path) -> anyhow::Result<serde_json::Value> {
     let output = Command::new(mcclstm)
         .args(["evaluate", "--dataset", "tags", "--json", "--model"])
         .arg(model)
@@ -170,38 +184,94 @@ fn real_music_section(mcclstm: &Path, model: &Path, test: &Path) -> anyhow::Resu
         model.display(),
         String::from_utf8_lossy(&output.stderr)
     );
-    let report: serde_json::Value =
-        serde_json::from_slice(&output.stdout).context("mcclstm evaluate printed no JSON")?;
+    serde_json::from_slice(&output.stdout).context("mcclstm evaluate printed no JSON")
+}
+
+/// Each tag's ROC-AUC in an [`evaluate_tags`] report, by tag name.
+fn tag_aucs(report: &serde_json::Value) -> Vec<(String, Option<f64>)> {
+    report["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                t["tag"].as_str().unwrap_or("?").to_string(),
+                t["roc_auc"].as_f64(),
+            )
+        })
+        .collect()
+}
+
+/// The style model's figures on the held-out tag CSV, beside those of the model it replaced
+/// (`previous`, when there is one and it is another model), as a Markdown section.
+fn real_music_section(
+    mcclstm: &Path,
+    model: &Path,
+    previous: Option<&Path>,
+    test: &Path,
+) -> anyhow::Result<String> {
+    let report = evaluate_tags(mcclstm, model, test)?;
     let tags = report["tags"].as_array().context("evaluate: no tags")?;
-    let mut rows =
-        String::from("| tag | ROC-AUC | chunks with the tag | without |\n|---|---|---|---|\n");
+    let before = match previous {
+        Some(previous) => tag_aucs(&evaluate_tags(mcclstm, previous, test)?),
+        None => Vec::new(),
+    };
+    let before_of = |tag: &str| {
+        before
+            .iter()
+            .find(|(t, _)| t == tag)
+            .and_then(|(_, auc)| *auc)
+    };
+    let mut rows = String::from(
+        "| tag | ROC-AUC | previous model | chunks with the tag | without |\n|---|---|---|---|---|\n",
+    );
     let mut aucs = Vec::new();
+    let mut old = Vec::new();
     for t in tags {
+        let tag = t["tag"].as_str().unwrap_or("?");
         let auc = t["roc_auc"].as_f64();
+        let was = before_of(tag);
         aucs.extend(auc);
+        old.extend(was);
+        let show = |a: Option<f64>| a.map_or("-".to_string(), |a| format!("{a:.3}"));
         rows.push_str(&format!(
-            "| {} | {} | {} | {} |\n",
-            t["tag"].as_str().unwrap_or("?"),
-            auc.map_or("-".to_string(), |a| format!("{a:.3}")),
+            "| {tag} | {} | {} | {} | {} |\n",
+            show(auc),
+            show(was),
             t["positives"],
             t["negatives"]
         ));
     }
-    let over = aucs.iter().filter(|&&a| a >= 0.85).count();
-    let mean = aucs.iter().sum::<f64>() / aucs.len().max(1) as f64;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let over = |v: &[f64]| v.iter().filter(|&&a| a >= 0.85).count();
+    let previous_text = if old.is_empty() {
+        "\"Previous model\": none kept on this machine (`target/models/style/previous.onnx`)."
+            .to_string()
+    } else {
+        format!(
+            "The previous model (the one this rebuild replaced, kept as \
+             `target/models/style/previous.onnx`): mean {:.3}, {} of {} tags at 0.85 or more.",
+            mean(&old),
+            over(&old),
+            old.len()
+        )
+    };
     Ok(format!(
         "Each chunk of the {tracks} tracks of the held-out packages ({packages}; no track of \
          them was trained on), {chunks} chunks in all, as the model runs live (the state of every \
          chunk before it), against the teacher's tags of the same chunk; a tag counts as present \
          where the teacher's probability is {on} or more. ROC-AUC: how well the model's \
          probability ranks the chunks with the tag above those without (0.5 is chance).\n\n\
-         {rows}\nMean ROC-AUC {mean:.3}; {over} of {n} tags at 0.85 or more (the issue's \
-         target).\n\nCommand: `cargo xtask models style` (it runs `mcclstm evaluate --dataset \
-         tags --root target/models/style/real/test.csv --model models/style.onnx`).",
+         {rows}\nMean ROC-AUC {m:.3}; {o} of {n} tags at 0.85 or more (the issue's \
+         target). {previous_text}\n\nCommand: `cargo xtask models style` (it runs `mcclstm \
+         evaluate --dataset tags --root target/models/style/real/test.csv --model \
+         models/style.onnx`).",
         tracks = report["tracks"],
         packages = HELD_OUT_PACKAGES.join(", "),
         chunks = report["chunks"],
         on = report["on_at"],
+        m = mean(&aucs),
+        o = over(&aucs),
         n = aucs.len(),
     ))
 }
