@@ -961,30 +961,18 @@ const CONFUSION_LEAD: &str = "Confusion matrices of this model on the held-out t
 /// taught on the corpus on its held-out packages and puts them in their cards' real-music
 /// section, without retraining. `cargo xtask models` draws them after each training.
 pub fn confusion_shipped(args: &[String]) -> anyhow::Result<()> {
-    let root = workspace_root()?;
-    std::env::set_current_dir(&root)?;
-    let chosen = shipped_real_kinds(args)?;
-    crate::corpus::corpus(&[])?;
-    let work = work_dir(&root);
-    let mcclstm = build_tools(&root)?;
-    for kind in chosen {
-        let name = kind.name;
-        let model = Path::new("models").join(format!("{name}.onnx"));
-        let real = work.join(name).join("real");
-        if !real.join("test-teacher.csv").is_file() {
-            map_targets(&root, name, &real)?;
-        }
+    for_each_shipped_real(args, |mcclstm, _name, model, real| {
         let mut pictures = Vec::new();
         for (file, truth) in REAL_TRUTHS {
             let csv = real.join(file);
             if csv.is_file() {
-                let evaluated = evaluate(&mcclstm, &model, &csv)?;
+                let evaluated = evaluate(mcclstm, model, &csv)?;
                 pictures.push(draw_confusion(
-                    &mcclstm, &model, &real, file, truth, &evaluated,
+                    mcclstm, model, real, file, truth, &evaluated,
                 )?);
             }
         }
-        let body = card_section(&model, REAL_HEADING)?;
+        let body = card_section(model, REAL_HEADING)?;
         // The paragraph goes before the closing one that names the tables, replacing an older one.
         let body = match body.find(&format!("\n{CONFUSION_LEAD}")) {
             Some(start) => {
@@ -1009,10 +997,34 @@ pub fn confusion_shipped(args: &[String]) -> anyhow::Result<()> {
         let section = serde_json::json!({ "heading": REAL_HEADING, "body": body });
         set_card_sections(
             &mcclstm.with_file_name("mcclstm-train"),
-            &model,
+            model,
             &[section],
             &[REAL_HEADING, CONFIDENCE_HEADING],
-        )?;
+        )
+    })
+}
+
+/// Runs `each(mcclstm, name, model, real)` for the shipped models taught on the corpus that
+/// `args` name (all when none), with the corpus built, the tools built and each model's held-out
+/// tables (`real`) in place: the frame of `cargo xtask calibrate` and `cargo xtask confusion`.
+fn for_each_shipped_real(
+    args: &[String],
+    mut each: impl FnMut(&Path, &str, &Path, &Path) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    std::env::set_current_dir(&root)?;
+    let chosen = shipped_real_kinds(args)?;
+    crate::corpus::corpus(&[])?;
+    let work = work_dir(&root);
+    let mcclstm = build_tools(&root)?;
+    for kind in chosen {
+        let name = kind.name;
+        let model = Path::new("models").join(format!("{name}.onnx"));
+        let real = work.join(name).join("real");
+        if !real.join("test-teacher.csv").is_file() {
+            map_targets(&root, name, &real)?;
+        }
+        each(&mcclstm, name, &model, &real)?;
     }
     Ok(())
 }
@@ -1525,29 +1537,16 @@ fn shipped_real_kinds(args: &[String]) -> anyhow::Result<Vec<&'static Kind>> {
 /// its held-out packages and rewrites their cards' confidence section, without retraining.
 /// `cargo xtask models` runs the same step after each training.
 pub fn calibrate_shipped(args: &[String]) -> anyhow::Result<()> {
-    let root = workspace_root()?;
-    std::env::set_current_dir(&root)?;
-    let chosen = shipped_real_kinds(args)?;
-    crate::corpus::corpus(&[])?;
-    let work = work_dir(&root);
-    let mcclstm = build_tools(&root)?;
-    for kind in chosen {
-        let name = kind.name;
-        let model = Path::new("models").join(format!("{name}.onnx"));
-        let real = work.join(name).join("real");
-        if !real.join("test-teacher.csv").is_file() {
-            map_targets(&root, name, &real)?;
-        }
-        let body = calibrate(&mcclstm, &model, &real, name)?;
+    for_each_shipped_real(args, |mcclstm, name, model, real| {
+        let body = calibrate(mcclstm, model, real, name)?;
         let section = serde_json::json!({ "heading": CONFIDENCE_HEADING, "body": body });
         set_card_sections(
             &mcclstm.with_file_name("mcclstm-train"),
-            &model,
+            model,
             &[section],
             &[REAL_HEADING, CONFIDENCE_HEADING],
-        )?;
-    }
-    Ok(())
+        )
+    })
 }
 
 /// The teacher's targets for `name` on the corpus without the held-out packages, and the held-out
