@@ -10,7 +10,7 @@ use mcclstm_engine::{Architecture, Preset};
 
 use crate::model::Init;
 use crate::protocol::{self, CvJob, CvProgress, DataSource, FoldResult, ModelOptions, TrainJob};
-use crate::train::{EpochReport, LossMode, Progress, TrainOptions};
+use crate::train::{EpochReport, LossMode, Progress, Selection, TrainOptions};
 use mcclstm_data::cache;
 use mcclstm_data::dataset::DatasetKind;
 use mcclstm_onnx::arch::Activation;
@@ -94,6 +94,10 @@ pub struct FitArgs {
     /// whose classes are far from equal, e.g. a teacher's targets on real music).
     #[arg(long)]
     pub balance: bool,
+    /// What chooses the best epoch: validation accuracy, or the validation loss (for a teacher's
+    /// soft targets; a multi-label model always uses the loss)
+    #[arg(long, value_enum, default_value_t = Selection::Accuracy)]
+    pub select: Selection,
     /// Keep each group (artist, tune; from a generic CSV's third column) inside one split part.
     #[arg(long)]
     pub group_split: bool,
@@ -125,6 +129,7 @@ impl FitArgs {
             seed: self.seed,
             max_chunks: self.max_chunks,
             balance: self.balance,
+            select: self.select,
         }
     }
 }

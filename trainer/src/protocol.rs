@@ -517,10 +517,14 @@ fn model_card(
         100.0 * trained.validation_accuracy,
         trained.best_epoch,
         trained.history.len(),
-        if config.multi_label {
-            "the validation loss"
+        if o.select.by_loss(config) {
+            let loss = trained
+                .history
+                .get(trained.best_epoch.wrapping_sub(1))
+                .map_or(f64::NAN, |r| r.validation_loss);
+            format!("the validation loss, {loss:.4} at that epoch")
         } else {
-            "validation accuracy"
+            "validation accuracy".to_string()
         }
     );
     let _ = writeln!(

@@ -1,5 +1,5 @@
 //! Training one model: seeded mini-batches of whole tracks (chunk sequences, padded and masked),
-//! Adam, early stopping on validation accuracy, a checkpoint after every epoch and an exact resume.
+//! Adam, early stopping on validation accuracy or loss ([`Selection`]), a checkpoint after every epoch and an exact resume.
 //!
 //! Sequences: a track is its sequence of chunks. Stateful models (R1, R4, MCCLSTM) are trained
 //! many-to-one on the last chunk by default ([`LossMode::Last`], the paper), or on every chunk
@@ -47,12 +47,46 @@ pub enum LossMode {
     EveryStep,
 }
 
+/// What chooses the best epoch, and what patience waits to improve.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Selection {
+    /// Validation accuracy (ties broken by the loss): the paper's reading, for hard labels.
+    #[default]
+    Accuracy,
+    /// Validation loss over every chunk that carries one: for a teacher's soft targets, where a
+    /// few tracks' top-class accuracy moves by whole tracks from epoch to epoch and the loss
+    /// measures agreement with the whole target. A multi-label model always uses it.
+    Loss,
+}
+
+impl Selection {
+    fn is_accuracy(&self) -> bool {
+        *self == Self::Accuracy
+    }
+
+    /// Whether the validation loss, not the accuracy, chooses the epoch of `config`.
+    pub fn by_loss(self, config: &ModelConfig) -> bool {
+        config.multi_label || self == Self::Loss
+    }
+
+    /// Whether an epoch's validation `(accuracy, loss)` beats the best so far.
+    fn improves(by_loss: bool, epoch: (f64, f64), best: (f64, f64)) -> bool {
+        let ((accuracy, loss), (best_accuracy, best_loss)) = (epoch, best);
+        if by_loss {
+            loss < best_loss
+        } else {
+            accuracy > best_accuracy || (accuracy == best_accuracy && loss < best_loss)
+        }
+    }
+}
+
 /// Optimisation choices (none of them are in the paper; these are our defaults).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainOptions {
     /// Upper bound on epochs.
     pub max_epochs: usize,
-    /// Stop after this many epochs without a better validation accuracy.
+    /// Stop after this many epochs without a better validation score ([`Selection`]).
     pub patience: usize,
     /// Tracks per batch.
     pub batch_size: usize,
@@ -69,6 +103,10 @@ pub struct TrainOptions {
     /// ([`class_weights`]), so a class with few examples counts as much as a common one.
     #[serde(default)]
     pub balance: bool,
+    /// What chooses the best epoch. Left out of the serialised options at its default, so runs
+    /// from before it existed keep their checkpoint fingerprint.
+    #[serde(default, skip_serializing_if = "Selection::is_accuracy")]
+    pub select: Selection,
 }
 
 impl Default for TrainOptions {
@@ -83,6 +121,7 @@ impl Default for TrainOptions {
             seed: 0,
             max_chunks: 0,
             balance: false,
+            select: Selection::Accuracy,
         }
     }
 }
@@ -335,13 +374,12 @@ pub fn fit(
         }
         let eval = evaluate(&net.valid(), &standardisation, validation);
         // Independent tags: agreement at 0.5 saturates (most targets are far below it), so the
-        // loss chooses the epoch.
-        let improved = if config.multi_label {
-            eval.loss < state.best_loss
-        } else {
-            eval.accuracy > state.best_accuracy
-                || (eval.accuracy == state.best_accuracy && eval.loss < state.best_loss)
-        };
+        // loss chooses the epoch; so it does where asked ([`Selection::Loss`]).
+        let improved = Selection::improves(
+            options.select.by_loss(config),
+            (eval.accuracy, eval.loss),
+            (state.best_accuracy, state.best_loss),
+        );
         if improved {
             state.best_accuracy = eval.accuracy;
             state.best_loss = eval.loss;
@@ -797,6 +835,21 @@ mod tests {
             b.weights.try_into_vec_as::<f32>().unwrap(),
             b.targets.try_into_vec_as::<f32>().unwrap(),
         )
+    }
+
+    #[test]
+    fn each_selection_keeps_the_epoch_its_own_score_prefers() {
+        let best = (0.60, 1.00);
+        // More tracks right but a worse loss: only accuracy takes it.
+        assert!(Selection::improves(false, (0.65, 1.20), best));
+        assert!(!Selection::improves(true, (0.65, 1.20), best));
+        // Fewer right but a better loss: only the loss takes it.
+        assert!(!Selection::improves(false, (0.55, 0.90), best));
+        assert!(Selection::improves(true, (0.55, 0.90), best));
+        // Accuracy ties are broken by the loss; an equal loss is not better.
+        assert!(Selection::improves(false, (0.60, 0.99), best));
+        assert!(!Selection::improves(false, (0.60, 1.00), best));
+        assert!(!Selection::improves(true, (0.70, 1.00), best));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use mcclstm_data::dataset::{self, DatasetKind};
 use mcclstm_engine::{Architecture, Model, Preset};
 use mcclstm_trainer::model::{Init, ModelConfig, Net};
 use mcclstm_trainer::protocol::{self, CvJob, CvOutcome, CvProgress, DataSource, ModelOptions};
-use mcclstm_trainer::train::{self, Checkpointing, Progress, Quiet, TrainOptions};
+use mcclstm_trainer::train::{self, Checkpointing, Progress, Quiet, Selection, TrainOptions};
 
 const RATE: u32 = 22_050;
 /// Two chunks of the `paper` preset (3.715 s each) and a little more.
@@ -643,6 +643,57 @@ fn soft_targets_with_untaught_chunks_cut_into_pieces_still_teach_the_classes() {
         "validation accuracy {}",
         trained.validation_accuracy
     );
+}
+
+#[test]
+fn the_validation_loss_chooses_the_epoch_when_asked_and_old_options_keep_their_fingerprint() {
+    let tracks = synthetic_tracks(24, 3);
+    let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
+    let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
+    let config = tiny_config(Architecture::R4, 0.0);
+    let run = |select| {
+        let options = TrainOptions {
+            select,
+            ..every_step_options(0)
+        };
+        fit_quietly(&config, &options, &train, &val).unwrap()
+    };
+    let (by_accuracy, by_loss) = (run(Selection::Accuracy), run(Selection::Loss));
+    // Patience covers every epoch, so the selection changes nothing but the epoch kept: both runs
+    // train the same epochs (the trainer is deterministic).
+    let figures = |t: &train::Trained| -> Vec<(f64, f64)> {
+        t.history
+            .iter()
+            .map(|r| (r.validation_accuracy, r.validation_loss))
+            .collect()
+    };
+    let history = figures(&by_accuracy);
+    assert_eq!(history, figures(&by_loss));
+    assert_eq!(history.len(), 15);
+    let lowest_loss = 1
+        + (0..history.len())
+            .min_by(|&a, &b| history[a].1.total_cmp(&history[b].1))
+            .unwrap();
+    // The first epoch of the highest accuracy, later ones only on a lower loss.
+    let mut best_accuracy = 1;
+    for (i, &(accuracy, loss)) in history.iter().enumerate() {
+        let (best, best_loss) = history[best_accuracy - 1];
+        if accuracy > best || (accuracy == best && loss < best_loss) {
+            best_accuracy = i + 1;
+        }
+    }
+    assert_eq!(by_loss.best_epoch, lowest_loss, "{history:?}");
+    assert_eq!(by_accuracy.best_epoch, best_accuracy, "{history:?}");
+    // The default is left out of the serialised options, which the checkpoint fingerprint
+    // hashes: a run checkpointed before the option existed still resumes.
+    let json = serde_json::to_string(&TrainOptions::default()).unwrap();
+    assert!(!json.contains("select"), "{json}");
+    let json = serde_json::to_string(&TrainOptions {
+        select: Selection::Loss,
+        ..TrainOptions::default()
+    })
+    .unwrap();
+    assert!(json.contains(r#""select":"loss""#), "{json}");
 }
 
 #[test]
