@@ -249,6 +249,10 @@ def targets(args, tracks, tags, chunks):
     with open(os.path.join(args.out, "train.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["path", "group", "chunk"] + labels)
+        if args.renders:
+            if args.targets != "mood":
+                raise SystemExit("--renders is for --targets mood")
+            w.writerows(mood_render_rows(args, tags, lifts, labels))
         for t in music:
             if t["package"] in hold_out:
                 continue
@@ -288,6 +292,72 @@ def targets(args, tracks, tags, chunks):
           f"({100 * taught / max(total, 1):.0f}%); held out {len(hold_out)} packages: "
           f"{len(tests['tags'])} tracks with a GENRE tag, {len(tests['teacher'])} with a teacher "
           f"class")
+
+
+def mood_render_rows(args, tags, lifts, labels):
+    """The synthetic mood set's renders as rows of the mood training table, taught like the
+    corpus's chunks: the teacher's tags of each render's chunks (corpus/synthetic/, the same
+    teacher) mapped by the same lifts (the corpus's divisors); a chunk the teacher cannot place
+    carries no loss. Fear, for which the teacher has no tag, keeps the render's own label on every
+    chunk. The renders come first, as the one-hot synthetic rows did before."""
+    r_tracks, r_tags, r_chunks = load(os.path.join(args.corpus, "synthetic"))
+    if r_tags != tags:
+        raise SystemExit("the renders were tagged with other teacher tags than the corpus")
+    base = os.path.abspath(args.renders)
+    rows = 0
+    for t in r_tracks:
+        if t["package"] != "synthetic-mood":
+            continue
+        label = t["path"].split("/")[0]
+        if label not in MOOD:
+            raise SystemExit(f"{t['path']}: {label} is not a mood label")
+        path = os.path.join(base, t["file"])
+        group = os.path.splitext(os.path.basename(t["path"]))[0]
+        if not MOOD[label]:
+            rows += 1
+            yield [path, group, "*"] + ["1" if lab == label else "0" for lab in labels]
+            continue
+        for k, p in enumerate(r_chunks[t["sha256"]]):
+            target = mood_target(lifts(p))
+            if target is not None:
+                rows += 1
+                yield [path, group, k] + [f"{target[lab]:.4f}" for lab in labels]
+    if not rows:
+        raise SystemExit(f"{args.corpus}/synthetic holds no tagged mood renders")
+
+
+def renders_report(args, tracks, tags, chunks):
+    """Prints (markdown) how the teacher hears the synthetic mood renders through the corpus's
+    lifts: each render's whole-track mapped class against its label (docs/teacher-mapping.md)."""
+    music = [t for t in tracks if t["kind"] == "music" and t["sha256"] in chunks]
+    _, lifts = mood_lifts(music, chunks, scorer(tags, MOOD))
+    r_tracks, r_tags, r_chunks = load(os.path.join(args.corpus, "synthetic"))
+    if r_tags != tags:
+        raise SystemExit("the renders were tagged with other teacher tags than the corpus")
+    counts = collections.Counter()
+    unplaced = total = 0
+    for t in r_tracks:
+        if t["package"] != "synthetic-mood":
+            continue
+        rows = r_chunks[t["sha256"]]
+        target = mood_target(lifts(mean(rows)))
+        got = "none" if target is None else max(target.items(), key=lambda kv: kv[1])[0]
+        label = t["path"].split("/")[0]
+        counts[(label, got)] += 1
+        if MOOD[label]:
+            total += len(rows)
+            unplaced += sum(mood_target(lifts(p)) is None for p in rows)
+    heard = [lab for lab in MOOD if MOOD[lab]] + ["none"]
+    rows = []
+    for label in MOOD:
+        n = sum(counts[(label, h)] for h in heard)
+        rows.append([f"{label} ({n})"] + [counts[(label, h)] for h in heard])
+    print(table(["render's label"] + heard, rows))
+    agree = sum(counts[(lab, lab)] for lab in MOOD)
+    n = sum(counts.values())
+    print(f"\nThe teacher's class agrees with {agree} of {n} labels "
+          f"({100 * agree / max(n, 1):.1f}%); it places no mood on {unplaced} of the {total} "
+          f"chunks of the renders it has tags for.")
 
 
 def style_targets(args, music, hold_out, style_score, chunks):
@@ -336,8 +406,15 @@ def main():
     ap.add_argument("--audio", default="target/corpus", help="where `cargo xtask corpus` put it")
     ap.add_argument("--hold-out", default="", help="comma-separated packages kept for testing")
     ap.add_argument("--out", help="folder for the --targets tables")
+    ap.add_argument("--renders", help="mood: also teach the synthetic mood set's renders, "
+                    "found in this folder (corpus/synthetic/tracks.csv's `file` column)")
+    ap.add_argument("--renders-report", action="store_true",
+                    help="print how the teacher hears the synthetic mood renders, and stop")
     args = ap.parse_args()
     tracks, tags, chunks = load(args.corpus)
+    if args.renders_report:
+        renders_report(args, tracks, tags, chunks)
+        return
     if args.targets:
         if not args.out:
             raise SystemExit("--targets needs --out")

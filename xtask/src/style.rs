@@ -12,7 +12,8 @@ use std::process::Command;
 use anyhow::Context;
 
 use crate::models::{
-    HELD_OUT_PACKAGES, MAX_CHUNKS, MODEL_FLAGS, map_targets, set_card_sections, train_once,
+    HELD_OUT_PACKAGES, MAX_CHUNKS, MODEL_FLAGS, check_renders, map_targets, set_card_sections,
+    train_once,
 };
 use crate::run;
 
@@ -30,18 +31,8 @@ fn synthetic_targets(
     mcclstm: &Path,
     out: &Path,
 ) -> anyhow::Result<std::path::PathBuf> {
-    crate::models::make_taught_synthetic(work, mcclstm)?;
+    check_renders(root, work, mcclstm)?;
     let python = crate::python().context("the style targets need python3")?;
-    run(
-        "style: the synthetic renders are the ones the teacher tagged",
-        Command::new(python)
-            .arg(root.join("scripts/synthetic_tracks.py"))
-            .arg("--check")
-            .arg("--root")
-            .arg(work)
-            .arg("--table")
-            .arg("corpus/synthetic/tracks.csv"),
-    )?;
     run(
         "style: the teacher's targets on the synthetic renders",
         Command::new(python)
@@ -69,7 +60,7 @@ const PATIENCE: &str = "4";
 pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> anyhow::Result<()> {
     let data = work.join("style");
     let real = data.join("real");
-    map_targets(root, "style", &real)?;
+    map_targets(root, "style", &real, None)?;
     let synthetic = synthetic_targets(root, work, mcclstm, &data.join("synthetic"))?;
     // The real corpus's chunks, then the synthetic renders'.
     let train = data.join("train.csv");
