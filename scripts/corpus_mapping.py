@@ -224,6 +224,8 @@ def targets(args, tracks, tags, chunks):
     (held-out tracks labelled with the teacher's mapped class of the track's mean tags, where it
     maps to one of our labels), and OUT/test-teacher-top.json (the teacher's own track-level
     answers on those tracks, to compare with)."""
+    if args.renders and args.targets != "mood":
+        raise SystemExit("--renders is for --targets mood")
     hold_out = {p for p in args.hold_out.split(",") if p}
     known = {t["package"] for t in tracks}
     unknown = hold_out - known
@@ -250,8 +252,6 @@ def targets(args, tracks, tags, chunks):
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["path", "group", "chunk"] + labels)
         if args.renders:
-            if args.targets != "mood":
-                raise SystemExit("--renders is for --targets mood")
             w.writerows(mood_render_rows(args, tags, lifts, labels))
         for t in music:
             if t["package"] in hold_out:
@@ -294,15 +294,22 @@ def targets(args, tracks, tags, chunks):
           f"class")
 
 
+def load_renders(args, tags):
+    """The synthetic renders' track table and chunk tags (corpus/synthetic/), which must be
+    tagged with the corpus's teacher tags."""
+    r_tracks, r_tags, r_chunks = load(os.path.join(args.corpus, "synthetic"))
+    if r_tags != tags:
+        raise SystemExit("the renders were tagged with other teacher tags than the corpus")
+    return r_tracks, r_chunks
+
+
 def mood_render_rows(args, tags, lifts, labels):
     """The synthetic mood set's renders as rows of the mood training table, taught like the
     corpus's chunks: the teacher's tags of each render's chunks (corpus/synthetic/, the same
     teacher) mapped by the same lifts (the corpus's divisors); a chunk the teacher cannot place
     carries no loss. Fear, for which the teacher has no tag, keeps the render's own label on every
     chunk. The renders come first, as the one-hot synthetic rows did before."""
-    r_tracks, r_tags, r_chunks = load(os.path.join(args.corpus, "synthetic"))
-    if r_tags != tags:
-        raise SystemExit("the renders were tagged with other teacher tags than the corpus")
+    r_tracks, r_chunks = load_renders(args, tags)
     base = os.path.abspath(args.renders)
     rows = 0
     for t in r_tracks:
@@ -331,9 +338,7 @@ def renders_report(args, tracks, tags, chunks):
     lifts: each render's whole-track mapped class against its label (docs/teacher-mapping.md)."""
     music = [t for t in tracks if t["kind"] == "music" and t["sha256"] in chunks]
     _, lifts = mood_lifts(music, chunks, scorer(tags, MOOD))
-    r_tracks, r_tags, r_chunks = load(os.path.join(args.corpus, "synthetic"))
-    if r_tags != tags:
-        raise SystemExit("the renders were tagged with other teacher tags than the corpus")
+    r_tracks, r_chunks = load_renders(args, tags)
     counts = collections.Counter()
     unplaced = total = 0
     for t in r_tracks:

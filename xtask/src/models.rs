@@ -1322,9 +1322,9 @@ const MOOD_TRIED: &str = "**The renders taught by the teacher** (shipped). The m
      48.0% |\n\n\
      Against the previous model the shipped run is right on more chunks (65.0% against 59.3%) \
      with a lower loss, equal after one chunk, better after 8 and 32, worse after 64 (24 tracks \
-     of four minutes or more: 11 right against 14), and one track better on whole tracks. Honesty about the choice: the held-out packages' figures were seen \
-     for all three taught runs before one was kept, so they chose among three candidates as well \
-     as measured them; the rule kept (every epoch, the best validation accuracy) is the \
+     of four minutes or more: 11 right against 14), and one track better on whole tracks. \
+     Honesty about the choice: the held-out packages' figures were seen for all three taught \
+     runs before one was kept, so they chose among three candidates as well as measured them; the rule kept (every epoch, the best validation accuracy) is the \
      trainer's default rule without early stopping. The synthetic held-out figure fell because \
      its truth is the arranger's labels, which the model no longer learns as such: on those \
      renders it agrees with the labels on 48% (the teacher agreed with 35.5% of the training \
@@ -1387,8 +1387,6 @@ const REAL_HEADING: &str = "Real music (held-out packages)";
 const OTHER_COLLECTION_HEADING: &str = "Another collection, another set-up (never trained on)";
 const CONFIDENCE_HEADING: &str = "Confidence: calibration and \"unsure\"";
 
-/// The body of section `heading` in the model's current card (`NAME.MODEL_CARD.md`), without
-/// the first paragraph (the sentence that says how it was run, which the card writes again).
 /// The `--folds` and `--epochs` of the cv that `model`'s card reports (from its command,
 /// "`mcclstm cv --folds N --epochs E ...`"), or None when the card has no cv section.
 fn cv_budget_of(model: &Path) -> Option<(String, Option<String>)> {
@@ -1407,6 +1405,8 @@ fn cv_budget_of(model: &Path) -> Option<(String, Option<String>)> {
     Some((folds?, epochs))
 }
 
+/// The body of section `heading` in the model's current card (`NAME.MODEL_CARD.md`), without
+/// the first paragraph (the sentence that says how it was run, which the card writes again).
 fn previous_section(model: &Path, heading: &str) -> Option<String> {
     let card = std::fs::read_to_string(model.with_extension("MODEL_CARD.md")).ok()?;
     let start = card.find(&format!("## {heading}\n"))? + heading.len() + 4;
