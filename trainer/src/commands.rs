@@ -91,7 +91,9 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0)]
     pub max_chunks: usize,
     /// Weigh each class by the inverse of its share of the training targets (for data sets
-    /// whose classes are far from equal, e.g. a teacher's targets on real music).
+    /// whose classes are far from equal, e.g. a teacher's targets on real music); for
+    /// independent tags, weigh the chunks where a rare tag is present by its rarity (up to 10x),
+    /// with the outputs still estimating the targets.
     #[arg(long)]
     pub balance: bool,
     /// What chooses the best epoch: validation accuracy, or the validation loss (for a teacher's

@@ -100,7 +100,9 @@ pub struct TrainOptions {
     #[serde(default)]
     pub max_chunks: usize,
     /// Weigh each class's share of the loss by the inverse of its share of the training targets
-    /// ([`class_weights`]), so a class with few examples counts as much as a common one.
+    /// ([`class_weights`]), so a class with few examples counts as much as a common one; for
+    /// independent tags, weigh each tag's present side by its rarity with the outputs' optimum
+    /// unchanged ([`tag_weights`], [`balanced_tag_log_likelihood`]).
     #[serde(default)]
     pub balance: bool,
     /// What chooses the best epoch. Left out of the serialised options at its default, so runs
@@ -250,10 +252,6 @@ pub fn fit(
     anyhow::ensure!(!train.is_empty(), "no training tracks");
     anyhow::ensure!(!validation.is_empty(), "no validation tracks");
     anyhow::ensure!(options.batch_size > 0, "batch size must be at least 1");
-    anyhow::ensure!(
-        !(options.balance && config.multi_label),
-        "balancing weighs exclusive classes; a multi-label model has independent tags"
-    );
     // burn's CPU backend keeps one random generator per process (initialisation and dropout draw
     // from it), so two fits at once would interleave their draws and neither would be
     // reproducible. Fits in one process therefore run one at a time; each already uses every core.
@@ -277,14 +275,25 @@ pub fn fit(
         train.to_vec()
     };
     let train = train.as_slice();
-    // `[1, 1, C]`, built once: multiplies every batch's targets.
-    let weights = options.balance.then(|| {
-        let w = class_weights(train, config, options.loss);
+    // `[1, 1, C]`, built once.
+    let per_class = |w: Vec<f32>| {
         Tensor::<1>::from_data(TensorData::new(w, [config.classes]), &device).reshape([
             1,
             1,
             config.classes,
         ])
+    };
+    let balance = options.balance.then(|| {
+        if config.multi_label {
+            let w = tag_weights(train, config, options.loss);
+            let shift = w.iter().map(|w| w.ln()).collect();
+            Balance::Tags {
+                weight: per_class(w),
+                shift: per_class(shift),
+            }
+        } else {
+            Balance::Classes(per_class(class_weights(train, config, options.loss)))
+        }
     });
     let adam = || {
         AdamConfig::new()
@@ -357,13 +366,18 @@ pub fn fit(
         let (mut loss_sum, mut correct) = (0.0, 0.0f64);
         for batch in batches {
             let tracks: Vec<&TrackChunks> = batch.iter().map(|&i| train[i]).collect();
-            let mut b = Batch::new(&tracks, config, &standardisation, options.loss, &device);
-            if let Some(w) = &weights {
-                b.targets = b.targets * w.clone();
-            }
+            let b = Batch::new(&tracks, config, &standardisation, options.loss, &device);
             let logits = net.forward(b.x);
             let probs = outputs_of(logits.clone().detach(), config);
-            let picked = step_log_likelihood(logits, b.targets, config);
+            let picked = match &balance {
+                None => step_log_likelihood(logits, b.targets, config),
+                Some(Balance::Classes(w)) => {
+                    step_log_likelihood(logits, b.targets * w.clone(), config)
+                }
+                Some(Balance::Tags { weight, shift }) => {
+                    balanced_tag_log_likelihood(logits, b.targets, weight, shift)
+                }
+            };
             let loss = (picked * b.weights).sum().neg();
             let loss_value = f64::from(loss.clone().into_scalar::<f32>());
             correct += count_correct(probs, &tracks, config);
@@ -499,14 +513,21 @@ fn fingerprint(
     h.finalize().to_hex().to_string()
 }
 
-/// Per-class loss weights for [`TrainOptions::balance`]: each class's mass in the loss (its target
-/// probability summed over the steps that carry loss, each track's steps weighing 1 in all, as in
-/// [`Batch`]) against the mean mass of the classes present, inverted and clamped to [0.1, 10]. A
-/// class with no mass keeps weight 1 (it carries no loss anyway).
-pub fn class_weights(tracks: &[&TrackChunks], config: &ModelConfig, loss: LossMode) -> Vec<f32> {
-    let c = config.classes;
+/// What [`TrainOptions::balance`] changes in the loss, `[1, 1, C]` each.
+enum Balance {
+    /// Exclusive classes: each class's targets times its weight ([`class_weights`]).
+    Classes(Tensor<3>),
+    /// Independent tags: each tag's present side weighs `weight`, with the logits shifted by
+    /// `shift` = ln `weight` inside the loss ([`balanced_tag_log_likelihood`]).
+    Tags { weight: Tensor<3>, shift: Tensor<3> },
+}
+
+/// Each class's (or tag's) mass in the loss: its target summed over the steps that carry loss,
+/// each track's steps weighing 1 in all, as in [`Batch`]; and how many tracks carry loss.
+fn target_mass(tracks: &[&TrackChunks], config: &ModelConfig, loss: LossMode) -> (Vec<f64>, usize) {
     let every_step = loss == LossMode::EveryStep || config.arch.lstm == 0;
-    let mut mass = vec![0.0f64; c];
+    let mut mass = vec![0.0f64; config.classes];
+    let mut counted = 0;
     for t in tracks {
         let taught: Vec<usize> = (0..t.len).filter(|&k| t.taught(k)).collect();
         let steps: &[usize] = if every_step {
@@ -514,18 +535,45 @@ pub fn class_weights(tracks: &[&TrackChunks], config: &ModelConfig, loss: LossMo
         } else {
             taught.last().map(std::slice::from_ref).unwrap_or_default()
         };
+        counted += usize::from(!steps.is_empty());
         for &k in steps {
             for (m, &p) in mass.iter_mut().zip(t.target(k)) {
                 *m += f64::from(p) / steps.len() as f64;
             }
         }
     }
+    (mass, counted)
+}
+
+/// Per-class loss weights for [`TrainOptions::balance`]: each class's mass in the loss
+/// ([`target_mass`]) against the mean mass of the classes present, inverted and clamped to
+/// [0.1, 10]. A class with no mass keeps weight 1 (it carries no loss anyway).
+pub fn class_weights(tracks: &[&TrackChunks], config: &ModelConfig, loss: LossMode) -> Vec<f32> {
+    let (mass, _) = target_mass(tracks, config, loss);
     let present: Vec<f64> = mass.iter().copied().filter(|&m| m > 0.0).collect();
     let mean = present.iter().sum::<f64>() / present.len().max(1) as f64;
     mass.iter()
         .map(|&m| {
             if m > 0.0 {
                 (mean / m).clamp(0.1, 10.0) as f32
+            } else {
+                1.0
+            }
+        })
+        .collect()
+}
+
+/// Per-tag weights of the present side for [`TrainOptions::balance`] on independent tags: a
+/// tag's absent mass over its present mass (`(1 - p) / p`, `p` its mean target, as
+/// [`target_mass`] counts it), clamped to [1, 10], so a rare tag's chunks with the tag count about
+/// as much as those without. A tag never present keeps weight 1.
+pub fn tag_weights(tracks: &[&TrackChunks], config: &ModelConfig, loss: LossMode) -> Vec<f32> {
+    let (mass, counted) = target_mass(tracks, config, loss);
+    mass.iter()
+        .map(|&m| {
+            let p = m / counted.max(1) as f64;
+            if p > 0.0 {
+                ((1.0 - p) / p).clamp(1.0, 10.0) as f32
             } else {
                 1.0
             }
@@ -615,6 +663,23 @@ fn step_log_likelihood(logits: Tensor<3>, targets: Tensor<3>, config: &ModelConf
             .sum_dim(2)
             .squeeze_dim::<2>(2)
     }
+}
+
+/// [`step_log_likelihood`] of independent tags with each tag's present side weighing `weight`
+/// (`w`): the mean over tags of `w t log σ(z + ln w) + (1 − t) log σ(−z − ln w)`. Its minimum over
+/// `z` is still at `σ(z) = t` (the shift by ln `w` undoes the weight's pull towards "present"), so
+/// the trained outputs stay the teacher's probabilities, while the chunks where a rare tag is
+/// present count for more of the gradient.
+fn balanced_tag_log_likelihood(
+    logits: Tensor<3>,
+    targets: Tensor<3>,
+    weight: &Tensor<3>,
+    shift: &Tensor<3>,
+) -> Tensor<2> {
+    let z = logits + shift.clone();
+    let on = log_sigmoid(z.clone()) * targets.clone() * weight.clone();
+    let off = log_sigmoid(z.neg()) * targets.neg().add_scalar(1.0);
+    (on + off).mean_dim(2).squeeze_dim::<2>(2)
 }
 
 /// How right a track's outputs are, from its per-step rows (`track.len` valid rows of `classes`):
@@ -850,6 +915,53 @@ mod tests {
         assert!(Selection::improves(false, (0.60, 0.99), best));
         assert!(!Selection::improves(false, (0.60, 1.00), best));
         assert!(!Selection::improves(true, (0.70, 1.00), best));
+    }
+
+    #[test]
+    fn the_balanced_tag_loss_is_best_where_the_output_is_the_target() {
+        // One tag, target 0.2, its present side weighing 4: the log-likelihood over a grid of
+        // logits peaks at logit(0.2) = ln 0.25 with the shift, at ln 0.25 + ln 4 = 0 without.
+        let device = Device::flex();
+        let zs: Vec<f32> = (0..801).map(|i| -4.0 + i as f32 * 0.01).collect();
+        let n = zs.len();
+        let one = |v: Vec<f32>, len: usize| {
+            Tensor::<1>::from_data(TensorData::new(v, [len]), &device).reshape([1, len, 1])
+        };
+        let peak = |shift: f32| {
+            let ll = balanced_tag_log_likelihood(
+                one(zs.clone(), n),
+                one(vec![0.2; n], n),
+                &one(vec![4.0], 1),
+                &one(vec![shift], 1),
+            )
+            .try_into_vec_as::<f32>()
+            .unwrap();
+            let best = (0..n).max_by(|&a, &b| ll[a].total_cmp(&ll[b])).unwrap();
+            zs[best]
+        };
+        assert!(
+            (peak(4f32.ln()) - 0.25f32.ln()).abs() < 0.011,
+            "{}",
+            peak(4f32.ln())
+        );
+        assert!(peak(0.0).abs() < 0.011, "{}", peak(0.0));
+    }
+
+    #[test]
+    fn tag_weights_weigh_a_tag_by_its_rarity_within_one_and_ten() {
+        // Tag 0 present at 0.25 on average, tag 1 at 0.02 (clamped to 10), tag 2 at 0.6 (to 1).
+        let mut config = config(Architecture::Mcclstm);
+        config.classes = 3;
+        let a = TrackChunks {
+            targets: vec![0.5, 0.04, 0.6, 0.0, 0.0, 0.6],
+            chunks: vec![0.0; 4],
+            ..track(vec![0.0; 4])
+        };
+        let w = tag_weights(&[&a], &config, LossMode::EveryStep);
+        assert!(
+            (w[0] - 3.0).abs() < 1e-5 && w[1] == 10.0 && w[2] == 1.0,
+            "{w:?}"
+        );
     }
 
     #[test]
