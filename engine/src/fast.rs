@@ -1712,44 +1712,45 @@ impl<'a> Builder<'a> {
 /// A Gemm's `k x n` weights (`[n][k]` in the file when `trans_b`, else `[k][n]`) in the panels
 /// [`gemv_kernel`] reads ([`gemv_column`]), times `alpha`.
 fn pack_gemv(b_const: Floats<'_, '_>, k: usize, n: usize, trans_b: bool, alpha: f32) -> Vec<f32> {
-    // Converted from the file's bytes in long runs (`Floats::read`, which vectorises and which
-    // the prefetcher follows). A panel row holds consecutive outputs, so a transposed matrix goes through
-    // a tile of `LANES` of its rows (one cache line of a panel row) by `ROWS` inputs, and
-    // each panel line is written whole. Value by value, a dense layer's 4 MB took about
-    // 1 ms, most of a model's load.
     let mut b = vec![0.0; k * n];
-    const ROWS: usize = 1024;
-    const LANES: usize = 16;
-    const _: () = assert!(GEMV_BLOCK % LANES == 0);
+    let scale = |v: &mut [f32]| {
+        if alpha != 1.0 {
+            v.iter_mut().for_each(|x| *x *= alpha);
+        }
+    };
     if trans_b {
-        // Rows of the tile one cache line longer than `ROWS`: 4 kB apart, the lanes read
-        // together would all fall in one set of the cache and evict each other.
-        const PITCH: usize = ROWS + 16;
-        let mut tile = vec![0f32; LANES * PITCH];
-        for j0 in (0..n).step_by(LANES) {
-            let lanes = LANES.min(n - j0);
-            // `GEMV_BLOCK` is a multiple of `LANES`, so the lanes are adjacent in one panel.
-            let (start, stride) = gemv_column(k, n, j0);
-            for k0 in (0..k).step_by(ROWS) {
-                let len = ROWS.min(k - k0);
-                for (r, part) in tile.chunks_exact_mut(PITCH).take(lanes).enumerate() {
-                    b_const.read((j0 + r) * k + k0, &mut part[..len]);
-                }
-                for i in 0..len {
-                    let at = start + (k0 + i) * stride;
-                    for (r, slot) in b[at..at + lanes].iter_mut().enumerate() {
-                        *slot = alpha * tile[r * PITCH + i];
-                    }
-                }
-            }
+        // The file holds each output's weights as a row, `[n][k]`; a panel holds its outputs'
+        // rows transposed, `[k][outputs]`. Each panel's rows are converted from the file's
+        // bytes in one pass (`Floats::read`, which vectorises), then transposed by the
+        // `transpose` crate's cache-blocked copy. Value by value straight from the bytes, a
+        // dense layer's 4 MB took about 1 ms, most of a model's load.
+        let mut rows = vec![0f32; GEMV_BLOCK.min(n) * k];
+        let mut j0 = 0;
+        while j0 < n {
+            let outputs = if j0 + GEMV_BLOCK <= n {
+                GEMV_BLOCK
+            } else {
+                n - j0
+            };
+            let (start, _) = gemv_column(k, n, j0);
+            let src = &mut rows[..outputs * k];
+            b_const.read(j0 * k, src);
+            scale(src);
+            transpose::transpose(src, &mut b[start..start + outputs * k], k, outputs);
+            j0 += outputs;
         }
     } else {
+        // `[k][n]`: each input's row is already in output order; its pieces go to the panels.
         let mut row = vec![0f32; n];
         for kk in 0..k {
             b_const.read(kk * n, &mut row);
-            for (j, &v) in row.iter().enumerate() {
-                let (start, stride) = gemv_column(k, n, j);
-                b[start + kk * stride] = alpha * v;
+            scale(&mut row);
+            let mut j0 = 0;
+            while j0 < n {
+                let (start, stride) = gemv_column(k, n, j0);
+                let outputs = stride.min(n - j0);
+                b[start + kk * stride..][..outputs].copy_from_slice(&row[j0..j0 + outputs]);
+                j0 += outputs;
             }
         }
     }

@@ -1263,7 +1263,7 @@ fn write_taught(synthetic: &Path, real: &Path, out: &Path) -> anyhow::Result<()>
 }
 
 const CV_HEADING: &str = "Cross-validation: all seven architectures";
-const TRIED_HEADING: &str = "Tried and measured";
+pub(crate) const TRIED_HEADING: &str = "Tried and measured";
 
 /// The genre card's [`TRIED_HEADING`] section: renders through the production chain, trained
 /// and measured on the held-out packages against the shipped model, and not kept.
