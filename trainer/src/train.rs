@@ -288,11 +288,15 @@ pub fn fit(
             let w = tag_weights(train, config, options.loss);
             let shift = w.iter().map(|w| w.ln()).collect();
             Balance::Tags {
-                weight: per_class(w),
-                shift: per_class(shift),
+                weight: Box::new(per_class(w)),
+                shift: Box::new(per_class(shift)),
             }
         } else {
-            Balance::Classes(per_class(class_weights(train, config, options.loss)))
+            Balance::Classes(Box::new(per_class(class_weights(
+                train,
+                config,
+                options.loss,
+            ))))
         }
     });
     let adam = || {
@@ -372,7 +376,7 @@ pub fn fit(
             let picked = match &balance {
                 None => step_log_likelihood(logits, b.targets, config),
                 Some(Balance::Classes(w)) => {
-                    step_log_likelihood(logits, b.targets * w.clone(), config)
+                    step_log_likelihood(logits, b.targets * w.as_ref().clone(), config)
                 }
                 Some(Balance::Tags { weight, shift }) => {
                     balanced_tag_log_likelihood(logits, b.targets, weight, shift)
@@ -516,10 +520,13 @@ fn fingerprint(
 /// What [`TrainOptions::balance`] changes in the loss, `[1, 1, C]` each.
 enum Balance {
     /// Exclusive classes: each class's targets times its weight ([`class_weights`]).
-    Classes(Tensor<3>),
+    Classes(Box<Tensor<3>>),
     /// Independent tags: each tag's present side weighs `weight`, with the logits shifted by
     /// `shift` = ln `weight` inside the loss ([`balanced_tag_log_likelihood`]).
-    Tags { weight: Tensor<3>, shift: Tensor<3> },
+    Tags {
+        weight: Box<Tensor<3>>,
+        shift: Box<Tensor<3>>,
+    },
 }
 
 /// Each class's (or tag's) mass in the loss: its target summed over the steps that carry loss,
