@@ -507,12 +507,15 @@ fn report(r: &Value) -> String {
         "Outputs checked equal first: ONNX Runtime vs the fast runner {:.1e} (Rust), {:.1e} \
          (Python); tract vs the fast runner {:.1e}. The fast runner allocates nothing per step \
          (`onnx/tests/fast_runner_allocs.rs`). Model load (read, contract check, plan): fast \
-         runner genre {}, mood {}; tract (check, optimise, plan) genre {}, mood {}.\n\n",
+         runner genre {}, mood {}; from the bytes already in memory, as the embedded default \
+         models load, genre {}, mood {}; tract (check, optimise, plan) genre {}, mood {}.\n\n",
         f(&rust["ort_vs_ours_max_abs_diff"]),
         f(&peers["chunk_onnxruntime_python"]["max_abs_diff"]),
         f(&rust["tract_vs_ours_max_abs_diff"]),
         timing(&rust["load_genre"]),
         timing(&rust["load_mood"]),
+        timing(&rust["load_genre_bytes"]),
+        timing(&rust["load_mood_bytes"]),
         timing(&rust["load_genre_tract"]),
         timing(&rust["load_mood_tract"])
     ));
@@ -749,6 +752,7 @@ fn report(r: &Value) -> String {
     let one_core_speedup = py_wall / ours_wall;
     let one_core_rt = 30.0 / f(&r["analyze_ours_one_clip"]["cpu_s"]);
     let load = f(&rust["load_genre"]["median_ms"]);
+    let load_embedded = f(&rust["load_genre_bytes"]["median_ms"]);
     let growth = f(&hour["rss_kb_end"]) - f(&hour["rss_kb_after_5_min"]);
     s.push_str("## DESIGN.md budgets\n\n| budget | measured | |\n|---|---|---|\n");
     s.push_str(&format!(
@@ -789,7 +793,9 @@ fn report(r: &Value) -> String {
         met(one_core_rt >= 1000.0)
     ));
     s.push_str(&format!(
-        "| model load under 1 ms (fast runner) | {load:.1} ms | {} |\n",
+        "| model load under 1 ms (fast runner) | the embedded genre model {load_embedded:.2} ms; \
+         the same from its file {load:.2} ms (read included) | {} / {} |\n",
+        met(load_embedded < 1.0),
         met(load < 1.0)
     ));
     s.push_str(&format!(

@@ -230,8 +230,18 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         })
     };
+    // The same from bytes already in memory: how the embedded default models load.
+    let load_bytes = |path: &Path| {
+        let bytes = std::fs::read(path)?;
+        time_ms(20, || {
+            std::hint::black_box(Model::from_bytes_with(&bytes, RunnerChoice::Auto)?);
+            Ok(())
+        })
+    };
     let load_genre = load(&genre, RunnerChoice::Auto)?;
     let load_mood = load(&mood, RunnerChoice::Auto)?;
+    let load_genre_bytes = load_bytes(&genre)?;
+    let load_mood_bytes = load_bytes(&mood)?;
     let load_genre_tract = load(&genre, RunnerChoice::Tract)?;
     let load_mood_tract = load(&mood, RunnerChoice::Tract)?;
 
@@ -248,6 +258,8 @@ fn main() -> anyhow::Result<()> {
         "tract_vs_ours_max_abs_diff": tract_diff,
         "hidden": h,
         "load_genre": load_genre,
+        "load_genre_bytes": load_genre_bytes,
+        "load_mood_bytes": load_mood_bytes,
         "load_mood": load_mood,
         "load_genre_tract": load_genre_tract,
         "load_mood_tract": load_mood_tract,
