@@ -1727,12 +1727,8 @@ fn pack_gemv(b_const: Floats<'_, '_>, k: usize, n: usize, trans_b: bool, alpha: 
         let mut rows = vec![0f32; GEMV_BLOCK.min(n) * k];
         let mut j0 = 0;
         while j0 < n {
-            let outputs = if j0 + GEMV_BLOCK <= n {
-                GEMV_BLOCK
-            } else {
-                n - j0
-            };
-            let (start, _) = gemv_column(k, n, j0);
+            // At a panel's first output, the step between inputs is the panel's width.
+            let (start, outputs) = gemv_column(k, n, j0);
             let src = &mut rows[..outputs * k];
             b_const.read(j0 * k, src);
             scale(src);
@@ -1747,9 +1743,8 @@ fn pack_gemv(b_const: Floats<'_, '_>, k: usize, n: usize, trans_b: bool, alpha: 
             scale(&mut row);
             let mut j0 = 0;
             while j0 < n {
-                let (start, stride) = gemv_column(k, n, j0);
-                let outputs = stride.min(n - j0);
-                b[start + kk * stride..][..outputs].copy_from_slice(&row[j0..j0 + outputs]);
+                let (start, outputs) = gemv_column(k, n, j0);
+                b[start + kk * outputs..][..outputs].copy_from_slice(&row[j0..j0 + outputs]);
                 j0 += outputs;
             }
         }
@@ -2000,8 +1995,8 @@ mod tests {
 
     #[test]
     fn gemm_weights_land_where_the_product_reads_them() {
-        // The dense layer's shape (k = 5760 > the packing's tile of inputs, n = 200 leaves a
-        // tail of 8 outputs after three panels), shapes with a tail of its own lanes, and small.
+        // The dense layer's shape (n = 200 leaves a tail of 8 outputs after three panels),
+        // shapes with a tail of their own lanes, a single panel, and small ones (only a tail).
         for (k, n) in [(5760, 200), (2100, 88), (1024, 64), (3, 7), (5, 16)] {
             let w = values(k * n, 3);
             let bytes: Vec<u8> = w.iter().flat_map(|v| v.to_le_bytes()).collect();

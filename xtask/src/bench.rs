@@ -805,7 +805,7 @@ fn report(r: &Value) -> String {
     ));
     s.push_str(
         "| training epoch reported beside a reference | section 5 | met |\n\n\
-         Run it again with `cargo xtask bench`: about 2 minutes on 2 cores once the release \
+         Run it again with `cargo xtask bench`: about 3.5 minutes on 2 cores once the release \
          binaries and the Python environment exist; the first run builds and installs them \
          first. `cargo xtask bench --report` writes this page again from `BENCHMARKS.json` \
          without measuring.\n",
