@@ -579,6 +579,7 @@ fn report(r: &Value) -> String {
     let ours_wall = f(&ours["wall_s"]);
     let ours_cpu = f(&ours["cpu_s"]);
     let py_wall = f(&peers["analyze"]["wall_s"]);
+    let py_cpu = f(&peers["analyze"]["cpu_s"]);
     s.push_str(&format!(
         "## 3. `mcclstm analyze` of {} clips of 30 s (44.1 kHz WAV: decode, resample, frontend, \
          genre and mood models)\n\n| | wall | CPU | times real time | |\n|---|---|---|---|---|\n",
@@ -594,10 +595,10 @@ fn report(r: &Value) -> String {
         "| librosa.load + log-mel + onnxruntime (Python) | {:.2} s | {:.2} s | {:.0}x | {} (wall), \
          {} (CPU) |\n\n",
         py_wall,
-        f(&peers["analyze"]["cpu_s"]),
+        py_cpu,
         audio_s / py_wall,
         ratio(ours_wall, py_wall),
-        ratio(ours_cpu, f(&peers["analyze"]["cpu_s"]))
+        ratio(ours_cpu, py_cpu)
     ));
     s.push_str(
         "The budget below takes the wall times. Ours runs one thread, so where its wall time \
