@@ -11,7 +11,7 @@ use std::str::FromStr;
 use anyhow::Context;
 use mcclstm_engine::confidence::{TAG_PRESENT, present_tags};
 use mcclstm_engine::stream::{
-    AnalysisError, DEFAULT_SILENCE_RESET_S, StreamConfig, TrackAnalysis, analyze_stream,
+    AnalysisError, Analyzer, DEFAULT_SILENCE_RESET_S, StreamConfig, TrackAnalysis,
 };
 use mcclstm_engine::{AudioError, Model, audio};
 use mcclstm_engine::{Outputs, Verdict};
@@ -146,39 +146,63 @@ pub fn embedded_model(name: &str) -> anyhow::Result<Model> {
 
 /// Analyses one file with every model, in one pass of the analysis stream.
 pub fn analyze_file(path: &Path, models: &[NamedModel], silence: SilenceReset) -> FileResult {
-    let mut result = FileResult {
-        file: path.to_path_buf(),
-        duration_s: None,
-        sample_rate: None,
-        channels: None,
-        invalid_samples: 0,
-        silence_resets: 0,
-        models: Vec::new(),
-        error: None,
-    };
-    // A panic in a dependency (a decoder, the resampler) on a hostile file is that file's error,
-    // not the end of a run over a thousand files.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analyze_file_inner(path, models, silence, &mut result)
-    }));
-    match outcome {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => result.error = Some(e.to_string()),
-        Err(payload) => {
-            result.models.clear();
-            result.error = Some(format!(
-                "{}: the analysis crashed on this file (a bug, caught): {}",
-                path.display(),
-                mcclstm_engine::error::panic_message(payload.as_ref())
-            ));
+    FileAnalyzer::new(models).analyze(path, silence)
+}
+
+/// Analyses files one after another with the same models ([`analyze_file`] of each), building
+/// the analysis stream (resamplers, frontends, runners) once for every run of files at the same
+/// sample rate: `analyze` keeps one per worker.
+pub struct FileAnalyzer<'a> {
+    models: &'a [NamedModel],
+    analyzer: Analyzer,
+}
+
+impl<'a> FileAnalyzer<'a> {
+    pub fn new(models: &'a [NamedModel]) -> Self {
+        Self {
+            models,
+            analyzer: Analyzer::new(models.iter().map(|m| m.model.clone()).collect()),
         }
     }
-    result
+
+    /// [`analyze_file`] of `path`.
+    pub fn analyze(&mut self, path: &Path, silence: SilenceReset) -> FileResult {
+        let mut result = FileResult {
+            file: path.to_path_buf(),
+            duration_s: None,
+            sample_rate: None,
+            channels: None,
+            invalid_samples: 0,
+            silence_resets: 0,
+            models: Vec::new(),
+            error: None,
+        };
+        // A panic in a dependency (a decoder, the resampler) on a hostile file is that file's
+        // error, not the end of a run over a thousand files. The analyser holds no stream while
+        // one runs, so nothing half-run is reused after a panic.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            analyze_file_inner(path, self.models, &mut self.analyzer, silence, &mut result)
+        }));
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => result.error = Some(e.to_string()),
+            Err(payload) => {
+                result.models.clear();
+                result.error = Some(format!(
+                    "{}: the analysis crashed on this file (a bug, caught): {}",
+                    path.display(),
+                    mcclstm_engine::error::panic_message(payload.as_ref())
+                ));
+            }
+        }
+        result
+    }
 }
 
 fn analyze_file_inner(
     path: &Path,
     models: &[NamedModel],
+    analyzer: &mut Analyzer,
     silence: SilenceReset,
     result: &mut FileResult,
 ) -> Result<(), FileError> {
@@ -190,13 +214,12 @@ fn analyze_file_inner(
         silence_reset_s: silence.0,
         ..StreamConfig::live(decoded.sample_rate)
     };
-    let loaded: Vec<Model> = models.iter().map(|m| m.model.clone()).collect();
-    let analysis = analyze_stream(&loaded, &decoded.samples, config).map_err(|source| {
-        FileError::Analysis {
+    let analysis = analyzer
+        .analyze(&decoded.samples, config)
+        .map_err(|source| FileError::Analysis {
             path: path.to_path_buf(),
             source,
-        }
-    })?;
+        })?;
     result.invalid_samples = analysis.invalid_samples;
     result.silence_resets = analysis.silence_resets;
     for (named, analysis) in models.iter().zip(analysis.models) {

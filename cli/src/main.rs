@@ -176,10 +176,11 @@ fn run_analyze(
             let sender = sender.clone();
             let (next, files, models) = (&next, &files, &models);
             scope.spawn(move || {
+                let mut analyzer = analyze::FileAnalyzer::new(models);
                 loop {
                     let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(file) = files.get(k) else { break };
-                    let result = analyze::analyze_file(file, models, silence_reset);
+                    let result = analyzer.analyze(file, silence_reset);
                     if sender.send((k, result)).is_err() {
                         break;
                     }

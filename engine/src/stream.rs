@@ -601,6 +601,22 @@ impl Stream {
         });
     }
 
+    /// Back to the state of a new stream with the same lanes: position and segment 0, every
+    /// lane's frames, partial chunk and model state cleared, the counters at zero. Keeps every
+    /// buffer, resampler filter and FFT plan, so a run over many files builds them once
+    /// ([`Analyzer`]). Emits no event: nothing before it belongs to what comes after.
+    pub fn rewind(&mut self) {
+        for lane in self.lanes.iter_mut().flatten() {
+            lane.restart_frames(0, false);
+        }
+        self.share_fresh_frames();
+        self.position = 0;
+        self.segment = 0;
+        self.silent_run = 0;
+        self.gated = false;
+        self.invalid = 0;
+    }
+
     /// `samples` input samples are missing here (the plugin's ring overflowed): the clock moves
     /// on, and each lane discards its partial chunk, which would straddle the gap, but keeps its
     /// model state (the memory of the complete chunks before it).
@@ -989,7 +1005,58 @@ pub fn analyze_stream(
     samples: &[f32],
     config: StreamConfig,
 ) -> Result<SignalAnalysis, AnalysisError> {
-    let mut stream = Stream::new(config, models.iter().cloned().map(Some))?;
+    Analyzer::new(models.to_vec()).analyze(samples, config)
+}
+
+/// Analyses whole signals one after another with the same models, as [`analyze_stream`] does
+/// each: one [`Stream`] is built for the first signal and [rewound](Stream::rewind) for the
+/// next ones while their [`StreamConfig`] stays the same (resamplers, frontends and runners are
+/// built once, not once per file).
+pub struct Analyzer {
+    models: Vec<Model>,
+    stream: Option<Stream>,
+}
+
+impl Analyzer {
+    pub fn new(models: Vec<Model>) -> Self {
+        Self {
+            models,
+            stream: None,
+        }
+    }
+
+    pub fn models(&self) -> &[Model] {
+        &self.models
+    }
+
+    /// [`analyze_stream`] of `samples` with this analyser's models.
+    pub fn analyze(
+        &mut self,
+        samples: &[f32],
+        config: StreamConfig,
+    ) -> Result<SignalAnalysis, AnalysisError> {
+        // Taken out while it runs: a panic (which `analyze` catches per file) leaves nothing
+        // half-run to be reused.
+        let mut stream = match self.stream.take() {
+            Some(mut stream) if *stream.config() == config => {
+                stream.rewind();
+                stream
+            }
+            _ => Stream::new(config, self.models.iter().cloned().map(Some))?,
+        };
+        let analysis = run_signal(&mut stream, &self.models, samples, config);
+        self.stream = Some(stream);
+        analysis
+    }
+}
+
+/// The body of [`analyze_stream`] on a stream fresh or rewound.
+fn run_signal(
+    stream: &mut Stream,
+    models: &[Model],
+    samples: &[f32],
+    config: StreamConfig,
+) -> Result<SignalAnalysis, AnalysisError> {
     let mut tracks = vec![
         TrackAnalysis {
             chunks: Vec::new(),

@@ -3,8 +3,8 @@
 //! one time convention, and a dropped stretch that moves the clock but keeps the model's memory.
 
 use mcclstm_engine::stream::{
-    ChunkEvent, ResetReason, Stream, StreamConfig, StreamEvent, analyze_stream, needed_seconds,
-    silence_resets_by_definition,
+    Analyzer, ChunkEvent, ResetReason, Stream, StreamConfig, StreamEvent, analyze_stream,
+    needed_seconds, silence_resets_by_definition,
 };
 use mcclstm_engine::{Model, Preset};
 
@@ -192,6 +192,51 @@ fn non_finite_samples_are_cleaned_before_resampling_and_counted() {
             );
         }
     }
+}
+
+#[test]
+fn an_analyser_reused_across_signals_gives_what_a_fresh_stream_gives_each() {
+    let models = defaults();
+    // A tune, 6 s of silence (longer than the live reset), another tune: two tracks.
+    let mut gapped = tune(44_100, 9.0, 0.0);
+    gapped.extend(std::iter::repeat_n(0.0, 6 * 44_100));
+    gapped.extend(tune(44_100, 9.0, 2.0));
+    let mut dirty = tune(44_100, 8.0, 1.0);
+    dirty[7_000] = f32::NAN;
+    dirty[90_000] = f32::INFINITY;
+    let signals = [
+        (gapped, 44_100),
+        (dirty, 44_100),
+        (tune(44_100, 1.0, 0.0), 44_100), // too short: an error, then the next is right
+        (tune(48_000, 8.0, 3.0), 48_000), // another rate: a new stream
+        (tune(44_100, 11.0, 1.5), 44_100),
+        (tune(44_100, 11.0, 1.5), 44_100), // the same signal again gives the same
+    ];
+    let mut analyzer = Analyzer::new(models.clone());
+    let mut analysed = 0;
+    for (k, (signal, rate)) in signals.iter().enumerate() {
+        let config = StreamConfig::live(*rate);
+        let fresh = analyze_stream(&models, signal, config);
+        match (analyzer.analyze(signal, config), fresh) {
+            (Ok(got), Ok(want)) => {
+                assert_eq!(got.models, want.models, "signal {k}");
+                assert_eq!(got.invalid_samples, want.invalid_samples, "signal {k}");
+                assert_eq!(got.silence_resets, want.silence_resets, "signal {k}");
+                // The cases are what they claim: a reset inside the first, counted NaNs in the
+                // second (the first's count is not carried over).
+                assert_eq!(got.silence_resets, u64::from(k == 0), "signal {k}");
+                assert_eq!(
+                    got.invalid_samples,
+                    if k == 1 { 2 } else { 0 },
+                    "signal {k}"
+                );
+                analysed += 1;
+            }
+            (Err(got), Err(want)) => assert_eq!(got.to_string(), want.to_string(), "signal {k}"),
+            (got, want) => panic!("signal {k}: {got:?} against a fresh stream's {want:?}"),
+        }
+    }
+    assert_eq!(analysed, 5);
 }
 
 #[test]
