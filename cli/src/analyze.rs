@@ -206,20 +206,38 @@ fn analyze_file_inner(
     silence: SilenceReset,
     result: &mut FileResult,
 ) -> Result<(), FileError> {
-    let decoded = audio::decode_file(path)?;
-    result.duration_s = Some(decoded.duration_seconds());
-    result.sample_rate = Some(decoded.sample_rate);
-    result.channels = Some(decoded.channels);
-    let config = StreamConfig {
+    // The file is analysed as it is decoded, a packet at a time: an hour-long mix never sits in
+    // memory whole. The stream is started by the first packet, which settles the rate.
+    let config = |rate| StreamConfig {
         silence_reset_s: silence.0,
-        ..StreamConfig::live(decoded.sample_rate)
+        ..StreamConfig::live(rate)
     };
-    let analysis = analyzer
-        .analyze(&decoded.samples, config)
-        .map_err(|source| FileError::Analysis {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let mut signal = None;
+    let mut refused = None;
+    let (rate, channels, samples) = audio::decode_mono_blocks(path, |rate, block| {
+        if signal.is_none() && refused.is_none() {
+            match analyzer.start(config(rate)) {
+                Ok(started) => signal = Some(started),
+                Err(e) => refused = Some(e),
+            }
+        }
+        if let Some(signal) = signal.as_mut() {
+            signal.push(block);
+        }
+    })?;
+    result.duration_s = Some(samples as f64 / f64::from(rate));
+    result.sample_rate = Some(rate);
+    result.channels = Some(channels);
+    let analysis = match (signal, refused) {
+        (Some(signal), _) => analyzer.finish(signal),
+        (None, Some(refused)) => Err(refused.into()),
+        // The decoder reports a file without samples as empty, so a packet always came.
+        (None, None) => Err(AnalysisError::Silent),
+    }
+    .map_err(|source| FileError::Analysis {
+        path: path.to_path_buf(),
+        source,
+    })?;
     result.invalid_samples = analysis.invalid_samples;
     result.silence_resets = analysis.silence_resets;
     for (named, analysis) in models.iter().zip(analysis.models) {

@@ -43,6 +43,7 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
     let mut mono = Vec::new();
     let (sample_rate, channels) = decode_frames(path, |event| match event {
         Decoded::Length(frames) => mono.reserve_exact(frames),
+        Decoded::Rate(_) => {}
         Decoded::Frames(frames, n_channels) => downmix_into(&mut mono, frames, n_channels),
     })?;
     Ok(DecodedAudio {
@@ -50,6 +51,31 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio, AudioError> {
         sample_rate,
         channels,
     })
+}
+
+/// Decodes `path` packet by packet without holding the whole file: `on_block` gets the sample
+/// rate (checked, the same for every block) and each packet's samples downmixed to mono, in
+/// order; together they are [`decode_file`]'s samples. Returns the rate, the largest channel
+/// count and the number of mono samples. An hour-long file needs a packet's memory, not the
+/// hour's.
+pub fn decode_mono_blocks(
+    path: &Path,
+    mut on_block: impl FnMut(u32, &[f32]),
+) -> Result<(u32, usize, u64), AudioError> {
+    let mut mono = Vec::new();
+    let mut rate = 0;
+    let mut samples = 0u64;
+    let (sample_rate, channels) = decode_frames(path, |event| match event {
+        Decoded::Length(_) => {}
+        Decoded::Rate(r) => rate = r,
+        Decoded::Frames(frames, n_channels) => {
+            mono.clear();
+            downmix_into(&mut mono, frames, n_channels);
+            samples += mono.len() as u64;
+            on_block(rate, &mono);
+        }
+    })?;
+    Ok((sample_rate, channels, samples))
 }
 
 /// Appends the average of each interleaved frame's `n_channels` samples to `mono`. Mono and stereo,
@@ -120,6 +146,8 @@ enum Decoded<'a> {
     /// frames, when it states one: a caller can size its buffer once instead of growing it
     /// packet by packet.
     Length(usize),
+    /// The sample rate, checked ([`check_rate`]), once, before the first frames.
+    Rate(u32),
     /// One decoded packet: interleaved samples and their channel count.
     Frames(&'a [f32], usize),
 }
@@ -148,6 +176,7 @@ fn decode_frames(
         on_event(Decoded::Length(
             layout.frames.min(MAX_RESERVED_FRAMES) as usize
         ));
+        on_event(Decoded::Rate(layout.sample_rate));
         let mut any = false;
         crate::wav::read(&mut file, &layout, |block| {
             any = true;
@@ -240,7 +269,18 @@ fn decode_with_symphonia(
                 if n_channels == 0 || buffer.frames() == 0 {
                     continue;
                 }
-                sample_rate = sample_rate.or(Some(buffer.spec().rate()));
+                if !any {
+                    // The rate is settled by the first frames: the stated one, or theirs.
+                    let rate = sample_rate
+                        .or(Some(buffer.spec().rate()))
+                        .filter(|&r| r > 0)
+                        .ok_or_else(|| {
+                            decode_err("the file does not state its sample rate".to_string())
+                        })?;
+                    check_rate(path, rate)?;
+                    sample_rate = Some(rate);
+                    on_event(Decoded::Rate(rate));
+                }
                 channels = channels.max(n_channels);
                 buffer.copy_to_vec_interleaved(&mut interleaved);
                 on_event(Decoded::Frames(&interleaved, n_channels));
@@ -382,6 +422,7 @@ fn decode_au(
     }
     check_rate(path, au.sample_rate)?;
     on_event(Decoded::Length(au.samples.len() / au.channels));
+    on_event(Decoded::Rate(au.sample_rate));
     on_event(Decoded::Frames(&au.samples, au.channels));
     Ok((au.sample_rate, au.channels))
 }
@@ -599,5 +640,65 @@ mod tests {
             let mut file = File::open(&path).unwrap();
             assert_eq!(crate::wav::layout(&mut file), None, "{what}");
         }
+    }
+
+    #[test]
+    fn decoding_in_blocks_gives_the_whole_files_samples_on_every_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let walk = |i: usize| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0;
+        let float_stereo: Vec<f32> = (0..2 * 50_000).map(walk).collect();
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            // Read straight from its bytes, in several blocks.
+            (
+                "t.wav",
+                wav(1, 16, 2, false, 40_000, |i| {
+                    ((walk(i) * 30_000.0) as i16).to_le_bytes().to_vec()
+                }),
+            ),
+            // Left to symphonia.
+            (
+                "u.wav",
+                wav(1, 8, 1, false, 30_000, |i| vec![(i * 13) as u8]),
+            ),
+            ("v.au", crate::au::encode_pcm16(&float_stereo, 48_000, 2)),
+        ];
+        let float_path = dir.path().join("w.wav");
+        write_wav_f32(&float_path, &float_stereo, 2, 32_000).unwrap();
+        let mut paths = vec![float_path];
+        for (name, bytes) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            paths.push(path);
+        }
+        for path in paths {
+            let whole = decode_file(&path).unwrap();
+            let mut joined = Vec::new();
+            let mut blocks = 0;
+            let (rate, channels, samples) = decode_mono_blocks(&path, |rate, block| {
+                assert_eq!(rate, whole.sample_rate, "{}", path.display());
+                joined.extend_from_slice(block);
+                blocks += 1;
+            })
+            .unwrap();
+            assert_eq!((rate, channels), (whole.sample_rate, whole.channels));
+            assert_eq!(samples, whole.samples.len() as u64, "{}", path.display());
+            let same = joined.len() == whole.samples.len()
+                && joined
+                    .iter()
+                    .zip(&whole.samples)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{}: {blocks} blocks", path.display());
+            // Decoded a block at a time, not in one piece (the .au reader holds its file whole).
+            let is_au = path.extension().is_some_and(|e| e == "au");
+            assert!(is_au || blocks > 1, "{}: {blocks} blocks", path.display());
+        }
+        // A file that is not audio is the same error either way.
+        let junk = dir.path().join("x.wav");
+        std::fs::write(&junk, b"not audio at all").unwrap();
+        let whole = decode_file(&junk).unwrap_err().to_string();
+        let blocks = decode_mono_blocks(&junk, |_, _| panic!("no samples"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(blocks, whole);
     }
 }

@@ -1011,7 +1011,8 @@ pub fn analyze_stream(
 /// Analyses whole signals one after another with the same models, as [`analyze_stream`] does
 /// each: one [`Stream`] is built for the first signal and [rewound](Stream::rewind) for the
 /// next ones while their [`StreamConfig`] stays the same (resamplers, frontends and runners are
-/// built once, not once per file).
+/// built once, not once per file). A signal can also come in blocks ([`Analyzer::start`]), so
+/// a file is analysed as it is decoded, never held whole.
 pub struct Analyzer {
     models: Vec<Model>,
     stream: Option<Stream>,
@@ -1035,86 +1036,148 @@ impl Analyzer {
         samples: &[f32],
         config: StreamConfig,
     ) -> Result<SignalAnalysis, AnalysisError> {
-        // Taken out while it runs: a panic (which `analyze` catches per file) leaves nothing
-        // half-run to be reused.
-        let mut stream = match self.stream.take() {
+        let mut signal = self.start(config)?;
+        signal.push(samples);
+        self.finish(signal)
+    }
+
+    /// Starts a signal that comes in blocks: [`Signal::push`] each, then [`Analyzer::finish`],
+    /// which gives what [`Analyzer::analyze`] gives for all the blocks at once.
+    pub fn start(&mut self, config: StreamConfig) -> Result<Signal, StreamError> {
+        // Taken out while it runs and put back by `finish`: a signal dropped unfinished (a
+        // decoding error, a panic that `analyze` catches per file) leaves nothing half-run to
+        // be reused.
+        let stream = match self.stream.take() {
             Some(mut stream) if *stream.config() == config => {
                 stream.rewind();
                 stream
             }
             _ => Stream::new(config, self.models.iter().cloned().map(Some))?,
         };
-        let analysis = run_signal(&mut stream, &self.models, samples, config);
-        self.stream = Some(stream);
-        analysis
+        Ok(Signal {
+            models: self.models.clone(),
+            stream,
+            record: Recorder {
+                tracks: vec![
+                    TrackAnalysis {
+                        chunks: Vec::new(),
+                        summary: Vec::new(),
+                    };
+                    self.models.len()
+                ],
+                failure: None,
+                silence_resets: 0,
+            },
+            samples: 0,
+        })
     }
 }
 
-/// The body of [`analyze_stream`] on a stream fresh or rewound.
-fn run_signal(
-    stream: &mut Stream,
-    models: &[Model],
-    samples: &[f32],
-    config: StreamConfig,
-) -> Result<SignalAnalysis, AnalysisError> {
-    let mut tracks = vec![
-        TrackAnalysis {
-            chunks: Vec::new(),
-            summary: Vec::new(),
-        };
-        models.len()
-    ];
-    let mut failure = None;
-    let mut silence_resets = 0;
-    let mut record = |event: StreamEvent<'_>| match event {
-        StreamEvent::Chunk(c) => tracks[c.lane].chunks.push(ChunkResult {
-            segment: c.segment,
-            index: c.index,
-            start_s: c.start_s,
-            end_s: c.end_s,
-            probs: c.chunk.to_vec(),
-            track: c.track.to_vec(),
-        }),
-        StreamEvent::StepFailed { error, .. } => {
-            if failure.is_none() {
-                failure = Some(RunError::Inference(error.to_string()));
-            }
-        }
-        StreamEvent::Reset { reason, .. } => {
-            if reason == ResetReason::Silence {
-                silence_resets += 1;
-            }
-        }
-        // A whole-signal analysis reports committed chunks only.
-        StreamEvent::Provisional(_) => {}
-    };
-    stream.push(samples, &mut record);
-    stream.finish(&mut record);
-    if let Some(error) = failure {
-        return Err(AnalysisError::Run(error));
+/// One signal of an [`Analyzer`], pushed in blocks.
+pub struct Signal {
+    /// The models it was started with (clones: shared weights).
+    models: Vec<Model>,
+    stream: Stream,
+    record: Recorder,
+    samples: u64,
+}
+
+impl Signal {
+    /// The next samples of the signal, at its config's input rate.
+    pub fn push(&mut self, samples: &[f32]) {
+        self.samples += samples.len() as u64;
+        let record = &mut self.record;
+        self.stream.push(samples, |event| record.hear(event));
     }
-    for (track, model) in tracks.iter_mut().zip(models) {
-        if track.chunks.is_empty() {
-            let fe = &model.description().frontend;
-            let seconds = samples.len() as f64 / f64::from(config.input_rate);
-            let needed = needed_seconds(fe);
-            return Err(if seconds < needed {
-                AnalysisError::TooShort { seconds, needed }
-            } else {
-                AnalysisError::Silent
-            });
+}
+
+impl Analyzer {
+    /// Ends `signal`: the analysis of everything pushed. A model step that fails fails it. Its
+    /// stream is kept for the next signal when this analyser started it (the same models).
+    pub fn finish(&mut self, signal: Signal) -> Result<SignalAnalysis, AnalysisError> {
+        let Signal {
+            models,
+            mut stream,
+            mut record,
+            samples,
+        } = signal;
+        stream.finish(|event| record.hear(event));
+        let invalid_samples = stream.invalid_samples();
+        let rate = stream.config().input_rate;
+        let ours = models.len() == self.models.len()
+            && models
+                .iter()
+                .zip(&self.models)
+                .all(|(a, b)| a.is_same_loaded_model(b));
+        if ours {
+            self.stream = Some(stream);
         }
-        track.summary = track
-            .chunks
-            .last()
-            .map(|c| c.track.clone())
-            .unwrap_or_default();
+        let Recorder {
+            mut tracks,
+            failure,
+            silence_resets,
+        } = record;
+        if let Some(error) = failure {
+            return Err(AnalysisError::Run(error));
+        }
+        for (track, model) in tracks.iter_mut().zip(&models) {
+            if track.chunks.is_empty() {
+                let fe = &model.description().frontend;
+                let seconds = samples as f64 / f64::from(rate);
+                let needed = needed_seconds(fe);
+                return Err(if seconds < needed {
+                    AnalysisError::TooShort { seconds, needed }
+                } else {
+                    AnalysisError::Silent
+                });
+            }
+            track.summary = track
+                .chunks
+                .last()
+                .map(|c| c.track.clone())
+                .unwrap_or_default();
+        }
+        Ok(SignalAnalysis {
+            models: tracks,
+            invalid_samples,
+            silence_resets,
+        })
     }
-    Ok(SignalAnalysis {
-        models: tracks,
-        invalid_samples: stream.invalid_samples(),
-        silence_resets,
-    })
+}
+
+/// What a whole-signal analysis keeps of a stream's events: committed chunks per lane, the first
+/// failed step, silence resets.
+struct Recorder {
+    tracks: Vec<TrackAnalysis>,
+    failure: Option<RunError>,
+    silence_resets: u64,
+}
+
+impl Recorder {
+    fn hear(&mut self, event: StreamEvent<'_>) {
+        match event {
+            StreamEvent::Chunk(c) => self.tracks[c.lane].chunks.push(ChunkResult {
+                segment: c.segment,
+                index: c.index,
+                start_s: c.start_s,
+                end_s: c.end_s,
+                probs: c.chunk.to_vec(),
+                track: c.track.to_vec(),
+            }),
+            StreamEvent::StepFailed { error, .. } => {
+                if self.failure.is_none() {
+                    self.failure = Some(RunError::Inference(error.to_string()));
+                }
+            }
+            StreamEvent::Reset { reason, .. } => {
+                if reason == ResetReason::Silence {
+                    self.silence_resets += 1;
+                }
+            }
+            // A whole-signal analysis reports committed chunks only.
+            StreamEvent::Provisional(_) => {}
+        }
+    }
 }
 
 /// Analyses a whole signal already at the model's rate as one track (no silence gate): the

@@ -237,6 +237,24 @@ fn an_analyser_reused_across_signals_gives_what_a_fresh_stream_gives_each() {
         }
     }
     assert_eq!(analysed, 5);
+    // A signal pushed in blocks, as `analyze` pushes a file while it decodes it.
+    let (signal, rate) = &signals[4];
+    let config = StreamConfig::live(*rate);
+    let mut blocks = analyzer.start(config).unwrap();
+    for block in signal.chunks(1_000) {
+        blocks.push(block);
+    }
+    let got = analyzer.finish(blocks).unwrap();
+    let want = analyze_stream(&models, signal, config).unwrap();
+    assert_eq!(got.models, want.models);
+    // A signal dropped unfinished leaves the next one as a fresh stream would give it.
+    let mut dropped = analyzer.start(config).unwrap();
+    dropped.push(&signals[0].0[..100_000]);
+    drop(dropped);
+    assert_eq!(
+        analyzer.analyze(signal, config).unwrap().models,
+        want.models
+    );
 }
 
 #[test]

@@ -637,13 +637,14 @@ fn report(r: &Value) -> String {
         s.push_str(&format!(
             "Where we lose, per clip on one core: the model steps cost {ours_steps:.1} ms on our \
              fast runner against {peer_steps:.1} ms in ONNX Runtime (section 2: 2 models x 8 \
-             chunks), {steps}: decoding (symphonia), rubato's FFT resampler from 44.1 to \
+             chunks), {steps}: reading the file, rubato's FFT resampler from 44.1 to \
              22.05 kHz against soxr, and the frontend (section 1; its FFT runs in f64, because \
              an f32 spectrum breaks the 1e-3 dB parity on bands far below a frame's loudest: \
              `scripts/f32_frontend_parity.py`). The two models already share one resampler and \
-             frontend (one frame stream per file, not one per model) and decoding fills a buffer \
-             sized once from the header, and the silence gate searches each block instead of \
-             testing every sample. What would close more: offline, a file's chunks could go \
+             frontend (one frame stream per file, not one per model), each worker builds that \
+             stream once and rewinds it between files at the same rate, a file goes into it \
+             as it is decoded (no whole-file buffer), and the silence gate searches each block \
+             instead of testing every sample. What would close more: offline, a file's chunks could go \
              through the convolutions and the dense layer as one batch (the carried state only \
              enters at the LSTM), reading the dense layer's 4 MB of weights once per file \
              instead of once per chunk. A half-band decimator is not the answer for 44.1 kHz: \
