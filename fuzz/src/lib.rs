@@ -322,7 +322,36 @@ fn run_audio(scratch: &Scratch, bytes: &[u8]) -> bool {
         check_silence_gate(&decoded.samples, decoded.sample_rate, file.len());
     }
     let _ = mcclstm_engine::audio::decode_file_channels(&path);
+    check_blocks(&path, &decoded);
     decoded.is_ok()
+}
+
+/// `analyze`'s decoder, a packet at a time, against the whole file's: the same samples, rate
+/// and channels, or the same error. A mismatch is a finding.
+fn check_blocks(
+    path: &std::path::Path,
+    whole: &Result<mcclstm_engine::audio::DecodedAudio, mcclstm_engine::AudioError>,
+) {
+    let mut joined = Vec::new();
+    let blocks = mcclstm_engine::audio::decode_mono_blocks(path, |_, block| {
+        joined.extend_from_slice(block);
+    });
+    match (whole, blocks) {
+        (Ok(whole), Ok((rate, channels, samples))) => {
+            assert_eq!((rate, channels), (whole.sample_rate, whole.channels));
+            assert_eq!(samples, whole.samples.len() as u64);
+            assert!(
+                joined
+                    .iter()
+                    .zip(&whole.samples)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+                    && joined.len() == whole.samples.len(),
+                "decoding in blocks gave other samples"
+            );
+        }
+        (Err(whole), Err(blocks)) => assert_eq!(blocks.to_string(), whole.to_string()),
+        (whole, blocks) => panic!("whole: {whole:?}; in blocks: {blocks:?}"),
+    }
 }
 
 /// The stream's silence gate over decoded samples, pushed in blocks of a size the input picks,
