@@ -229,6 +229,12 @@ impl Analyzer {
         self.update_live_estimates();
     }
 
+    /// Whether anyone sees the analysis between chunks: an editor is open, or live estimates
+    /// are on. The analysis thread reads the ring in smaller batches then.
+    pub fn watched(&self) -> bool {
+        self.provisional_on || self.published.editor_open.load(Ordering::Acquire)
+    }
+
     /// Turns the stream's provisional results on or off as the mode and an open editor say;
     /// checked before each batch.
     fn update_live_estimates(&mut self) {

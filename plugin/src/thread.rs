@@ -14,22 +14,40 @@ use crate::analyzer::{Analyzer, Command};
 /// Most samples the analysis thread takes from the ring at once.
 const READ_BLOCK: usize = 4096;
 
-/// Samples the analysis thread waits for before it reads the ring (about 85 ms at 48 kHz).
-const MIN_BATCH: usize = 4096;
+/// Audio the analysis thread waits for before it reads the ring, in seconds at the host's rate.
+/// While someone watches (an editor is open, or live estimates are forced on) about 85 ms, so
+/// the progress and the live estimates move smoothly; otherwise half a second, since nothing
+/// shows before a chunk of 3.7 s is complete: each read then runs the resampler, frontend and
+/// publishing twice a second instead of twelve times (a read costs more than its samples: cold
+/// caches, a publish). Both are far below the ring's 4 s.
+const WATCHED_BATCH_S: f64 = 4096.0 / 48_000.0;
+const UNWATCHED_BATCH_S: f64 = 0.5;
 
 /// Shortest and longest sleep between looks at the ring. The thread sleeps until a batch should
-/// be there, so at 48 kHz it wakes about 12 times a second instead of every 20 ms; the longest
-/// sleep bounds how late an editor command is handled. [`AnalysisThread::join`] wakes it at once.
+/// be there; the longest sleep bounds how late an editor command is handled and how much of the
+/// ring a host that suddenly runs faster than real time (Ardour's export after an idle spell)
+/// fills before the thread looks: a look that finds less than a batch costs only the look.
+/// [`AnalysisThread::join`] wakes it at once.
 const MIN_SLEEP: Duration = Duration::from_millis(5);
 const MAX_SLEEP: Duration = Duration::from_millis(100);
 
 /// The pace assumed before the first sleep has measured one: a fast bounce's.
 const UNKNOWN_PACE: f64 = 1000.0;
 
-/// How long to sleep while `available` samples wait in the ring at `rate` Hz: until a batch is
+/// Samples the analysis thread waits for at `rate` Hz before it reads the ring.
+fn batch_samples(rate: u32, watched: bool) -> usize {
+    let seconds = if watched {
+        WATCHED_BATCH_S
+    } else {
+        UNWATCHED_BATCH_S
+    };
+    ((f64::from(rate) * seconds).round() as usize).max(1)
+}
+
+/// How long to sleep while `available` samples wait in the ring at `rate` Hz: until `batch` are
 /// due at `pace` times real time (the host's pace as last seen; at least 1).
-fn sleep_for(available: usize, rate: u32, pace: f64) -> Duration {
-    let missing = MIN_BATCH.saturating_sub(available);
+fn sleep_for(available: usize, batch: usize, rate: u32, pace: f64) -> Duration {
+    let missing = batch.saturating_sub(available);
     let per_second = f64::from(rate.max(1)) * pace.max(1.0);
     Duration::from_secs_f64(missing as f64 / per_second).clamp(MIN_SLEEP, MAX_SLEEP)
 }
@@ -98,18 +116,27 @@ impl AnalysisThread {
                     // before it stopped is visible in `slots()`, so draining misses none.
                     let stopping = stop_flag.load(Ordering::Acquire);
                     let in_ring = consumer.slots();
-                    pace.woke(in_ring, analyzer.host_rate());
-                    let available = in_ring.min(block.len());
+                    let rate = analyzer.host_rate();
+                    pace.woke(in_ring, rate);
+                    let batch = batch_samples(rate, analyzer.watched());
                     // Reads of a few hundred samples cost more per sample (each push runs the
                     // resampler, frontend and publishing) than they gain in latency against a
                     // 3.7 s chunk: wait for a batch, unless the thread is draining to stop.
-                    if available >= MIN_BATCH.min(block.len()) || (available > 0 && stopping) {
-                        if let Ok(chunk) = consumer.read_chunk(available) {
+                    // Then read what is there, a block at a time, before looking at commands
+                    // again (a fast bounce keeps filling the ring behind it).
+                    if in_ring > 0 && (in_ring >= batch || stopping) {
+                        let mut left = in_ring;
+                        while left > 0 {
+                            let take = left.min(block.len());
+                            let Ok(chunk) = consumer.read_chunk(take) else {
+                                break;
+                            };
                             let (a, b) = chunk.as_slices();
                             block[..a.len()].copy_from_slice(a);
                             block[a.len()..a.len() + b.len()].copy_from_slice(b);
                             chunk.commit_all();
-                            analyzer.push(&block[..available]);
+                            analyzer.push(&block[..take]);
+                            left -= take;
                         }
                         continue;
                     }
@@ -119,11 +146,7 @@ impl AnalysisThread {
                         break;
                     }
                     pace.sleeping(in_ring);
-                    std::thread::park_timeout(sleep_for(
-                        available,
-                        analyzer.host_rate(),
-                        pace.pace,
-                    ));
+                    std::thread::park_timeout(sleep_for(in_ring, batch, rate, pace.pace));
                 }
             })?;
         Ok(Self {
@@ -201,40 +224,57 @@ mod tests {
 
     #[test]
     fn the_thread_sleeps_until_a_batch_is_due_within_bounds() {
+        let batch = batch_samples(48_000, true);
+        assert_eq!(batch, 4096);
         // 4096 samples at 48 kHz: 85.3 ms.
-        let empty = sleep_for(0, 48_000, 1.0);
+        let empty = sleep_for(0, batch, 48_000, 1.0);
         assert!(
             (empty.as_secs_f64() - 4096.0 / 48_000.0).abs() < 1e-6,
             "{empty:?}"
         );
         // Half a batch there: half the wait.
-        let half = sleep_for(2048, 48_000, 1.0);
+        let half = sleep_for(2048, batch, 48_000, 1.0);
         assert!(
             (half.as_secs_f64() - 2048.0 / 48_000.0).abs() < 1e-6,
             "{half:?}"
         );
         // Nearly a batch: the shortest sleep, not a spin.
-        assert_eq!(sleep_for(4095, 48_000, 1.0), MIN_SLEEP);
-        assert_eq!(sleep_for(usize::MAX, 48_000, 1.0), MIN_SLEEP);
-        // A slow rate, and a rate of 0 that cannot divide by zero: the longest sleep.
-        assert_eq!(sleep_for(0, 8_000, 1.0), MAX_SLEEP);
-        assert_eq!(sleep_for(0, 0, 1.0), MAX_SLEEP);
+        assert_eq!(sleep_for(4095, batch, 48_000, 1.0), MIN_SLEEP);
+        assert_eq!(sleep_for(usize::MAX, batch, 48_000, 1.0), MIN_SLEEP);
+        // A rate of 0 cannot divide by zero: the longest sleep.
+        assert_eq!(sleep_for(0, batch, 0, 1.0), MAX_SLEEP);
         // A host at 4x real time: a quarter of the wait; at an unknown pace, the shortest.
-        let fast = sleep_for(0, 48_000, 4.0);
+        let fast = sleep_for(0, batch, 48_000, 4.0);
         assert!(
             (fast.as_secs_f64() - 1024.0 / 48_000.0).abs() < 1e-6,
             "{fast:?}"
         );
-        assert_eq!(sleep_for(0, 48_000, f64::INFINITY), MIN_SLEEP);
+        assert_eq!(sleep_for(0, batch, 48_000, f64::INFINITY), MIN_SLEEP);
         // Slower than real time never sleeps longer than real time's wait.
-        assert_eq!(sleep_for(0, 48_000, 0.1), empty);
+        assert_eq!(sleep_for(0, batch, 48_000, 0.1), empty);
+        // Watched, the batch is the same time at every rate, and no rate makes it empty.
+        assert_eq!(batch_samples(96_000, true), 8192);
+        assert_eq!(batch_samples(1, true), 1);
+
+        // Unwatched: half a second of audio at any rate, looked for at least every 100 ms.
+        for rate in [8_000, 44_100, 48_000, 192_000] {
+            let batch = batch_samples(rate, false);
+            assert_eq!(batch, rate as usize / 2, "{rate} Hz");
+            assert_eq!(sleep_for(0, batch, rate, 1.0), MAX_SLEEP, "{rate} Hz");
+            let nearly = batch - rate as usize / 20;
+            let wait = sleep_for(nearly, batch, rate, 1.0);
+            assert!(
+                (wait.as_secs_f64() - 0.05).abs() < 1e-6,
+                "{rate} Hz: {wait:?}"
+            );
+        }
     }
 
     #[test]
     fn the_pace_follows_a_fast_host_at_once_and_a_real_time_one_within_a_few_looks() {
         let mut pace = Pace::new();
         assert_eq!(
-            sleep_for(0, 48_000, pace.pace),
+            sleep_for(0, batch_samples(48_000, true), 48_000, pace.pace),
             MIN_SLEEP,
             "unknown: the shortest"
         );
