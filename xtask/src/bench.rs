@@ -705,8 +705,8 @@ fn report(r: &Value) -> String {
         "At real-time pace for {wall:.0} s the whole process used {total_cpu:.2} s of CPU: the \
          audio thread {audio_cpu:.3} s, the analysis thread {analysis_cpu:.2} s \
          ({analysis_share:.2}% of one core: one resampler and frontend shared by both models, \
-         two model steps per chunk, and waking about 12 times a second to read a batch from the \
-         ring), the host's own loop the rest. Rendered \
+         two model steps per chunk, and reading the ring in batches of 0.5 s, as it does while \
+         no editor is open), the host's own loop the rest. Rendered \
          offline, the same analysis of the same minute takes {offline_cpu:.2} s of CPU for the \
          whole process, bundle and model loading included{vst3_cpu}: the difference is the \
          cost of running in small pieces between sleeps (cold caches, wake-ups).\n\n",
