@@ -13,7 +13,7 @@ use mcclstm_engine::confidence::{TAG_PRESENT, present_tags};
 use mcclstm_engine::stream::{
     AnalysisError, Analyzer, DEFAULT_SILENCE_RESET_S, StreamConfig, TrackAnalysis,
 };
-use mcclstm_engine::{AudioError, Model, audio};
+use mcclstm_engine::{AudioError, Model};
 use mcclstm_engine::{Outputs, Verdict};
 use serde::Serialize;
 
@@ -207,34 +207,15 @@ fn analyze_file_inner(
     result: &mut FileResult,
 ) -> Result<(), FileError> {
     // The file is analysed as it is decoded, a packet at a time: an hour-long mix never sits in
-    // memory whole. The stream is started by the first packet, which settles the rate.
-    let config = |rate| StreamConfig {
+    // memory whole.
+    let file = analyzer.analyze_file(path, |rate| StreamConfig {
         silence_reset_s: silence.0,
         ..StreamConfig::live(rate)
-    };
-    let mut signal = None;
-    let mut refused = None;
-    let (rate, channels, samples) = audio::decode_mono_blocks(path, |rate, block| {
-        if signal.is_none() && refused.is_none() {
-            match analyzer.start(config(rate)) {
-                Ok(started) => signal = Some(started),
-                Err(e) => refused = Some(e),
-            }
-        }
-        if let Some(signal) = signal.as_mut() {
-            signal.push(block);
-        }
     })?;
-    result.duration_s = Some(samples as f64 / f64::from(rate));
-    result.sample_rate = Some(rate);
-    result.channels = Some(channels);
-    let analysis = match (signal, refused) {
-        (Some(signal), _) => analyzer.finish(signal),
-        (None, Some(refused)) => Err(refused.into()),
-        // The decoder reports a file without samples as empty, so a packet always came.
-        (None, None) => Err(AnalysisError::Silent),
-    }
-    .map_err(|source| FileError::Analysis {
+    result.duration_s = Some(file.samples as f64 / f64::from(file.sample_rate));
+    result.sample_rate = Some(file.sample_rate);
+    result.channels = Some(file.channels);
+    let analysis = file.analysis.map_err(|source| FileError::Analysis {
         path: path.to_path_buf(),
         source,
     })?;

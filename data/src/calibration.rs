@@ -118,8 +118,8 @@ pub fn collect(
     let outcomes: Vec<Result<TrackEstimates, Skipped>> = dataset
         .tracks
         .par_iter()
-        .map(|track| {
-            let result = crate::evaluate::analyze_track(&raw, &track.path)
+        .map_init(crate::evaluate::worker(&raw), |analyzer, track| {
+            let result = crate::evaluate::analyze_track(analyzer, &track.path)
                 .map(|analysis| TrackEstimates {
                     truth: to_model[track.label],
                     group: track

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
-use mcclstm_engine::stream::{StreamConfig, TrackAnalysis, analyze_stream};
-use mcclstm_engine::{Model, audio};
+use mcclstm_engine::Model;
+use mcclstm_engine::stream::{Analyzer, StreamConfig, TrackAnalysis};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -42,14 +42,21 @@ pub fn model_indices(dataset: &Dataset, labels: &[String]) -> anyhow::Result<Vec
         .collect()
 }
 
-/// One file through `model` on the engine's path (decode, then the live analysis stream), as
-/// `mcclstm analyze` runs it; the error is the reason, for a skipped-files listing.
-pub fn analyze_track(model: &Model, path: &Path) -> Result<TrackAnalysis, String> {
-    let decoded = audio::decode_file(path).map_err(|e| e.to_string())?;
-    let config = StreamConfig::live(decoded.sample_rate);
-    let mut analysis = analyze_stream(std::slice::from_ref(model), &decoded.samples, config)
+/// One file through the analyser's model on the engine's path (decoded a packet at a time into
+/// the live analysis stream), as `mcclstm analyze` runs it; the error is the reason, for a
+/// skipped-files listing. The analyser is kept across tracks, so its stream (resampler,
+/// frontend, runner) is built once per rate, not once per file.
+pub fn analyze_track(analyzer: &mut Analyzer, path: &Path) -> Result<TrackAnalysis, String> {
+    let file = analyzer
+        .analyze_file(path, StreamConfig::live)
         .map_err(|e| e.to_string())?;
+    let mut analysis = file.analysis.map_err(|e| e.to_string())?;
     Ok(analysis.models.swap_remove(0))
+}
+
+/// An analyser of `model` for each worker of a parallel evaluation.
+pub(crate) fn worker(model: &Model) -> impl Fn() -> Analyzer + Sync + Send + '_ {
+    move || Analyzer::new(vec![model.clone()])
 }
 
 /// Evaluates `model` on every track of `dataset`. The data set's labels must all be labels of the
@@ -64,8 +71,8 @@ pub fn evaluate(
     let outcomes: Vec<Result<(usize, usize), (PathBuf, String)>> = dataset
         .tracks
         .par_iter()
-        .map(|track| {
-            let result = analyze_track(model, &track.path)
+        .map_init(worker(model), |analyzer, track| {
+            let result = analyze_track(analyzer, &track.path)
                 .map(|analysis| (to_model[track.label], analysis.top()))
                 .map_err(|reason| (track.path.clone(), reason));
             tick();
@@ -136,8 +143,8 @@ pub fn evaluate_tags(
     let outcomes: Vec<Result<Pairs, (PathBuf, String)>> = dataset
         .tracks
         .par_iter()
-        .map(|track| {
-            let result = analyze_track(model, &track.path)
+        .map_init(worker(model), |analyzer, track| {
+            let result = analyze_track(analyzer, &track.path)
                 .map(|analysis| {
                     let soft = track.soft.as_ref();
                     analysis

@@ -1145,6 +1145,56 @@ impl Analyzer {
     }
 }
 
+/// What [`Analyzer::analyze_file`] read and heard: the file's rate, largest channel count and
+/// length in mono samples, known once it decoded, and the analysis, which can still fail.
+#[derive(Debug)]
+pub struct FileAnalysis {
+    pub sample_rate: u32,
+    pub channels: usize,
+    pub samples: u64,
+    pub analysis: Result<SignalAnalysis, AnalysisError>,
+}
+
+impl Analyzer {
+    /// Analyses the audio file at `path` as it is decoded, a packet at a time (an hour-long file
+    /// never sits in memory whole), with the stream configuration `config` gives for the file's
+    /// rate. The same as [`Analyzer::analyze`] of [`crate::audio::decode_file`]'s samples. Fails
+    /// when the file cannot be decoded; an analysis that fails is in [`FileAnalysis::analysis`].
+    pub fn analyze_file(
+        &mut self,
+        path: &std::path::Path,
+        config: impl Fn(u32) -> StreamConfig,
+    ) -> Result<FileAnalysis, AudioError> {
+        let mut signal = None;
+        let mut refused = None;
+        let (sample_rate, channels, samples) =
+            crate::audio::decode_mono_blocks(path, |rate, block| {
+                // The first packet settles the rate, and with it the stream.
+                if signal.is_none() && refused.is_none() {
+                    match self.start(config(rate)) {
+                        Ok(started) => signal = Some(started),
+                        Err(e) => refused = Some(e),
+                    }
+                }
+                if let Some(signal) = signal.as_mut() {
+                    signal.push(block);
+                }
+            })?;
+        let analysis = match (signal, refused) {
+            (Some(signal), _) => self.finish(signal),
+            (None, Some(refused)) => Err(refused.into()),
+            // The decoder reports a file without samples as empty, so a packet always came.
+            (None, None) => Err(AnalysisError::Silent),
+        };
+        Ok(FileAnalysis {
+            sample_rate,
+            channels,
+            samples,
+            analysis,
+        })
+    }
+}
+
 /// What a whole-signal analysis keeps of a stream's events: committed chunks per lane, the first
 /// failed step, silence resets.
 struct Recorder {

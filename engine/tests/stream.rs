@@ -2,6 +2,7 @@
 //! split into blocks (silence gate included), NaN and infinities cleaned before the resampler,
 //! one time convention, and a dropped stretch that moves the clock but keeps the model's memory.
 
+use mcclstm_engine::audio::{decode_file, write_wav_f32};
 use mcclstm_engine::stream::{
     Analyzer, ChunkEvent, ResetReason, Stream, StreamConfig, StreamEvent, analyze_stream,
     needed_seconds, silence_resets_by_definition,
@@ -192,6 +193,58 @@ fn non_finite_samples_are_cleaned_before_resampling_and_counted() {
             );
         }
     }
+}
+
+/// `Analyzer::analyze_file` (what `analyze` and `evaluate` run) reads a file into the stream as it
+/// decodes and gives what the whole decoded signal gives, file after file with one analyser:
+/// across rates, a file too short for a chunk, and a file that is not audio.
+#[test]
+fn an_analyser_reads_files_as_it_decodes_and_gives_what_the_whole_signal_gives() {
+    let models = defaults();
+    let dir = tempfile::tempdir().unwrap();
+    let mut analyzer = Analyzer::new(models.clone());
+    let files = [
+        ("a.wav", 44_100, 9.0, 0.0),
+        ("b.wav", 48_000, 8.0, 3.0),
+        ("short.wav", 44_100, 1.0, 0.0),
+        ("c.wav", 44_100, 11.0, 1.5),
+    ];
+    let mut analysed = 0;
+    for (name, rate, seconds, seed) in files {
+        let stereo: Vec<f32> = tune(rate, seconds, seed)
+            .iter()
+            .flat_map(|&x| [x, 0.5 * x])
+            .collect();
+        let path = dir.path().join(name);
+        write_wav_f32(&path, &stereo, 2, rate).unwrap();
+        let decoded = decode_file(&path).unwrap();
+        let want = analyze_stream(&models, &decoded.samples, StreamConfig::live(rate));
+        let got = analyzer.analyze_file(&path, StreamConfig::live).unwrap();
+        assert_eq!(
+            (got.sample_rate, got.channels, got.samples),
+            (rate, 2, decoded.samples.len() as u64),
+            "{name}"
+        );
+        match (got.analysis, want) {
+            (Ok(got), Ok(want)) => {
+                assert_eq!(got.models, want.models, "{name}");
+                assert!(got.models.iter().all(|m| !m.chunks.is_empty()), "{name}");
+                analysed += 1;
+            }
+            (Err(got), Err(want)) => assert_eq!(got.to_string(), want.to_string(), "{name}"),
+            (got, want) => panic!("{name}: {got:?} against {want:?}"),
+        }
+    }
+    assert_eq!(analysed, 3, "the short file is the one error");
+    let junk = dir.path().join("x.wav");
+    std::fs::write(&junk, b"not audio at all").unwrap();
+    assert_eq!(
+        analyzer
+            .analyze_file(&junk, StreamConfig::live)
+            .unwrap_err()
+            .to_string(),
+        decode_file(&junk).unwrap_err().to_string()
+    );
 }
 
 #[test]
