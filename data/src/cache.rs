@@ -169,6 +169,30 @@ impl TrackChunks {
         self.target(k).iter().any(|&p| p > 0.0)
     }
 
+    /// Each chunk's target replaced by the mean of the track's targets up to it (chunks without
+    /// one add nothing; a chunk before the first target keeps none): what the running estimate
+    /// after that chunk should say about the track so far. A whole track's last row is then the
+    /// track's mean target, whose top class is the track's [`TrackChunks::label`]. For
+    /// distributions (single-label targets); rows summing to 1 are averaged by their sum.
+    pub fn make_running(&mut self) {
+        let classes = self.targets.len() / self.len.max(1);
+        if classes == 0 {
+            return;
+        }
+        let mut sum = vec![0.0f64; classes];
+        for row in self.targets.chunks_exact_mut(classes) {
+            for (s, &p) in sum.iter_mut().zip(row.iter()) {
+                *s += f64::from(p.max(0.0));
+            }
+            let total: f64 = sum.iter().sum();
+            if total > 0.0 {
+                for (p, &s) in row.iter_mut().zip(&sum) {
+                    *p = (s / total) as f32;
+                }
+            }
+        }
+    }
+
     /// The track cut into consecutive sequences of at most `max` chunks (the last may be
     /// shorter), each labelled by its own summed targets; pieces without any target are dropped.
     /// A track of `max` chunks or fewer comes back whole.
@@ -436,6 +460,26 @@ mod tests {
         // Short enough, or no limit: the track comes back whole.
         assert_eq!(t.pieces(5), std::slice::from_ref(&t));
         assert_eq!(t.pieces(0), std::slice::from_ref(&t));
+    }
+
+    #[test]
+    fn running_targets_are_the_mean_of_the_targets_so_far() {
+        // Nothing, class 0, nothing, class 1, a 0.2/0.8 teacher's chunk.
+        let mut t = track(5, vec![0., 0., 1., 0., 0., 0., 0., 1., 0.2, 0.8]);
+        let label = t.label;
+        t.make_running();
+        let rows: Vec<[f32; 2]> = (0..5).map(|k| t.target(k).try_into().unwrap()).collect();
+        assert_eq!(rows[0], [0., 0.], "no target before the first one");
+        assert_eq!(rows[1], [1., 0.]);
+        assert_eq!(rows[2], [1., 0.], "an untaught chunk takes the mean so far");
+        assert_eq!(rows[3], [0.5, 0.5]);
+        assert!((rows[4][0] - 1.2 / 3.0).abs() < 1e-6 && (rows[4][1] - 1.8 / 3.0).abs() < 1e-6);
+        assert!(!t.taught(0) && t.taught(2));
+        assert_eq!(t.label, label);
+        // One-hot rows of one label stay as they are.
+        let mut labelled = track(3, one_hot(1, 2, 3));
+        labelled.make_running();
+        assert_eq!(labelled.targets, one_hot(1, 2, 3));
     }
 
     #[test]

@@ -100,6 +100,11 @@ pub struct FitArgs {
     /// soft targets; a multi-label model always uses the loss)
     #[arg(long, value_enum, default_value_t = Selection::Accuracy)]
     pub select: Selection,
+    /// Train each chunk against the mean of its sequence's targets so far, so the running
+    /// estimate learns the track so far, not the chunk (for a teacher's per-chunk targets that
+    /// change within a track, e.g. mood; single-label models)
+    #[arg(long)]
+    pub running_targets: bool,
     /// Keep each group (artist, tune; from a generic CSV's third column) inside one split part.
     #[arg(long)]
     pub group_split: bool,
@@ -132,6 +137,7 @@ impl FitArgs {
             max_chunks: self.max_chunks,
             balance: self.balance,
             select: self.select,
+            running_targets: self.running_targets,
         }
     }
 }

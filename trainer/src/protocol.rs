@@ -498,9 +498,12 @@ fn model_card(
         o.learning_rate,
         o.weight_decay,
         o.batch_size,
-        match o.loss {
-            crate::train::LossMode::Last => "the last chunk",
-            crate::train::LossMode::EveryStep => "every chunk",
+        match (o.loss, o.running_targets) {
+            (crate::train::LossMode::Last, _) => "the last chunk",
+            (crate::train::LossMode::EveryStep, false) => "every chunk",
+            (crate::train::LossMode::EveryStep, true) => {
+                "every chunk against the mean of the targets so far"
+            }
         },
         o.max_epochs,
         o.patience

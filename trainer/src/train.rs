@@ -109,6 +109,12 @@ pub struct TrainOptions {
     /// from before it existed keep their checkpoint fingerprint.
     #[serde(default, skip_serializing_if = "Selection::is_accuracy")]
     pub select: Selection,
+    /// Each chunk's target is the mean of its sequence's targets up to it
+    /// ([`TrackChunks::make_running`]), so the running estimate learns what the track so far is
+    /// rather than what this chunk is. Single-label models; training pieces and validation
+    /// tracks alike. Left out of the serialised options when off (checkpoint fingerprints).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub running_targets: bool,
 }
 
 impl Default for TrainOptions {
@@ -124,6 +130,7 @@ impl Default for TrainOptions {
             max_chunks: 0,
             balance: false,
             select: Selection::Accuracy,
+            running_targets: false,
         }
     }
 }
@@ -261,20 +268,47 @@ pub fn fit(
     let device = Device::flex().autodiff();
     let standardisation = Standardisation::fit(train, config.n_mels, config.frames);
     let fingerprint = fingerprint(config, options, train, validation);
+    anyhow::ensure!(
+        !(options.running_targets && config.multi_label),
+        "running targets are means of class distributions: not for independent tags"
+    );
     let pieces: Vec<TrackChunks>;
-    let train: Vec<&TrackChunks> = if train
-        .iter()
-        .any(|t| options.max_chunks > 0 && t.len > options.max_chunks)
+    let train: Vec<&TrackChunks> = if options.running_targets
+        || train
+            .iter()
+            .any(|t| options.max_chunks > 0 && t.len > options.max_chunks)
     {
+        // Running targets restart with each piece, as its state does.
         pieces = train
             .iter()
             .flat_map(|t| t.pieces(options.max_chunks))
+            .map(|mut t| {
+                if options.running_targets {
+                    t.make_running();
+                }
+                t
+            })
             .collect();
         pieces.iter().collect()
     } else {
         train.to_vec()
     };
     let train = train.as_slice();
+    let running_validation: Vec<TrackChunks>;
+    let validation: Vec<&TrackChunks> = if options.running_targets {
+        running_validation = validation
+            .iter()
+            .map(|&t| {
+                let mut t = t.clone();
+                t.make_running();
+                t
+            })
+            .collect();
+        running_validation.iter().collect()
+    } else {
+        validation.to_vec()
+    };
+    let validation = validation.as_slice();
     // `[1, 1, C]`, built once.
     let per_class = |w: Vec<f32>| {
         Tensor::<1>::from_data(TensorData::new(w, [config.classes]), &device).reshape([

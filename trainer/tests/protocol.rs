@@ -646,6 +646,61 @@ fn soft_targets_with_untaught_chunks_cut_into_pieces_still_teach_the_classes() {
 }
 
 #[test]
+fn running_targets_teach_the_mean_of_the_targets_so_far_and_refuse_independent_tags() {
+    // Chunks with nothing that tells tracks apart, and a teacher who says class 0 for the first
+    // chunk and class 1 for the next two: the state can only learn where in the track it is.
+    let mut tracks = synthetic_tracks(24, 4);
+    for t in &mut tracks {
+        t.len = 3;
+        t.chunks.truncate(3 * 40 * 80);
+        for (k, v) in t.chunks.iter_mut().enumerate() {
+            *v = -40.0 + ((k * 7919) % 13) as f32;
+        }
+        t.targets = vec![1.0, 0.0, 0.0, 1.0, 0.0, 1.0];
+        t.label = 1;
+    }
+    let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
+    let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
+    let config = tiny_config(Architecture::R4, 0.0);
+    let class_1_after_each_chunk = |running_targets: bool| -> Vec<f32> {
+        let options = TrainOptions {
+            running_targets,
+            max_epochs: 40,
+            patience: 40,
+            learning_rate: 1e-2,
+            ..every_step_options(0)
+        };
+        let trained = fit_quietly(&config, &options, &train, &val).unwrap();
+        let chunks: Vec<Vec<f32>> = val[0].chunks.chunks(40 * 80).map(<[f32]>::to_vec).collect();
+        train::step_probs(&trained.net, &trained.standardisation, &chunks)
+            .unwrap()
+            .iter()
+            .map(|p| p[1])
+            .collect()
+    };
+    // Each chunk's own target: 0, 1, 1. The mean so far: 0, 1/2, 2/3.
+    let own = class_1_after_each_chunk(false);
+    let running = class_1_after_each_chunk(true);
+    assert!(own[0] < 0.2 && own[1] > 0.8 && own[2] > 0.8, "{own:?}");
+    assert!(running[0] < 0.2, "{running:?}");
+    assert!((running[1] - 0.5).abs() < 0.15, "{running:?}");
+    assert!((running[2] - 2.0 / 3.0).abs() < 0.15, "{running:?}");
+
+    // Off by default and then left out of the serialised options (checkpoint fingerprints).
+    let json = serde_json::to_string(&TrainOptions::default()).unwrap();
+    assert!(!json.contains("running"), "{json}");
+    // Independent tags have no distribution to average.
+    let mut tags = config.clone();
+    tags.multi_label = true;
+    let options = TrainOptions {
+        running_targets: true,
+        ..every_step_options(0)
+    };
+    let refused = fit_quietly(&tags, &options, &train, &val).err().unwrap();
+    assert!(refused.to_string().contains("running targets"), "{refused}");
+}
+
+#[test]
 fn the_validation_loss_chooses_the_epoch_when_asked_and_old_options_keep_their_fingerprint() {
     let tracks = synthetic_tracks(24, 3);
     let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
