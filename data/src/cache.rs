@@ -173,7 +173,8 @@ impl TrackChunks {
     /// one add nothing; a chunk before the first target keeps none): what the running estimate
     /// after that chunk should say about the track so far. A whole track's last row is then the
     /// track's mean target, whose top class is the track's [`TrackChunks::label`]. For
-    /// distributions (single-label targets); rows summing to 1 are averaged by their sum.
+    /// distributions (single-label targets): the summed rows are normalised, which for rows that
+    /// each sum to 1 is their mean.
     pub fn make_running(&mut self) {
         let classes = self.targets.len() / self.len.max(1);
         if classes == 0 {

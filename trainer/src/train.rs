@@ -259,6 +259,10 @@ pub fn fit(
     anyhow::ensure!(!train.is_empty(), "no training tracks");
     anyhow::ensure!(!validation.is_empty(), "no validation tracks");
     anyhow::ensure!(options.batch_size > 0, "batch size must be at least 1");
+    anyhow::ensure!(
+        !(options.running_targets && config.multi_label),
+        "running targets are means of class distributions: not for independent tags"
+    );
     // burn's CPU backend keeps one random generator per process (initialisation and dropout draw
     // from it), so two fits at once would interleave their draws and neither would be
     // reproducible. Fits in one process therefore run one at a time; each already uses every core.
@@ -268,26 +272,23 @@ pub fn fit(
     let device = Device::flex().autodiff();
     let standardisation = Standardisation::fit(train, config.n_mels, config.frames);
     let fingerprint = fingerprint(config, options, train, validation);
-    anyhow::ensure!(
-        !(options.running_targets && config.multi_label),
-        "running targets are means of class distributions: not for independent tags"
-    );
+    // Running targets restart with each sequence, as its state does.
+    let retarget = |mut t: TrackChunks| {
+        if options.running_targets {
+            t.make_running();
+        }
+        t
+    };
     let pieces: Vec<TrackChunks>;
     let train: Vec<&TrackChunks> = if options.running_targets
         || train
             .iter()
             .any(|t| options.max_chunks > 0 && t.len > options.max_chunks)
     {
-        // Running targets restart with each piece, as its state does.
         pieces = train
             .iter()
             .flat_map(|t| t.pieces(options.max_chunks))
-            .map(|mut t| {
-                if options.running_targets {
-                    t.make_running();
-                }
-                t
-            })
+            .map(retarget)
             .collect();
         pieces.iter().collect()
     } else {
@@ -296,14 +297,7 @@ pub fn fit(
     let train = train.as_slice();
     let running_validation: Vec<TrackChunks>;
     let validation: Vec<&TrackChunks> = if options.running_targets {
-        running_validation = validation
-            .iter()
-            .map(|&t| {
-                let mut t = t.clone();
-                t.make_running();
-                t
-            })
-            .collect();
+        running_validation = validation.iter().map(|&t| retarget(t.clone())).collect();
         running_validation.iter().collect()
     } else {
         validation.to_vec()
