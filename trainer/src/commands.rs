@@ -105,6 +105,11 @@ pub struct FitArgs {
     /// change within a track, e.g. mood; single-label models)
     #[arg(long)]
     pub running_targets: bool,
+    /// Augment: each epoch, move each training sequence's mel bands by its own random level,
+    /// tilt and bell (each within ±6 dB), as another mix, master or room would. Validation is
+    /// never coloured.
+    #[arg(long)]
+    pub colour: bool,
     /// Keep each group (artist, tune; from a generic CSV's third column) inside one split part.
     #[arg(long)]
     pub group_split: bool,
@@ -138,6 +143,7 @@ impl FitArgs {
             balance: self.balance,
             select: self.select,
             running_targets: self.running_targets,
+            colour: self.colour,
         }
     }
 }

@@ -494,7 +494,7 @@ fn model_card(
     let o = &job.options;
     let _ = writeln!(
         s,
-        "- Adam (lr {}, L2 {}), batch {} tracks, loss on {}, at most {} epochs, patience {}",
+        "- Adam (lr {}, L2 {}), batch {} tracks, loss on {}, at most {} epochs, patience {}{}",
         o.learning_rate,
         o.weight_decay,
         o.batch_size,
@@ -506,7 +506,16 @@ fn model_card(
             }
         },
         o.max_epochs,
-        o.patience
+        o.patience,
+        if o.colour {
+            format!(
+                "; each epoch every training sequence coloured at random (a level, a tilt and a \
+                 bell across the mel bands, each within ±{} dB)",
+                crate::train::COLOUR_DB
+            )
+        } else {
+            String::new()
+        }
     );
     section("Model and training", &mut s);
     let _ = writeln!(

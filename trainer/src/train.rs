@@ -28,9 +28,9 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::activation::{log_sigmoid, log_softmax, sigmoid, softmax};
-use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ModelConfig, Net};
@@ -115,6 +115,12 @@ pub struct TrainOptions {
     /// tracks alike. Left out of the serialised options when off (checkpoint fingerprints).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub running_targets: bool,
+    /// Each epoch gives each training sequence its own [`colour`]: a level, a tilt and a bell
+    /// across the mel bands, as another mix, master or room would, so the model cannot lean on
+    /// one package's sound. Validation is never coloured. Left out of the serialised options
+    /// when off (checkpoint fingerprints).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub colour: bool,
 }
 
 impl Default for TrainOptions {
@@ -131,8 +137,30 @@ impl Default for TrainOptions {
             balance: false,
             select: Selection::Accuracy,
             running_targets: false,
+            colour: false,
         }
     }
+}
+
+/// The most [`colour`] moves a band by each of its parts, in dB: the level, the tilt from the
+/// middle band to either end, and the bell's peak are each drawn uniformly within ± this.
+pub const COLOUR_DB: f32 = 6.0;
+
+/// One sequence's colour for an epoch: a dB offset per mel band, the sum of a level, a straight
+/// tilt across the bands and one bell (a peaking equaliser's shape on the mel scale) centred on
+/// a random band, with a width of 1 to a quarter of the bands (its standard deviation).
+pub fn colour(rng: &mut StdRng, n_mels: usize) -> Vec<f32> {
+    let mut within = || rng.random_range(-COLOUR_DB..=COLOUR_DB);
+    let (level, tilt, peak) = (within(), within(), within());
+    let centre = rng.random_range(0.0..n_mels as f32);
+    let width = rng.random_range(1.0..=(n_mels as f32 / 4.0).max(1.0));
+    let last = n_mels.saturating_sub(1).max(1) as f32;
+    (0..n_mels)
+        .map(|m| {
+            let (at, from_centre) = (m as f32 / last, (m as f32 - centre) / width);
+            level + tilt * (2.0 * at - 1.0) + peak * (-0.5 * from_centre * from_centre).exp()
+        })
+        .collect()
 }
 
 /// Per-band mean and standard deviation of the training tracks' frames; the model graph applies
@@ -174,9 +202,12 @@ impl Standardisation {
         }
     }
 
-    fn apply(&self, chunk: &[f32], frames: usize, out: &mut Vec<f32>) {
+    /// Standardises `chunk` into `out`, each band first moved by its `colour` offset in dB where
+    /// there is one.
+    fn apply(&self, chunk: &[f32], frames: usize, colour: Option<&[f32]>, out: &mut Vec<f32>) {
         for (m, row) in chunk.chunks_exact(frames).enumerate() {
-            let (mean, std) = (self.mean[m], self.std[m]);
+            let mean = self.mean[m] - colour.map_or(0.0, |c| c[m]);
+            let std = self.std[m];
             out.extend(row.iter().map(|v| (v - mean) / std));
         }
     }
@@ -394,11 +425,25 @@ pub fn fit(
         let mut order: Vec<usize> = (0..train.len()).collect();
         order.shuffle(&mut StdRng::seed_from_u64(epoch_seed));
         let batches: Vec<&[usize]> = order.chunks(options.batch_size).collect();
+        // Drawn apart from the order and burn's generator, so colouring changes nothing else.
+        let mut colours = StdRng::seed_from_u64(epoch_seed ^ 0xC01C_0105);
         progress.epoch_started(epoch, batches.len());
         let (mut loss_sum, mut correct) = (0.0, 0.0f64);
         for batch in batches {
             let tracks: Vec<&TrackChunks> = batch.iter().map(|&i| train[i]).collect();
-            let b = Batch::new(&tracks, config, &standardisation, options.loss, &device);
+            let coloured: Option<Vec<Vec<f32>>> = options.colour.then(|| {
+                (0..tracks.len())
+                    .map(|_| colour(&mut colours, config.n_mels))
+                    .collect()
+            });
+            let b = Batch::new(
+                &tracks,
+                coloured.as_deref(),
+                config,
+                &standardisation,
+                options.loss,
+                &device,
+            );
             let logits = net.forward(b.x);
             let probs = outputs_of(logits.clone().detach(), config);
             let picked = match &balance {
@@ -627,8 +672,10 @@ struct Batch {
 }
 
 impl Batch {
+    /// `colours`: each track's [`colour`], where training colours them.
     fn new(
         tracks: &[&TrackChunks],
+        colours: Option<&[Vec<f32>]>,
         config: &ModelConfig,
         standardisation: &Standardisation,
         loss: LossMode,
@@ -642,9 +689,10 @@ impl Batch {
         let mut targets = Vec::with_capacity(b * l * c);
         let mut weights = Vec::with_capacity(b * l);
         let every_step = loss == LossMode::EveryStep || config.arch.lstm == 0;
-        for t in tracks {
+        for (i, t) in tracks.iter().enumerate() {
+            let colour = colours.map(|c| c[i].as_slice());
             for chunk in t.chunks.chunks_exact(m * n) {
-                standardisation.apply(chunk, n, &mut x);
+                standardisation.apply(chunk, n, colour, &mut x);
             }
             x.resize(x.len() + (l - t.len) * m * n, 0.0);
             let taught: Vec<bool> = (0..t.len).map(|k| t.taught(k)).collect();
@@ -836,7 +884,14 @@ pub fn evaluate(
     let mut probs = Vec::with_capacity(tracks.len());
     let (mut correct, mut loss) = (0.0f64, 0.0f64);
     for group in eval_groups(tracks) {
-        let b = Batch::new(group, &config, standardisation, LossMode::Last, &device);
+        let b = Batch::new(
+            group,
+            None,
+            &config,
+            standardisation,
+            LossMode::Last,
+            &device,
+        );
         let p = outputs_of(net.forward(b.x), &config);
         let values = p.try_into_vec_as::<f32>().unwrap_or_default();
         let l = group.iter().map(|t| t.len).max().unwrap_or(1);
@@ -873,7 +928,7 @@ pub fn step_probs(
     let (m, n) = (config.n_mels, config.frames);
     let mut x = Vec::with_capacity(chunks.len() * m * n);
     for c in chunks {
-        standardisation.apply(c, n, &mut x);
+        standardisation.apply(c, n, None, &mut x);
     }
     let input = Tensor::<5>::from_data(
         TensorData::new(x, [1, chunks.len(), 1, m, n]),
@@ -926,6 +981,7 @@ mod tests {
         };
         let b = Batch::new(
             tracks,
+            None,
             &config(Architecture::Mcclstm),
             &s,
             loss,
@@ -935,6 +991,60 @@ mod tests {
             b.weights.try_into_vec_as::<f32>().unwrap(),
             b.targets.try_into_vec_as::<f32>().unwrap(),
         )
+    }
+
+    #[test]
+    fn a_colour_stays_within_its_parts_and_repeats_with_its_seed() {
+        let draw = |seed| colour(&mut StdRng::seed_from_u64(seed), 40);
+        let a = draw(7);
+        assert_eq!(a.len(), 40);
+        assert_eq!(a, draw(7));
+        assert_ne!(a, draw(8));
+        // A level, a tilt and a bell, each within ±COLOUR_DB.
+        assert!(a.iter().all(|v| v.abs() <= 3.0 * COLOUR_DB), "{a:?}");
+        // Over many draws the bands move by several dB, both ways, and unlike each other.
+        let many: Vec<Vec<f32>> = (0..200).map(draw).collect();
+        let spread = |m: usize| {
+            let v: Vec<f32> = many.iter().map(|c| c[m]).collect();
+            let mean = v.iter().sum::<f32>() / v.len() as f32;
+            (v.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / v.len() as f32).sqrt()
+        };
+        assert!((0..40).all(|m| spread(m) > 2.0), "{}", spread(0));
+        assert!(many.iter().any(|c| c[0] - c[39] > 6.0));
+        assert!(many.iter().any(|c| c[39] - c[0] > 6.0));
+        // A single band (and a single colour part) does not divide by zero.
+        assert!(colour(&mut StdRng::seed_from_u64(1), 1)[0].is_finite());
+    }
+
+    #[test]
+    fn a_coloured_batch_moves_each_band_of_its_track_by_that_bands_offset() {
+        // Two tracks of two chunks of 2 bands x 1 frame, standardised by a std of 2 dB: a
+        // track's colour moves every chunk's band m by colour[m] / std, and only that track's.
+        let s = Standardisation {
+            mean: vec![1.0, -1.0],
+            std: vec![2.0, 2.0],
+        };
+        let mut a = track(vec![1.0, 0.0, 1.0, 0.0]);
+        a.chunks = vec![3.0, 5.0, -1.0, 7.0];
+        let b = a.clone();
+        let run = |colours: Option<&[Vec<f32>]>| {
+            Batch::new(
+                &[&a, &b],
+                colours,
+                &config(Architecture::Mcclstm),
+                &s,
+                LossMode::EveryStep,
+                &Device::flex(),
+            )
+            .x
+            .try_into_vec_as::<f32>()
+            .unwrap()
+        };
+        let plain = run(None);
+        assert_eq!(plain[..4], [1.0, 3.0, -1.0, 4.0]);
+        let coloured = run(Some(&[vec![4.0, -2.0], vec![0.0, 0.0]]));
+        let moved: Vec<f32> = coloured.iter().zip(&plain).map(|(c, p)| c - p).collect();
+        assert_eq!(moved, [2.0, -1.0, 2.0, -1.0, 0.0, 0.0, 0.0, 0.0]);
     }
 
     #[test]

@@ -701,6 +701,59 @@ fn running_targets_teach_the_mean_of_the_targets_so_far_and_refuse_independent_t
 }
 
 #[test]
+fn colour_keeps_a_model_from_being_sure_of_what_a_mix_could_change() {
+    // The classes differ by their level alone, 2 dB: a cue that another master could give any
+    // track. Without colour the model is sure of it; coloured (each training track moved by a
+    // random level, tilt and bell of up to ±6 dB each epoch) it cannot be.
+    let mut rng = common::Noise::new(11);
+    let tracks: Vec<TrackChunks> = (0..32)
+        .map(|i| {
+            let label = i % 2;
+            let chunks = (0..2 * 40 * 80)
+                .map(|_| -40.0 + 10.0 * rng.next() + 2.0 * label as f32)
+                .collect();
+            TrackChunks {
+                path: PathBuf::from(format!("t{i}")),
+                label,
+                group: None,
+                chunks,
+                len: 2,
+                seconds: 7.4,
+                targets: mcclstm_data::cache::one_hot(label, 2, 2),
+            }
+        })
+        .collect();
+    let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
+    let val: Vec<&TrackChunks> = tracks[16..].iter().collect();
+    let config = tiny_config(Architecture::Mcclstm, 0.0);
+    let sureness = |colour: bool| -> f32 {
+        let options = TrainOptions {
+            colour,
+            max_epochs: 30,
+            patience: 30,
+            ..every_step_options(0)
+        };
+        let trained = fit_quietly(&config, &options, &train, &val).unwrap();
+        let right: Vec<f32> = val
+            .iter()
+            .map(|t| {
+                let chunks: Vec<Vec<f32>> = t.chunks.chunks(40 * 80).map(<[f32]>::to_vec).collect();
+                let probs =
+                    train::step_probs(&trained.net, &trained.standardisation, &chunks).unwrap();
+                probs.last().unwrap()[t.label]
+            })
+            .collect();
+        right.iter().sum::<f32>() / right.len() as f32
+    };
+    let (plain, coloured) = (sureness(false), sureness(true));
+    assert!(plain > 0.9, "plain {plain}, coloured {coloured}");
+    assert!(coloured < 0.8, "plain {plain}, coloured {coloured}");
+    // Off by default and then left out of the serialised options (checkpoint fingerprints).
+    let json = serde_json::to_string(&TrainOptions::default()).unwrap();
+    assert!(!json.contains("colour"), "{json}");
+}
+
+#[test]
 fn the_validation_loss_chooses_the_epoch_when_asked_and_old_options_keep_their_fingerprint() {
     let tracks = synthetic_tracks(24, 3);
     let train: Vec<&TrackChunks> = tracks[..16].iter().collect();
