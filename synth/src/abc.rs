@@ -271,9 +271,10 @@ fn parse_key(value: &str) -> (u8, [u8; 7]) {
     (tonic.rem_euclid(12) as u8, scale)
 }
 
-/// The tune as MIDI bytes, through abc2midi (repeats expanded, chord symbols ignored).
-pub fn to_midi(tune: &AbcTune, scratch: &Path) -> anyhow::Result<Vec<u8>> {
-    let out = scratch.join(format!("{}.mid", tune.group()));
+/// The tune as MIDI bytes, through abc2midi (repeats expanded, chord symbols ignored). abc2midi
+/// writes them to `out`, which is removed after reading: a file no other caller uses at the same
+/// time (two takes of one tune made in parallel once shared one and lost a take).
+pub fn to_midi(tune: &AbcTune, out: &Path) -> anyhow::Result<Vec<u8>> {
     let mut command = Command::new("abc2midi");
     command.arg(&tune.path);
     if let Some(x) = tune.number {
@@ -282,10 +283,10 @@ pub fn to_midi(tune: &AbcTune, scratch: &Path) -> anyhow::Result<Vec<u8>> {
     }
     let result = command
         .args(["-silent", "-NGUI", "-o"])
-        .arg(&out)
+        .arg(out)
         .output()
         .context("cannot run abc2midi (install Debian's abcmidi package)")?;
-    let bytes = std::fs::read(&out).with_context(|| {
+    let bytes = std::fs::read(out).with_context(|| {
         format!(
             "abc2midi wrote no MIDI for {}: {}",
             tune.path.display(),
@@ -293,7 +294,7 @@ pub fn to_midi(tune: &AbcTune, scratch: &Path) -> anyhow::Result<Vec<u8>> {
         )
     })?;
     // The scratch file is only a hand-over; the MIDI we keep is the arranged one.
-    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_file(out);
     Ok(bytes)
 }
 

@@ -396,6 +396,12 @@ fn plan_dance(options: &MakeOptions) -> anyhow::Result<Plan> {
     Ok((labels, jobs, skipped))
 }
 
+/// Where abc2midi hands over `job`'s MIDI: named by the job, which no other job of the set shares
+/// (the takes of one tune share their group), so jobs made in parallel never meet there.
+fn scratch_midi(scratch: &Path, job: &Job) -> PathBuf {
+    scratch.join(format!("{}.mid", job.name))
+}
+
 fn make_track(
     options: &MakeOptions,
     renderer: &Renderer,
@@ -424,7 +430,7 @@ fn make_track(
     let music_seconds = options.seconds + 1.0;
     let (smf, summary) = match &job.source {
         Source::Tune(tune) => {
-            let midi = abc::to_midi(tune, scratch)?;
+            let midi = abc::to_midi(tune, &scratch_midi(scratch, job))?;
             let melody = midi::melody_notes(&midi).map_err(anyhow::Error::msg)?;
             let performance = dance::perform(
                 tune,
@@ -516,4 +522,49 @@ fn hash(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    use crate::synth::DEFAULT_SOUNDFONT;
+
+    #[test]
+    fn takes_of_one_tune_hand_over_their_midi_in_files_of_their_own() {
+        let abc = tempfile::tempdir().unwrap();
+        for i in 0..3 {
+            std::fs::write(
+                abc.path().join(format!("Reel{i}.abc")),
+                format!("X:1\nT:Reel {i}\nR:reel\nM:C|\nL:1/8\nK:D\n|:DFAF dFAF:|\n"),
+            )
+            .unwrap();
+        }
+        let options = MakeOptions {
+            kind: MakeKind::Dance,
+            out: abc.path().join("out"),
+            soundfont: PathBuf::from(DEFAULT_SOUNDFONT),
+            abc: Some(abc.path().to_path_buf()),
+            per_class: 3,
+            min_tunes: 1,
+            seconds: 8.0,
+            sample_rate: 22050,
+            seed: 1,
+            offset: 0,
+            renders: 3,
+            speed: 1.0,
+            dances: Vec::new(),
+            shared_meter_tempo: false,
+            dotted_hornpipes: false,
+            produce: false,
+        };
+        let (_, jobs, _) = plan(&options).unwrap();
+        assert_eq!(jobs.len(), 9);
+        let groups: BTreeSet<&str> = jobs.iter().map(|j| j.group.as_str()).collect();
+        assert_eq!(groups.len(), 3, "three takes of each tune share its group");
+        let scratch = Path::new("scratch");
+        let files: BTreeSet<PathBuf> = jobs.iter().map(|j| scratch_midi(scratch, j)).collect();
+        assert_eq!(files.len(), jobs.len(), "{files:?}");
+    }
 }
