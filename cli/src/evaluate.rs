@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use mcclstm_data::dataset::DatasetKind;
+use mcclstm_data::evaluate::{TagComparison, TagEvaluation};
+use mcclstm_data::metrics::Interval;
 
 /// `mcclstm evaluate`.
 #[derive(clap::Args, Clone, Debug)]
@@ -18,9 +20,39 @@ pub struct EvaluateArgs {
     /// Its folder or CSV.
     #[arg(long)]
     pub root: PathBuf,
+    /// Another multi-label model to compare with on the same chunks: the difference of each
+    /// tag's ROC-AUC (this model minus the other) with a 95% interval from a paired bootstrap
+    /// over tracks.
+    #[arg(long, value_name = "MODEL")]
+    pub against: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--against`'s report: the other model's own figures and the paired difference.
+#[derive(serde::Serialize)]
+struct Against<'a> {
+    model: &'a std::path::Path,
+    evaluation: &'a TagEvaluation,
+    difference: &'a TagComparison,
+}
+
+/// `mcclstm evaluate --json` on a multi-label model.
+#[derive(serde::Serialize)]
+struct TagReport<'a> {
+    #[serde(flatten)]
+    evaluation: &'a TagEvaluation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    against: Option<Against<'a>>,
+}
+
+fn interval(i: Option<Interval>, signed: bool) -> String {
+    match i {
+        Some(i) if signed => format!("[{:+.3}, {:+.3}]", i.low, i.high),
+        Some(i) => format!("[{:.3}, {:.3}]", i.low, i.high),
+        None => "[-]".to_string(),
+    }
 }
 
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
@@ -38,30 +70,106 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         )
     };
     if model.description().outputs == mcclstm_engine::Outputs::Independent {
+        let other = match &args.against {
+            Some(path) => {
+                let other = mcclstm_engine::Model::from_file(path)
+                    .with_context(|| format!("{}", path.display()))?;
+                anyhow::ensure!(
+                    other.description().outputs == mcclstm_engine::Outputs::Independent,
+                    "{}: --against compares two multi-label (tag) models",
+                    path.display()
+                );
+                bar.set_length(2 * dataset.tracks.len() as u64);
+                Some(other)
+            }
+            None => None,
+        };
         let evaluation = mcclstm_data::evaluate::evaluate_tags(&model, &dataset, &|| bar.inc(1))?;
+        let compared = match &other {
+            Some(other) => {
+                let theirs =
+                    mcclstm_data::evaluate::evaluate_tags(other, &dataset, &|| bar.inc(1))?;
+                let difference = mcclstm_data::evaluate::compare_tags(&evaluation, &theirs)?;
+                Some((theirs, difference))
+            }
+            None => None,
+        };
         bar.finish_and_clear();
-        return report(args, &evaluation, &evaluation.skipped, || {
+        let tag_report = TagReport {
+            evaluation: &evaluation,
+            against: args.against.as_deref().zip(compared.as_ref()).map(
+                |(model, (evaluation, difference))| Against {
+                    model,
+                    evaluation,
+                    difference,
+                },
+            ),
+        };
+        return report(args, &tag_report, &evaluation.skipped, || {
             println!(
-                "{}: {} tracks, {} chunks; ROC-AUC per tag (present: target at least {})",
+                "{}: {} tracks, {} chunks; ROC-AUC per tag (present: target at least {}), 95% \
+                 intervals from {} resamples of the tracks",
                 args.model.display(),
                 evaluation.tracks,
                 evaluation.chunks,
-                evaluation.on_at
+                evaluation.on_at,
+                evaluation.resamples
             );
-            for t in &evaluation.tags {
+            let differences = compared.as_ref().map(|(_, d)| &d.tags);
+            for (i, t) in evaluation.tags.iter().enumerate() {
                 let auc = t.roc_auc.map_or("-".to_string(), |a| format!("{a:.3}"));
+                let versus = differences.map_or(String::new(), |d| {
+                    let d = &d[i];
+                    let diff = d.difference.map_or("-".to_string(), |x| format!("{x:+.3}"));
+                    format!("  vs other {diff} {}", interval(d.interval, true))
+                });
                 println!(
-                    "  {:<14} {auc:>6}  ({} present, {} absent)",
-                    t.tag, t.positives, t.negatives
+                    "  {:<14} {auc:>6} {:<16} ({} present in {} tracks, {} absent){versus}",
+                    t.tag,
+                    interval(t.interval, false),
+                    t.positives,
+                    t.positive_tracks,
+                    t.negatives
+                );
+            }
+            let mean = evaluation
+                .mean_roc_auc
+                .map_or("-".to_string(), |m| format!("{m:.3}"));
+            println!(
+                "  {:<14} {mean:>6} {}",
+                "mean",
+                interval(evaluation.mean_interval, false)
+            );
+            if let (Some(path), Some((_, d))) = (&args.against, &compared) {
+                let diff = d
+                    .mean_difference
+                    .map_or("-".to_string(), |x| format!("{x:+.3}"));
+                println!(
+                    "mean ROC-AUC minus {}'s on the same {} chunks: {diff} {}",
+                    path.display(),
+                    d.chunks,
+                    interval(d.mean_interval, true)
                 );
             }
         });
     }
+    anyhow::ensure!(
+        args.against.is_none(),
+        "--against compares two multi-label (tag) models; {} has exclusive classes",
+        args.model.display()
+    );
     let evaluation = mcclstm_data::evaluate::evaluate(&model, &dataset, &|| bar.inc(1))?;
     bar.finish_and_clear();
     report(args, &evaluation, &evaluation.skipped, || {
+        let range = evaluation.accuracy_interval.map_or(String::new(), |i| {
+            format!(
+                " (95% interval {:.1}-{:.1}%)",
+                100.0 * i.low,
+                100.0 * i.high
+            )
+        });
         println!(
-            "{}: {:.1}% of {} tracks correct",
+            "{}: {:.1}% of {} tracks correct{range}",
             args.model.display(),
             100.0 * evaluation.accuracy,
             evaluation.tracks

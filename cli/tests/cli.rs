@@ -427,3 +427,112 @@ fn analyze_walks_folders_and_keeps_input_order_with_several_jobs() {
         text(&out).1
     );
 }
+
+/// `mcclstm evaluate` on a tag data set: per-tag ROC-AUC with the tracks it rests on and a 95%
+/// interval from a bootstrap over tracks; `--against` pairs two models on the same chunks (a
+/// model against itself differs by exactly nothing); an accuracy gets Wilson's interval; and
+/// `--against` refuses a model of exclusive classes.
+#[test]
+fn evaluate_gives_intervals_and_compares_two_tag_models_on_the_same_chunks() {
+    let f = fixture();
+    let dir = f.song.parent().unwrap();
+    let style = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/style.onnx");
+    let groove = demo::demo_track(48.0);
+    let mut tags = String::from("path,group,chunk,electronic,piano,rock\n");
+    let mut classes = String::from("path,label\n");
+    for k in 0..6 {
+        let path = dir.join(format!("tagged-{k}.wav"));
+        let start = k * 6 * 44_100 * 2;
+        write_wav_f32(&path, &groove[start..start + 12 * 44_100 * 2], 2, 44_100).unwrap();
+        for c in 0..3 {
+            let electronic = if (k + c) % 2 == 0 { 0.9 } else { 0.05 };
+            let piano = if c == 1 { 0.8 } else { 0.0 };
+            let rock = if k % 2 == 0 { 0.7 } else { 0.1 };
+            tags.push_str(&format!(
+                "{},t{k},{c},{electronic},{piano},{rock}\n",
+                path.display()
+            ));
+        }
+        let label = ["blues", "rock"][k % 2];
+        classes.push_str(&format!("{},{label}\n", path.display()));
+    }
+    let tag_csv = dir.join("tags.csv");
+    std::fs::write(&tag_csv, tags).unwrap();
+    let class_csv = dir.join("classes.csv");
+    std::fs::write(&class_csv, classes).unwrap();
+
+    let args = ["evaluate", "--dataset", "tags", "--model", style, "--root"];
+    let out = mcclstm(&[&args[..], &[s(&tag_csv), "--against", style, "--json"]].concat());
+    assert!(out.status.success(), "{}", text(&out).1);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (json["tracks"].as_u64(), json["chunks"].as_u64()),
+        (Some(6), Some(18))
+    );
+    assert_eq!(json["resamples"], 1000);
+    let mut sum = 0.0;
+    for (tag, tracks) in [("electronic", 6), ("piano", 6), ("rock", 3)] {
+        let t = json["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["tag"] == tag)
+            .unwrap();
+        assert_eq!(t["positive_tracks"], tracks, "{t}");
+        let auc = t["roc_auc"].as_f64().unwrap();
+        let (low, high) = (
+            t["interval"]["low"].as_f64(),
+            t["interval"]["high"].as_f64(),
+        );
+        assert!(low.unwrap() <= auc && auc <= high.unwrap(), "{t}");
+        sum += auc;
+    }
+    let mean = json["mean_roc_auc"].as_f64().unwrap();
+    assert!((mean - sum / 3.0).abs() < 1e-9);
+    assert!(json["mean_interval"]["low"].as_f64().unwrap() <= mean);
+    let against = &json["against"];
+    assert_eq!(against["evaluation"]["tags"], json["tags"]);
+    assert_eq!(against["difference"]["chunks"], 18);
+    for d in against["difference"]["tags"].as_array().unwrap() {
+        assert_eq!(d["difference"], 0.0, "{d}");
+        assert_eq!(
+            (&d["interval"]["low"], &d["interval"]["high"]),
+            (&0.0.into(), &0.0.into())
+        );
+    }
+
+    let out = mcclstm(&[&args[..], &[s(&tag_csv), "--against", style]].concat());
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("95% intervals from 1000 resamples of the tracks"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("present in 3 tracks"), "{stdout}");
+    assert!(
+        stdout.contains("vs other +0.000 [+0.000, +0.000]"),
+        "{stdout}"
+    );
+
+    let exclusive = [
+        "evaluate",
+        "--dataset",
+        "generic",
+        "--model",
+        s(&f.model),
+        "--root",
+    ];
+    let out = mcclstm(&[&exclusive[..], &[s(&class_csv)]].concat());
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("of 6 tracks correct (95% interval "),
+        "{stdout}"
+    );
+    let out = mcclstm(&[&exclusive[..], &[s(&class_csv), "--against", style]].concat());
+    let stderr = text(&out).1;
+    assert!(
+        !out.status.success() && stderr.contains("--against compares two multi-label"),
+        "{stderr}"
+    );
+}

@@ -120,6 +120,16 @@ impl std::fmt::Display for Preset {
 }
 
 impl FrontendConfig {
+    /// The same frontend with `n_mels` mel bands over the same range, named after its preset and
+    /// the band count (`paper-64mels`) so a model card shows it is not the preset itself.
+    pub fn with_mels(mut self, n_mels: usize) -> Self {
+        if n_mels != self.n_mels {
+            self.preset = format!("{}-{n_mels}mels", self.preset);
+            self.n_mels = n_mels;
+        }
+        self
+    }
+
     /// Checks that the parameters describe a frontend we can build, naming the first bad one.
     pub fn validate(&self) -> Result<(), FrontendError> {
         let bad =

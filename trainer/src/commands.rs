@@ -27,6 +27,11 @@ pub struct DataArgs {
     /// Frontend preset: paper (22050 Hz, 3.715 s chunks) or paper-44k (44100 Hz, 1.858 s).
     #[arg(long, default_value = "paper")]
     pub preset: Preset,
+    /// Mel bands of the frontend instead of the preset's 40, over the same range (the model file
+    /// stores its frontend, so `analyze` and the plugin compute the same features). The paper's
+    /// kernels were sized for 40: more bands make the convolutions and the dense layer larger.
+    #[arg(long)]
+    pub mels: Option<usize>,
     /// Feature cache folder (default: $MCCLSTM_CACHE or ~/.cache/mcclstm/features).
     #[arg(long)]
     pub cache: Option<PathBuf>,
@@ -44,6 +49,7 @@ impl DataArgs {
             kind: self.dataset,
             root: self.root.clone(),
             preset: self.preset,
+            mels: self.mels,
             cache_dir: self.cache.clone().unwrap_or_else(cache::default_dir),
             strict: self.strict,
         }

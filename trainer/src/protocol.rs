@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use mcclstm_engine::{Architecture, Model, Outputs, Preset};
+use mcclstm_engine::{Architecture, FrontendConfig, Model, Outputs, Preset};
 use serde::Serialize;
 
 use crate::card::{CardSection, ModelCard};
@@ -26,9 +26,24 @@ pub struct DataSource {
     pub kind: DatasetKind,
     pub root: PathBuf,
     pub preset: Preset,
+    /// Mel bands instead of the preset's (`None`: the preset's 40).
+    pub mels: Option<usize>,
     pub cache_dir: PathBuf,
     /// Fail on the first unusable file instead of skipping it.
     pub strict: bool,
+}
+
+impl DataSource {
+    /// The frontend the features are computed with: the preset, with `mels` bands where given.
+    pub fn frontend(&self) -> anyhow::Result<FrontendConfig> {
+        let config = self.preset.config();
+        let config = match self.mels {
+            Some(n) => config.with_mels(n),
+            None => config,
+        };
+        config.validate().context("--mels")?;
+        Ok(config)
+    }
 }
 
 /// Lists the data set and computes (or reads cached) features for every file.
@@ -37,7 +52,7 @@ pub fn load(
     progress: impl Fn() + Sync,
 ) -> anyhow::Result<(Dataset, LoadedDataset)> {
     let dataset = dataset::open(source.kind, &source.root)?;
-    let cache = FeatureCache::new(&source.cache_dir, source.preset.config())?;
+    let cache = FeatureCache::new(&source.cache_dir, source.frontend()?)?;
     let loaded = cache::load(&dataset, &cache, source.strict, progress)?;
     anyhow::ensure!(
         !loaded.tracks.is_empty(),

@@ -53,6 +53,7 @@ fn source(kind: DatasetKind, root: &Path, cache: &Path) -> DataSource {
         kind,
         root: root.to_path_buf(),
         preset: Preset::Paper,
+        mels: None,
         cache_dir: cache.to_path_buf(),
         strict: false,
     }
@@ -498,6 +499,63 @@ fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
     assert!(!card.contains("Validation accuracy"), "{card}");
     assert!(card.contains("## Cross-validation\n\n| a | b |"), "{card}");
     assert!(card.find("## Data") < card.find("## Cross-validation"));
+}
+
+/// `--mels` trains on another number of mel bands: the model file carries that frontend (named
+/// so), runs on audio with it, and a band count the frontend cannot build is refused up front.
+#[test]
+fn train_with_more_mel_bands_exports_a_model_that_runs_with_its_own_frontend() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("gtzan");
+    gtzan_tempo(&root, 4);
+    let train = |mels: &str, out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
+            .args(["train", "--dataset", "gtzan", "--root"])
+            .arg(&root)
+            .args([
+                "--mels",
+                mels,
+                "--filters",
+                "2",
+                "--dense",
+                "8",
+                "--lstm",
+                "4",
+            ])
+            .args(["--epochs", "1", "--validation", "0.25", "--cache"])
+            .arg(dir.path().join("cache"))
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let out = dir.path().join("models/genre-48.onnx");
+    let run = train("48", &out);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let model = Model::from_file(&out).unwrap();
+    let frontend = &model.description().frontend;
+    assert_eq!(frontend.n_mels, 48);
+    assert_eq!(frontend.preset, "paper-48mels");
+    assert_eq!(frontend.sample_rate, Preset::Paper.config().sample_rate);
+    let audio = click_track(TEMPI[0], 12.0, frontend.sample_rate, 1);
+    let analysis = mcclstm_engine::analyze_signal(&model, &audio).unwrap();
+    assert_eq!(analysis.chunks.len(), 3, "12 s is three whole chunks");
+    assert!((analysis.summary.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    let card = std::fs::read_to_string(out.with_file_name("genre-48.MODEL_CARD.md")).unwrap();
+    assert!(card.contains("`paper-48mels` (22050 Hz, 48 mels"), "{card}");
+
+    let bad = dir.path().join("models/genre-bad.onnx");
+    let run = train("2000", &bad);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        !run.status.success() && stderr.contains("n_mels"),
+        "{stderr}"
+    );
+    assert!(!bad.exists());
 }
 
 /// `mcclstm-train confusion` draws the matrix of an `mcclstm evaluate --json` report, and
