@@ -227,7 +227,20 @@ retrain's spread. The four tags under 0.85 stayed under it in every retrain (at 
 0.794, guitar 0.826, piano 0.768, synth 0.732), and the guitar of the produced, coloured and \
 two-SoundFont runs (0.768 to 0.777) is under every retrain's. Run on 2026-12-06 (44 min, 24 \
 epochs with the best at the cap, and 30 min, 18 epochs); the models and cards are in `target/models/style/seed-1/` and `seed-2/` on the machine \
-that ran them.";
+that ran them.\n\n**What the intervals tell, and what they do not** (`mcclstm evaluate --dataset \
+tags --root target/models/style/real/test.csv --model models/style.onnx --against OTHER`: each \
+tag's difference on the same 4602 chunks, with a 95% interval from a paired bootstrap over the \
+80 held-out tracks). The shipped model minus a retrain, on the mean: seed 1 -0.004 (-0.010 to \
++0.003), seed 2 +0.002 (-0.005 to +0.009). Yet on single tags two retrains of one recipe differ \
+by more than their paired interval allows for (seed 1: electronic -0.023, -0.043 to -0.005; slow \
+-0.019, -0.032 to -0.006; rock +0.017, +0.001 to +0.042; seed 2: loud -0.010, -0.017 to \
+-0.002): the interval counts which recordings were held out, not how the training went, so a \
+tag's interval that leaves out 0 does not by itself make a candidate better. Against the \
+shipped model, guitar lost -0.048 (-0.079 to -0.020) with half the renders through MuseScore and \
+-0.053 (-0.088 to -0.022) with the colour: more than any retrain moved it and clear of the \
+tracks' draw, so those losses are real. Piano's and synth's paired intervals are about ±0.05 \
+wide (they rest on 32 and 42 tracks, a few chunks each): a change of 0.03 in either is no \
+evidence either way.";
 
 const CANNOT_KNOW: &str = "- It learned one teacher's opinion of game soundtracks, not listeners' \
 tags: where musicnn is wrong on this music (it hears much orchestral music as ambient), so is \
