@@ -555,6 +555,40 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Dance and style, off by default, turned on beside genre and mood: every slot gives its
+    /// chunk, and each gives what its model gives alone on the same audio (a model that reads
+    /// another frontend, e.g. more mel bands, computes its own frames in its lane).
+    #[test]
+    fn embedded_slots_turned_on_each_give_what_their_model_gives_alone() {
+        let rate = 48_000;
+        let (mut analyzer, published, _) = analyzer(rate);
+        for slot in 0..MAX_SLOTS {
+            analyzer.handle(Command::UseEmbedded { slot });
+        }
+        let signal = tone(rate, 4.5);
+        push_in_blocks(&mut analyzer, &signal);
+        let snapshot = published.snapshot();
+        for (slot, spec) in models::SLOTS.iter().enumerate() {
+            let info = published.info(slot);
+            assert_eq!(info.error, None, "{}", spec.name);
+            let live = snapshot.slots[slot];
+            assert!(live.active, "{}", spec.name);
+            assert_eq!(live.sequence, 1, "{}: one chunk in 4.5 s", spec.name);
+            let model = models::embedded(slot).unwrap().unwrap();
+            let mut alone = Stream::new(StreamConfig::live(rate), [Some(model)]).unwrap();
+            let mut track = Vec::new();
+            for block in signal.chunks(512) {
+                alone.push(block, |e| {
+                    if let StreamEvent::Chunk(c) = e {
+                        track = c.track.to_vec();
+                    }
+                });
+            }
+            assert_eq!(track.len(), info.labels.len(), "{}", spec.name);
+            assert_eq!(live.probs(info.labels.len()), &track[..], "{}", spec.name);
+        }
+    }
+
     #[test]
     fn provisional_results_update_the_editor_between_chunks_and_never_the_history() {
         let run = |provisional: bool| {
