@@ -213,7 +213,8 @@ train` with the shipped style options on the real rows, the even-numbered render
 tables, model and card are in `target/models/style/tried-musescore/` on the machine that ran \
 it.\n\n**64 mel bands instead of 40** (`mcclstm train --mels 64`: the same 0 to 11025 Hz in 64 \
 bands, where the teacher hears 96; the shipped data, split, seed and options otherwise), not \
-kept, though it is the best candidate so far. The rule, written before any of its features was \
+kept: its first run was the best candidate so far, a retrain of it with another seed one of \
+the worst. The rule, written before any of its features was \
 computed: keep it only if the mean rises by 0.015 or more (three times the retrains' spread of \
 the mean, below), no fewer tags reach 0.85, and the file stays under 8 MB. The ROC-AUC on the \
 held-out packages' 4602 chunks as in the first section, shipped -> 64 mels, with the paired 95% \
@@ -225,13 +226,27 @@ to +0.081), synth 0.714 -> 0.741 (+0.028, -0.030 to +0.099), fast 0.970 -> 0.968
 -> 0.896, loud 0.979 -> 0.978, quiet 0.979 -> 0.982; mean 0.879 -> 0.890 (+0.011, +0.002 to \
 +0.020), 9 of 13 tags at 0.85 or more either way; 7,892,309 bytes. The mean rose by less than \
 the rule asked, so it was not kept. It is the first change that lifted all four weak tags at \
-once, and its mean is above every retrain's (0.877 to 0.882); whether that holds for other \
-seeds was not measured (two retrains at 64 mels would take about 2 x 80 min). The price: an \
-epoch took about 255 s instead of 95 s (the B channel's convolution and the dense layer grow \
-with the bands), and the file is 7.9 MB against 4.5 MB, near the 8 MB budget. Validation loss \
-0.2880 at epoch 15 of 19. Run on 2026-12-06 (107 min, part of it sharing the cores with builds \
-and a CI run): the shipped training command with `--mels 64`; the run's model, card, log, \
-evaluation and rule are in `target/models/style/tried-mels64/` on the machine that ran it.\n\n**How far a retrain moves these figures** (a measurement, not a candidate: the shipped \
+once, and its mean was above every retrain's (0.877 to 0.882), so the recipe was retrained \
+with `--seed 1` under a second rule, for the recipe rather than one run, written before that \
+run started: ship the 64-mel seed-0 model only if the two 64-mel runs' mean averages at least \
+0.008 above the three 40-mel runs' (0.8795; the seed-1 run needed 0.8853) and the seed-1 run \
+lifts at least three of the four weak tags above their 40-mel average. It did neither: \
+electronic 0.774, orchestral 0.899, percussive 0.897, guitar 0.813, ambient 0.835, rock 0.912, \
+metal 0.987, piano 0.722, synth 0.659, fast 0.962, slow 0.882, loud 0.980, quiet 0.971; mean \
+0.869 (against the shipped model -0.010, paired 95% -0.017 to -0.003; against the seed-0 64-mel \
+run -0.021, -0.031 to -0.012), 8 of 13 tags at 0.85 or more (ambient fell under), the weak tags \
+at or below their 40-mel averages (0.776, 0.814, 0.753, 0.719). The two 64-mel runs average \
+0.879, the three 40-mel runs 0.880: 64 bands changed the spread between runs (0.021 against \
+0.005), not the level, and the seed-0 run's gain was its draw. The price, had it held: an epoch \
+took about 255 s instead of 95 s (the B channel's convolution and the dense layer grow with the \
+bands), the file is 7.9 MB against 4.5 MB, near the 8 MB budget, and `mcclstm analyze` of the \
+bench's 100 clips with the style model alone took 1.76 s of CPU against 1.25 s (1.40x; one job, \
+the median of three alternating runs; the model reads its own frontend, so in the plugin it \
+would add a second frame stream). Validation loss 0.2880 at epoch 15 of 19 (seed 0), 0.2973 at \
+epoch 8 of 12 (seed 1). Run on 2026-12-06 (107 min, part of it sharing the cores with builds \
+and a CI run; the seed-1 run 56 min): the shipped training command with `--mels 64` (and \
+`--seed 1`); the runs' models, cards, logs, evaluations and rules are in \
+`target/models/style/tried-mels64/` and `tried-mels64-seed-1/` on the machine that ran them.\n\n**How far a retrain moves these figures** (a measurement, not a candidate: the shipped \
 data and options with `--seed 1` and `--seed 2`, each drawing another validation split, other \
 initial weights and another order; decided before their figures were seen that neither would be \
 shipped, since choosing a seed on the held-out packages would make them a selection set). The \
@@ -260,7 +275,19 @@ shipped model, guitar lost -0.048 (-0.079 to -0.020) with half the renders throu
 -0.053 (-0.088 to -0.022) with the colour: more than any retrain moved it and clear of the \
 tracks' draw, so those losses are real. Piano's and synth's paired intervals are about ±0.05 \
 wide (they rest on 32 and 42 tracks, a few chunks each): a change of 0.03 in either is no \
-evidence either way.";
+evidence either way.\n\n**Averaging the runs** (a measurement, not a candidate: the plugin runs \
+one file under 8 MB, and averaging is not shipped). If the weak tags were held back by how one \
+run happens to go, the average of several runs' outputs would lift them. `python3 \
+scripts/tag_ensemble.py --test target/models/style/real/test.csv --model models/style.onnx \
+--model target/models/style/seed-1/style.onnx --model target/models/style/seed-2/style.onnx` \
+(each chunk's output averaged over the models, scored as `mcclstm evaluate` scores one model; \
+the script checks that each model's own figures are evaluate's): the three 40-mel runs' average \
+gives electronic 0.786, orchestral 0.907, percussive 0.889, guitar 0.825, ambient 0.866, rock \
+0.936, metal 0.984, piano 0.771, synth 0.728, fast 0.975, slow 0.895, loud 0.981, quiet 0.980; \
+mean 0.886 (the runs 0.877 to 0.882). With the two 64-mel runs added (five models): electronic \
+0.795, guitar 0.835, piano 0.775, synth 0.726, mean 0.889. Averaging gains about 0.007 on the \
+mean, and each weak tag stays at or under its best single run, far under 0.85: what holds \
+them back is what the training data teaches about these sounds, not the draw of a run.";
 
 const CANNOT_KNOW: &str = "- It learned one teacher's opinion of game soundtracks, not listeners' \
 tags: where musicnn is wrong on this music (it hears much orchestral music as ambient), so is \
