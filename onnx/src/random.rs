@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use mcclstm_engine::{Architecture, Preset};
+use mcclstm_engine::{Architecture, FrontendConfig, Preset};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -19,7 +19,18 @@ pub fn random_model(
     preset: Preset,
     seed: u64,
 ) -> Result<(Weights, ExportMeta), export::ExportError> {
-    let frontend = preset.config();
+    random_model_reading(config, task, labels, preset.config(), seed)
+}
+
+/// [`random_model`] for any frontend, e.g. a preset with more mel bands
+/// ([`FrontendConfig::with_mels`]).
+pub fn random_model_reading(
+    config: &ArchConfig,
+    task: String,
+    labels: Vec<String>,
+    frontend: FrontendConfig,
+    seed: u64,
+) -> Result<(Weights, ExportMeta), export::ExportError> {
     let mut rng = StdRng::seed_from_u64(seed);
     let weights = Weights::random(
         config,

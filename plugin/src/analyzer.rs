@@ -555,9 +555,45 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// What `model` alone gives for the last chunk of `signal` through a stream of its own, fed
+    /// in the blocks the analyzer's tests use.
+    fn alone(model: Model, rate: u32, signal: &[f32]) -> Vec<f32> {
+        let mut stream = Stream::new(StreamConfig::live(rate), [Some(model)]).unwrap();
+        let mut track = Vec::new();
+        for block in signal.chunks(512) {
+            stream.push(block, |e| {
+                if let StreamEvent::Chunk(c) = e {
+                    track = c.track.to_vec();
+                }
+            });
+        }
+        track
+    }
+
+    /// Each slot's live probabilities after `chunks` chunks are exactly what its model gives alone.
+    fn assert_each_slot_gives_its_model_alone(
+        published: &Published,
+        models: &[Option<Model>],
+        rate: u32,
+        signal: &[f32],
+        chunks: &[u64],
+    ) {
+        let snapshot = published.snapshot();
+        for (slot, model) in models.iter().enumerate() {
+            let Some(model) = model else { continue };
+            let info = published.info(slot);
+            assert_eq!(info.error, None, "slot {slot}");
+            let live = snapshot.slots[slot];
+            assert!(live.active, "slot {slot}");
+            assert_eq!(live.sequence, chunks[slot], "slot {slot}");
+            let track = alone(model.clone(), rate, signal);
+            assert_eq!(track.len(), info.labels.len(), "slot {slot}");
+            assert_eq!(live.probs(info.labels.len()), &track[..], "slot {slot}");
+        }
+    }
+
     /// Dance and style, off by default, turned on beside genre and mood: every slot gives its
-    /// chunk, and each gives what its model gives alone on the same audio (a model that reads
-    /// another frontend, e.g. more mel bands, computes its own frames in its lane).
+    /// chunk, and each gives what its model gives alone on the same audio.
     #[test]
     fn embedded_slots_turned_on_each_give_what_their_model_gives_alone() {
         let rate = 48_000;
@@ -567,26 +603,60 @@ mod tests {
         }
         let signal = tone(rate, 4.5);
         push_in_blocks(&mut analyzer, &signal);
-        let snapshot = published.snapshot();
-        for (slot, spec) in models::SLOTS.iter().enumerate() {
-            let info = published.info(slot);
-            assert_eq!(info.error, None, "{}", spec.name);
-            let live = snapshot.slots[slot];
-            assert!(live.active, "{}", spec.name);
-            assert_eq!(live.sequence, 1, "{}: one chunk in 4.5 s", spec.name);
-            let model = models::embedded(slot).unwrap().unwrap();
-            let mut alone = Stream::new(StreamConfig::live(rate), [Some(model)]).unwrap();
-            let mut track = Vec::new();
-            for block in signal.chunks(512) {
-                alone.push(block, |e| {
-                    if let StreamEvent::Chunk(c) = e {
-                        track = c.track.to_vec();
-                    }
-                });
-            }
-            assert_eq!(track.len(), info.labels.len(), "{}", spec.name);
-            assert_eq!(live.probs(info.labels.len()), &track[..], "{}", spec.name);
-        }
+        let slot_models: Vec<_> = (0..MAX_SLOTS)
+            .map(|slot| models::embedded(slot).map(|m| m.unwrap()))
+            .collect();
+        assert_eq!(slot_models.iter().flatten().count(), models::SLOTS.len());
+        assert_each_slot_gives_its_model_alone(&published, &slot_models, rate, &signal, &[1; 4]);
+    }
+
+    /// A model that reads another frontend (48 mel bands, as `mcclstm train --mels 48` makes)
+    /// beside the defaults: its lane computes its own frames, the defaults still share theirs, and
+    /// each slot gives what its model gives alone.
+    #[test]
+    fn a_model_reading_more_mel_bands_runs_in_its_own_lane_beside_the_defaults() {
+        use mcclstm_engine::{Architecture, Preset};
+        use mcclstm_onnx::arch::ArchConfig;
+
+        let rate = 48_000;
+        let (mut analyzer, published, _) = analyzer(rate);
+        let mut config = ArchConfig::paper(Architecture::Mcclstm);
+        (config.filters, config.dense, config.lstm) = (2, 8, 4);
+        let frontend = Preset::Paper.config().with_mels(48);
+        let labels = ["a", "b", "c"].map(String::from).to_vec();
+        let (weights, meta) = mcclstm_onnx::random::random_model_reading(
+            &config,
+            "style".into(),
+            labels,
+            frontend,
+            3,
+        )
+        .unwrap();
+        let bytes = mcclstm_onnx::export::model_bytes(&config, &weights, &meta).unwrap();
+        let dir = std::env::temp_dir().join(format!("mcclstm-plugin-48-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("mels48.onnx");
+        std::fs::write(&path, &bytes).unwrap();
+        analyzer.handle(Command::LoadModel {
+            slot: 3,
+            path: path.display().to_string(),
+        });
+        assert_eq!(analyzer.stream.frame_streams(), 2);
+        let signal = tone(rate, 8.0);
+        push_in_blocks(&mut analyzer, &signal);
+        let mut slot_models: Vec<_> = (0..MAX_SLOTS)
+            .map(|slot| models::default_model(slot).map(|m| m.unwrap()))
+            .collect();
+        slot_models[3] = Some(Model::from_bytes(&bytes).unwrap());
+        // Dance stays off: its slot is skipped.
+        assert_each_slot_gives_its_model_alone(
+            &published,
+            &slot_models,
+            rate,
+            &signal,
+            &[2, 2, 0, 2],
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
