@@ -8,7 +8,7 @@ the tags that stay under the target are held back by how one training run happen
 average of runs gains on them) or by what the data teaches (then it does not).
 
     python3 scripts/tag_ensemble.py --test target/models/style/real/test.csv \
-        --model models/style.onnx --model target/models/style/seed-1/style.onnx ...
+        --model models/style.onnx --model target/models/style/seed-1/style.onnx ... [--by-package]
 
 Each model runs once over the CSV's tracks with `mcclstm analyze --json` (each chunk's own
 output, the state carried across the track, as `evaluate` runs it). A tag is present in a chunk
@@ -67,6 +67,11 @@ def main():
     parser.add_argument("--model", action="append", required=True, help="a tag model (repeat)")
     parser.add_argument("--present", type=float, default=0.3)
     parser.add_argument("--mcclstm", default="target/release/mcclstm")
+    parser.add_argument(
+        "--by-package",
+        action="store_true",
+        help="also each tag's ROC-AUC within each package (the group's part before its '/')",
+    )
     args = parser.parse_args()
 
     with open(args.test, newline="") as f:
@@ -78,14 +83,16 @@ def main():
     rows = [r for r in rows if all((r["path"], int(r["chunk"])) in o for o in outputs)]
     present = {t: [float(r[t]) >= args.present for r in rows] for t in tags}
 
-    def figures(members):
+    def figures(members, only=None):
+        picked = [i for i, r in enumerate(rows) if only is None or only(r)]
         aucs = {}
         for t, tag in enumerate(tags):
             scores = [
-                sum(outputs[m][(r["path"], int(r["chunk"]))][t] for m in members) / len(members)
-                for r in rows
+                sum(outputs[m][(rows[i]["path"], int(rows[i]["chunk"]))][t] for m in members)
+                / len(members)
+                for i in picked
             ]
-            aucs[tag] = roc_auc(scores, present[tag])
+            aucs[tag] = roc_auc(scores, [present[tag][i] for i in picked])
         defined = [a for a in aucs.values() if a is not None]
         return aucs, sum(defined) / len(defined)
 
@@ -117,6 +124,23 @@ def main():
         cells = " | ".join("-" if aucs[t] is None else f"{aucs[t]:.3f}" for t in tags)
         reached = sum(1 for a in aucs.values() if a is not None and a >= 0.85)
         print(f"| {name} | {cells} | {mean:.3f} | {reached} |")
+
+    if args.by_package:
+        package = lambda r: r["group"].split("/")[0]
+        print(f"\nWithin each package, the average of the {len(args.model)} (chunks where the tag is")
+        print("present in brackets; '-' where the package has none or nothing else)\n")
+        print("| package | tracks | chunks | " + " | ".join(tags) + " |")
+        print("|---" * (len(tags) + 3) + "|")
+        for name in sorted({package(r) for r in rows}):
+            mine = [i for i, r in enumerate(rows) if package(r) == name]
+            aucs, _ = figures(range(len(args.model)), lambda r, name=name: package(r) == name)
+            cells = " | ".join(
+                ("-" if aucs[t] is None else f"{aucs[t]:.3f}")
+                + f" ({sum(present[t][i] for i in mine)})"
+                for t in tags
+            )
+            tracks = len({rows[i]["path"] for i in mine})
+            print(f"| {name} | {tracks} | {len(mine)} | {cells} |")
 
 
 if __name__ == "__main__":
