@@ -240,9 +240,11 @@ at or below their 40-mel averages (0.776, 0.814, 0.753, 0.719). The two 64-mel r
 0.005), not the level, and the seed-0 run's gain was its draw. The price, had it held: an epoch \
 took about 255 s instead of 95 s (the B channel's convolution and the dense layer grow with the \
 bands), the file is 7.9 MB against 4.5 MB, near the 8 MB budget, and `mcclstm analyze` of the \
-bench's 100 clips with the style model alone took 1.76 s of CPU against 1.25 s (1.40x; one job, \
-the median of three alternating runs; the model reads its own frontend, so in the plugin it \
-would add a second frame stream). Validation loss 0.2880 at epoch 15 of 19 (seed 0), 0.2973 at \
+bench's 100 clips with the style model alone took 1.3 to 1.4 times the CPU (one job, the median \
+of three alternating runs, in two sets: 1.76 s against 1.25 s, then 1.49 s against 1.16 s; \
+`/usr/bin/time -f \"%U+%S\" target/release/mcclstm analyze --json --jobs 1 --model M \
+target/bench/clips/*/*.wav`; the model reads its own frontend, so in the plugin it would add a \
+second frame stream). Validation loss 0.2880 at epoch 15 of 19 (seed 0), 0.2973 at \
 epoch 8 of 12 (seed 1). Run on 2026-12-06 (107 min, part of it sharing the cores with builds \
 and a CI run; the seed-1 run 56 min): the shipped training command with `--mels 64` (and \
 `--seed 1`); the runs' models, cards, logs, evaluations and rules are in \
