@@ -14,7 +14,9 @@ patch (187 frames) centred in that chunk.
 
 Resumable: each track's probabilities go to DIR/teacher-cache/SHA256.npy (float32, chunks x 100)
 as soon as it is done; a rerun skips those tracks and rewrites the committed tables from the
-cache (every 20 tracks and at the end).
+cache (every 20 tracks and at the end). A track the committed tables already hold is not tagged
+again (`--retag` does) and keeps its lines, so a run on a machine without the cache, or a killed
+one, never drops a track from the tables.
 """
 
 import argparse
@@ -112,25 +114,56 @@ def q8(p):
     return np.clip(np.round(np.asarray(p) * 255.0), 0, 255).astype(np.uint8)
 
 
-def write_tables(rows, cache, out, tag_names):
-    """The committed tables, from the cache, for the corpus's tracks that are done."""
+def committed_rows(out, tag_names):
+    """The lines of the committed tables in OUT, by sha256: {sha: (track line, [chunk lines])}.
+    Empty when there are none, or when they were written for other tags."""
+    track_path = os.path.join(out, "track_tags.csv")
+    chunk_path = os.path.join(out, "chunk_tags.csv.gz")
+    if not (os.path.exists(track_path) and os.path.exists(chunk_path)):
+        return {}
+    with open(track_path) as f:
+        lines = f.read().splitlines()
+    if not lines or lines[0] != ",".join(["sha256", "chunks"] + tag_names):
+        return {}
+    rows = {line.split(",", 1)[0]: (line, []) for line in lines[1:] if line}
+    with gzip.open(chunk_path, "rt") as f:
+        next(f, None)
+        for line in f:
+            sha = line.split(",", 1)[0]
+            if sha in rows:
+                rows[sha][1].append(line.rstrip("\n"))
+    return rows
+
+
+def write_tables(rows, cache, out, tag_names, committed):
+    """The committed tables for the corpus's tracks that are done: from the cache, or, for a track
+    the cache lacks, its lines in the tables as they were (`committed`), so a run that is killed,
+    or starts without the cache, never drops a track the tables had."""
     os.makedirs(out, exist_ok=True)
     done = []
     seen = set()
     for row in rows:
         sha = row["sha256"]
         path = os.path.join(cache, sha + ".npy")
-        if sha in seen or not os.path.exists(path):
+        if sha in seen:
+            continue
+        if os.path.exists(path):
+            done.append((sha, np.load(path)))
+        elif sha in committed:
+            done.append((sha, committed[sha]))
+        else:
             continue
         seen.add(sha)
-        done.append((sha, np.load(path)))
     done.sort(key=lambda d: d[0])
 
     track_csv = io.StringIO()
     w = csv.writer(track_csv, lineterminator="\n")
     w.writerow(["sha256", "chunks"] + tag_names)
     for sha, probs in done:
-        w.writerow([sha, len(probs)] + [int(v) for v in q8(probs.mean(axis=0))])
+        if isinstance(probs, tuple):
+            track_csv.write(probs[0] + "\n")
+        else:
+            w.writerow([sha, len(probs)] + [int(v) for v in q8(probs.mean(axis=0))])
     tmp = os.path.join(out, "track_tags.csv.tmp")
     with open(tmp, "w") as f:
         f.write(track_csv.getvalue())
@@ -142,8 +175,12 @@ def write_tables(rows, cache, out, tag_names):
         with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
             gz.write(b"sha256,chunk,probs\n")
             for sha, probs in done:
-                for k, p in enumerate(q8(probs)):
-                    gz.write(f"{sha},{k},{p.tobytes().hex()}\n".encode())
+                if isinstance(probs, tuple):
+                    for line in probs[1]:
+                        gz.write(f"{line}\n".encode())
+                else:
+                    for k, p in enumerate(q8(probs)):
+                        gz.write(f"{sha},{k},{p.tobytes().hex()}\n".encode())
     os.replace(tmp, os.path.join(out, "chunk_tags.csv.gz"))
     return len(done)
 
@@ -157,6 +194,11 @@ def main():
     )
     ap.add_argument("--out", default="corpus/teacher", help="where the committed tables go")
     ap.add_argument("--limit", type=int, default=0, help="stop after this many new tracks")
+    ap.add_argument(
+        "--retag",
+        action="store_true",
+        help="tag again the tracks the committed tables hold (the cache still counts)",
+    )
     ap.add_argument(
         "--selfcheck",
         help="compare with musicnn's extractor on this audio file (first 3 s patches) and exit",
@@ -213,7 +255,15 @@ def main():
         for q in queues:
             if q:
                 order.append(q.pop(0))
-    todo = [r for r in order if not os.path.exists(os.path.join(cache, r["sha256"] + ".npy"))]
+    # The committed tables are the teacher's record: a track they hold is not tagged again
+    # (unless --retag), so a machine without the cache does not redo hours of work.
+    committed = {} if args.retag else committed_rows(args.out, tag_names)
+    todo = [
+        r
+        for r in order
+        if r["sha256"] not in committed
+        and not os.path.exists(os.path.join(cache, r["sha256"] + ".npy"))
+    ]
     log(f"{len(rows)} tracks, {len(rows) - len(todo)} already tagged, {len(todo)} to go")
 
     audio_s, busy_s, new = 0.0, 0.0, 0
@@ -244,8 +294,8 @@ def main():
             f"{audio_s / busy_s:.0f}x)"
         )
         if new % 20 == 0:
-            write_tables(rows, cache, args.out, tag_names)
-    n = write_tables(rows, cache, args.out, tag_names)
+            write_tables(rows, cache, args.out, tag_names, committed)
+    n = write_tables(rows, cache, args.out, tag_names, committed)
     elapsed = time.time() - started
     log(
         f"done: {n} of {len(rows)} tracks tagged in the tables; this run {new} tracks, "
