@@ -83,6 +83,7 @@ def apt_show(package):
 
 def pin(packages, manifest_path):
     manifest = load_manifest(manifest_path) if os.path.exists(manifest_path) else []
+    about = load_about(manifest_path) if os.path.exists(manifest_path) else ABOUT
     by_name = {p["package"]: p for p in manifest}
     for package in packages:
         f = apt_show(package)
@@ -95,7 +96,14 @@ def pin(packages, manifest_path):
             "section": f.get("Section", ""),
         }
         log(f"pinned {package} {f['Version']} ({int(f['Size']) / 1e6:.1f} MB)")
-    write_manifest(manifest_path, sorted(by_name.values(), key=lambda p: p["package"]))
+    write_manifest(manifest_path, sorted(by_name.values(), key=lambda p: p["package"]), about)
+
+
+# A new manifest's `about`; re-pinning keeps the one the manifest has.
+ABOUT = (
+    "Debian bookworm main packages with recorded music; pinned by version, sha256 and size of "
+    "the .deb. `cargo xtask corpus` downloads exactly these."
+)
 
 
 def load_manifest(path):
@@ -104,12 +112,16 @@ def load_manifest(path):
     return data["packages"]
 
 
-def write_manifest(path, packages):
+def load_about(path):
+    with open(path) as f:
+        return json.load(f).get("about", ABOUT)
+
+
+def write_manifest(path, packages, about):
     with open(path, "w") as f:
         json.dump(
             {
-                "about": "Debian bookworm main packages with recorded music; pinned by version, "
-                "sha256 and size of the .deb. `cargo xtask corpus` downloads exactly these.",
+                "about": about,
                 "packages": packages,
             },
             f,

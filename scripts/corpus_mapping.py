@@ -226,8 +226,9 @@ def targets(args, tracks, tags, chunks):
     answers on those tracks, to compare with)."""
     if args.renders and args.targets != "mood":
         raise SystemExit("--renders is for --targets mood")
-    hold_out = {p for p in args.hold_out.split(",") if p}
     known = {t["package"] for t in tracks}
+    # `all`: every package is held out (the selection set, corpus/selection/, trains nothing).
+    hold_out = known if args.hold_out == "all" else {p for p in args.hold_out.split(",") if p}
     unknown = hold_out - known
     if unknown:
         raise SystemExit(f"--hold-out names packages not in the corpus: {sorted(unknown)}")
@@ -409,7 +410,8 @@ def main():
     ap.add_argument("--targets", choices=["genre", "mood", "style"],
                     help="write training and evaluation tables for this model instead")
     ap.add_argument("--audio", default="target/corpus", help="where `cargo xtask corpus` put it")
-    ap.add_argument("--hold-out", default="", help="comma-separated packages kept for testing")
+    ap.add_argument("--hold-out", default="",
+                    help="comma-separated packages kept for testing, or `all`")
     ap.add_argument("--out", help="folder for the --targets tables")
     ap.add_argument("--renders", help="mood: also teach the synthetic mood set's renders, "
                     "found in this folder (corpus/synthetic/tracks.csv's `file` column)")

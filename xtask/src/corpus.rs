@@ -10,6 +10,10 @@
 //! stamp (`DIR/audio/PACKAGE/.done.json`) matches the manifest is not touched again, so a second
 //! run takes seconds and a killed run resumes. See `corpus/README.md`.
 //!
+//! The selection set (`corpus/selection/packages.json`: packages outside `corpus/packages.json`,
+//! which no model trains on and no card's test figure comes from) is built the same way into
+//! `DIR/selection`, its track table committed as `corpus/selection/tracks.csv`.
+//!
 //! Needs Debian's apt (as root: Debian's `sox` and `libsox-fmt-all` are installed when missing)
 //! and python3 with pip (mutagen, pinned, reads durations and tags; installed under
 //! `target/corpus-pylib`).
@@ -36,18 +40,74 @@ pub fn corpus(args: &[String]) -> anyhow::Result<()> {
     let out = std::path::absolute(&out)?;
     std::env::set_current_dir(&root)?;
     let pylib = install_mutagen(&root)?;
-    crate::run(
-        &format!("build the corpus in {}", out.display()),
-        Command::new(python()?)
-            .arg(root.join("scripts/corpus_build.py"))
-            .arg("--manifest")
-            .arg(root.join("corpus/packages.json"))
-            .arg("--out")
-            .arg(&out)
-            .arg("--tracks")
-            .arg(root.join("corpus/tracks.csv"))
-            .env("PYTHONPATH", &pylib),
-    )
+    let corpus = root.join("corpus");
+    let selection = corpus.join("selection");
+    check_apart(
+        &corpus.join("packages.json"),
+        &selection.join("packages.json"),
+    )?;
+    for (what, manifest, out, tracks) in [
+        ("the corpus", &corpus, out.clone(), &corpus),
+        (
+            "the selection set",
+            &selection,
+            out.join("selection"),
+            &selection,
+        ),
+    ] {
+        crate::run(
+            &format!("build {what} in {}", out.display()),
+            Command::new(python()?)
+                .arg(root.join("scripts/corpus_build.py"))
+                .arg("--manifest")
+                .arg(manifest.join("packages.json"))
+                .arg("--out")
+                .arg(&out)
+                .arg("--tracks")
+                .arg(tracks.join("tracks.csv"))
+                .env("PYTHONPATH", &pylib),
+        )?;
+    }
+    Ok(())
+}
+
+/// Refuses a selection manifest that names a package of the corpus's: the selection set must be
+/// music no model trains on.
+fn check_apart(corpus: &Path, selection: &Path) -> anyhow::Result<()> {
+    let selected = manifest_packages(selection)?;
+    let shared: Vec<String> = manifest_packages(corpus)?
+        .into_iter()
+        .filter(|p| selected.contains(p))
+        .collect();
+    if !shared.is_empty() {
+        bail!(
+            "{} names packages of {}: {}; the selection set must be music no model trains on",
+            selection.display(),
+            corpus.display(),
+            shared.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The package names of a manifest (`corpus/packages.json`, `corpus/selection/packages.json`), in
+/// its order.
+pub(crate) fn manifest_packages(path: &Path) -> anyhow::Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+    json["packages"]
+        .as_array()
+        .with_context(|| format!("{}: no `packages` list", path.display()))?
+        .iter()
+        .map(|p| {
+            p["package"]
+                .as_str()
+                .map(str::to_owned)
+                .with_context(|| format!("{}: a package without a name", path.display()))
+        })
+        .collect()
 }
 
 /// The Python that runs the corpus builder.

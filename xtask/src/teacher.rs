@@ -1,6 +1,7 @@
 //! `cargo xtask teacher [--corpus DIR]`: tags the real-music corpus (`cargo xtask corpus`) with
 //! musicnn's MTT_musicnn and MSD_musicnn on our model's chunk grid (`scripts/teacher.py`), and
-//! writes the committed tables under `corpus/teacher/` (format in `corpus/README.md`).
+//! writes the committed tables under `corpus/teacher/` (format in `corpus/README.md`); then the
+//! same for the selection set (`DIR/selection`, tables under `corpus/selection/teacher/`).
 //!
 //! `cargo xtask teacher --synthetic`: the same for the synthetic genre and mood training sets
 //! (made as `cargo xtask models` makes them): their track table, keyed by each render's sha256,
@@ -44,16 +45,29 @@ pub fn teacher(args: &[String]) -> anyhow::Result<()> {
         );
     }
     let python = install_venv(&root)?;
-    crate::run(
-        &format!("tag {} with musicnn", corpus.display()),
-        Command::new(python)
-            .arg(root.join("scripts/teacher.py"))
-            .arg("--corpus")
-            .arg(&corpus)
-            .arg("--out")
-            .arg(root.join("corpus/teacher"))
-            .env("TF_CPP_MIN_LOG_LEVEL", "2"),
-    )
+    let selection = corpus.join("selection");
+    if !selection.join("tracks.csv").is_file() {
+        bail!(
+            "{}: no selection set there (no tracks.csv); build it with `cargo xtask corpus`",
+            selection.display()
+        );
+    }
+    for (audio, out) in [
+        (&corpus, root.join("corpus/teacher")),
+        (&selection, root.join("corpus/selection/teacher")),
+    ] {
+        crate::run(
+            &format!("tag {} with musicnn", audio.display()),
+            Command::new(&python)
+                .arg(root.join("scripts/teacher.py"))
+                .arg("--corpus")
+                .arg(audio)
+                .arg("--out")
+                .arg(out)
+                .env("TF_CPP_MIN_LOG_LEVEL", "2"),
+        )?;
+    }
+    Ok(())
 }
 
 /// `cargo xtask teacher --synthetic` (see the module's documentation).
