@@ -132,3 +132,80 @@ fn install_mutagen(root: &Path) -> anyhow::Result<PathBuf> {
     )?;
     Ok(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// A manifest in `dir` naming `packages`.
+    fn manifest(dir: &Path, name: &str, packages: &[&str]) -> PathBuf {
+        let path = dir.join(name);
+        let packages: Vec<_> = packages
+            .iter()
+            .map(|p| serde_json::json!({ "package": p, "version": "1" }))
+            .collect();
+        std::fs::write(
+            &path,
+            serde_json::json!({ "packages": packages }).to_string(),
+        )
+        .unwrap();
+        path
+    }
+
+    /// The sha256 column of a committed track table (the one field of 64 hex digits).
+    fn shas(path: &Path) -> BTreeSet<String> {
+        std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                line.split(',')
+                    .find(|f| f.len() == 64 && f.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .map(str::to_owned)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_selection_manifest_sharing_a_package_with_the_corpus_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = manifest(dir.path(), "corpus.json", &["alpha", "beta"]);
+        let apart = manifest(dir.path(), "apart.json", &["gamma"]);
+        let shared = manifest(dir.path(), "shared.json", &["gamma", "beta"]);
+        check_apart(&corpus, &apart).unwrap();
+        let error = check_apart(&corpus, &shared).unwrap_err().to_string();
+        assert!(
+            error.contains(": beta;"),
+            "the error names the shared package: {error}"
+        );
+        let nameless = dir.path().join("nameless.json");
+        std::fs::write(&nameless, r#"{"packages": [{"version": "1"}]}"#).unwrap();
+        assert!(check_apart(&corpus, &nameless).is_err());
+    }
+
+    #[test]
+    fn the_committed_selection_set_shares_no_package_and_no_audio_with_what_models_learn_from() {
+        let root = crate::workspace_root().unwrap();
+        let corpus = root.join("corpus");
+        check_apart(
+            &corpus.join("packages.json"),
+            &corpus.join("selection/packages.json"),
+        )
+        .unwrap();
+        let selection = shas(&corpus.join("selection/tracks.csv"));
+        assert_eq!(selection.len(), 122, "the selection set's distinct files");
+        for table in ["tracks.csv", "synthetic/tracks.csv"] {
+            let taught = shas(&corpus.join(table));
+            assert!(!taught.is_empty(), "corpus/{table} lists no audio");
+            assert!(
+                selection.is_disjoint(&taught),
+                "audio in both the selection set and corpus/{table}"
+            );
+        }
+        // Every selection track has the teacher's tags, and the tags are of those tracks only.
+        let tagged = shas(&corpus.join("selection/teacher/track_tags.csv"));
+        assert_eq!(tagged, selection);
+    }
+}

@@ -51,9 +51,35 @@ fn synthetic_targets(
     Ok(out.join("train.csv"))
 }
 
+/// The teacher's style targets of every chunk of the selection set (`corpus/selection/`, built
+/// by `cargo xtask corpus` into `target/corpus/selection`): `out/test.csv`.
+fn selection_targets(root: &Path, out: &Path) -> anyhow::Result<()> {
+    let python = crate::python().context("the style targets need python3")?;
+    run(
+        "style: the teacher's targets on the selection set",
+        Command::new(python)
+            .arg(root.join("scripts/corpus_mapping.py"))
+            .args([
+                "--corpus",
+                "corpus/selection",
+                "--targets",
+                "style",
+                "--audio",
+            ])
+            .arg(crate::target_dir(root).join("corpus/selection"))
+            .args(["--hold-out", "all", "--out"])
+            .arg(out),
+    )
+}
+
 /// Epochs and patience of the style model's training: the corpus alone is about 1,300 minutes.
 const EPOCHS: &str = "24";
 const PATIENCE: &str = "4";
+
+/// The seed of the shipped style run: of the three runs of this recipe (seeds 0, 1 and 2), the one
+/// with the best mean ROC-AUC on the selection packages (`corpus/selection/`), which no model
+/// trains on and no card's test figure comes from.
+const SEED: &str = "1";
 
 /// Trains `models/style.onnx` on `work/style/real/train.csv` and writes its card's real-music
 /// section from `mcclstm evaluate` on the held-out packages' chunks.
@@ -61,6 +87,8 @@ pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> an
     let data = work.join("style");
     let real = data.join("real");
     map_targets(root, "style", &real, None)?;
+    let selection = data.join("selection");
+    selection_targets(root, &selection)?;
     let synthetic = synthetic_targets(root, work, mcclstm, &data.join("synthetic"))?;
     // The real corpus's chunks, then the synthetic renders'.
     let train = data.join("train.csv");
@@ -96,6 +124,7 @@ pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> an
         PATIENCE,
     ];
     train.extend(MODEL_FLAGS);
+    train.extend(["--seed", SEED]);
     // The model this rebuild replaces, kept once, for the side-by-side figures.
     let previous = data.join("previous.onnx");
     if !previous.is_file() && model.is_file() {
@@ -119,26 +148,39 @@ pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> an
         replaced.then_some(previous.as_path()),
         &real.join("test.csv"),
     )?;
+    let chose = selection_section(
+        mcclstm,
+        model,
+        replaced.then_some(previous.as_path()),
+        &selection.join("test.csv"),
+        &crate::corpus::manifest_packages(&root.join("corpus/selection/packages.json"))?,
+    )?;
     let train_tool = mcclstm.with_file_name("mcclstm-train");
     set_card_sections(
         &train_tool,
         model,
         &[
             serde_json::json!({"heading": REAL_HEADING, "body": section}),
+            serde_json::json!({"heading": SELECTION_HEADING, "body": chose}),
             serde_json::json!({"heading": "Teacher and licences", "body": PROVENANCE}),
             serde_json::json!({"heading": CANNOT_KNOW_HEADING, "body": CANNOT_KNOW}),
             serde_json::json!({"heading": TRIED_HEADING, "body": STYLE_TRIED}),
         ],
-        &[REAL_HEADING, "Teacher and licences"],
+        &[REAL_HEADING, SELECTION_HEADING, "Teacher and licences"],
     )
 }
 
 const REAL_HEADING: &str = "Real music: agreement with the teacher per tag (held-out packages)";
 
+const SELECTION_HEADING: &str =
+    "Real music: agreement with the teacher per tag (selection packages, which chose the run)";
+
 const CANNOT_KNOW_HEADING: &str = "What this model cannot know";
 
 /// What was tried on the style model and not kept, with its measurements.
-const STYLE_TRIED: &str = "**Rare tags weighed up** (`mcclstm train --balance` on independent \
+const STYLE_TRIED: &str = "Until 2026-12-06 the shipped model was the seed-0 run of this \
+recipe; \"shipped\" in the paragraphs below, up to the last, means that model, and the last \
+paragraph says how the seed-1 run replaced it.\n\n**Rare tags weighed up** (`mcclstm train --balance` on independent \
 tags: the chunks where a tag is present weigh (1 - p) / p, p its mean target, within 1 and 10, \
 with the logits shifted inside the loss so the outputs still estimate the teacher's \
 probabilities), not kept. The shipped model's data, split and options otherwise, so the weighting \
@@ -251,7 +293,8 @@ and a CI run; the seed-1 run 56 min): the shipped training command with `--mels 
 `target/models/style/tried-mels64/` and `tried-mels64-seed-1/` on the machine that ran them.\n\n**How far a retrain moves these figures** (a measurement, not a candidate: the shipped \
 data and options with `--seed 1` and `--seed 2`, each drawing another validation split, other \
 initial weights and another order; decided before their figures were seen that neither would be \
-shipped, since choosing a seed on the held-out packages would make them a selection set). The \
+shipped, since choosing a seed on the held-out packages would make them a selection set; the \
+selection packages later chose one, the last paragraph). The \
 ROC-AUC on the held-out packages' 4602 chunks as in the first section, seed 0 (shipped) / 1 / \
 2: electronic 0.771 / 0.794 / 0.764, orchestral 0.901 / 0.905 / 0.891, percussive 0.891 / 0.885 \
 / 0.879, guitar 0.826 / 0.801 / 0.815, ambient 0.850 / 0.855 / 0.856, rock 0.941 / 0.924 / \
@@ -295,7 +338,35 @@ and `--by-package`) the weak tags rank chunks mostly worse than over all five, e
 to 0.890 in the four packages where more than 7 chunks have it, synth 0.534 to 0.686 in the \
 four where it occurs, piano \
 0.598 to 0.810 in the three where more than 3 chunks have it: part of each overall figure is \
-telling packages apart.";
+telling packages apart.\n\n**The seed, chosen on the selection packages** (the second \
+section's 20 packages, 4195 chunks of 119 tracks: none trained on, none among the held-out \
+packages). Six candidates in a row had been read on the held-out packages, so a third set was \
+built to choose on, and this was the first choice made there. The rule, written before the \
+choice (target/models/style/select-seed/RULE.md, 2026-12-06 20:28 UTC) but after every run's \
+figures on both sets had been seen: of this recipe's three runs, ship the one with the best mean \
+ROC-AUC on the selection packages as `mcclstm evaluate` prints it, and do not revive recipes that \
+failed their own rules. Seed 0 / 1 / 2 there: electronic 0.882 / 0.908 / 0.902, orchestral \
+0.920 / 0.925 / 0.916, percussive 0.872 / 0.869 / 0.855, guitar 0.762 / 0.819 / 0.813, ambient \
+0.863 / 0.882 / 0.873, rock 0.931 / 0.865 / 0.824, piano 0.905 / 0.889 / 0.891, synth 0.749 / \
+0.788 / 0.743, fast 0.972 / 0.973 / 0.964, slow 0.922 / 0.928 / 0.903, loud 0.996 / 0.992 / \
+0.996, quiet 0.986 / 0.984 / 0.986 (no metal there); mean 0.897 / 0.902 / 0.889: seed 1. \
+Seed 1 minus seed 0 with the paired 95% interval over the selection tracks (`mcclstm evaluate \
+--dataset tags --root target/models/style/selection/test.csv --model SEED1 --against SEED0`): \
+electronic +0.026 (+0.011 to +0.043), guitar +0.057 (+0.016 to +0.098), synth +0.039 (+0.009 \
+to +0.076), piano -0.016 (-0.046 to +0.010), rock -0.066 (-0.116 to -0.023, on 52 chunks of 10 \
+tracks). On the held-out packages (the first section) the same pair differs by +0.004 on the \
+mean (-0.003 to +0.010): electronic +0.023 (+0.005 to +0.043), guitar -0.025 (-0.060 to \
++0.001), piano +0.025, synth +0.018, slow +0.019 (+0.006 to +0.032), rock -0.017 (-0.042 to \
+-0.001). Rock is the one tag seed 1 loses on both sets. The recipe now says `--seed 1` \
+(`SEED` in xtask/src/style.rs) and `cargo xtask models style` retrained it: the deterministic \
+trainer gave the seed-1 run's 24 epochs again, loss for loss, and the same weights (the two \
+files differ only in the time stamp of their metadata). The other candidates whose models are \
+still here, on the selection packages for the record: coloured 0.889, half the renders through \
+MuseScore 0.894, 64 mels 0.896 and 0.881, the model before the renders (corpus only) 0.854; \
+none beats the seed-1 run there either. What the second \
+set says about the weak tags: there, electronic (0.908) and piano (0.889) are over 0.85 and \
+guitar (0.819) and synth (0.788) are not, so part of the held-out packages' low electronic and \
+piano figures belongs to those packages.";
 
 const CANNOT_KNOW: &str = "- It learned one teacher's opinion of game soundtracks, not listeners' \
 tags: where musicnn is wrong on this music (it hears much orchestral music as ambient), so is \
@@ -354,83 +425,125 @@ fn tag_aucs(report: &serde_json::Value) -> Vec<(String, Option<f64>)> {
         .collect()
 }
 
-/// The style model's figures on the held-out tag CSV, beside those of the model it replaced
-/// (`previous`, when there is one and it is another model), as a Markdown section.
+/// A tag table of `model` on the tag CSV `test` beside the model it replaced (`previous`, when
+/// there is one and it is another model), with what a section says about it.
+struct TagTable {
+    report: serde_json::Value,
+    /// The Markdown table, one row per tag.
+    rows: String,
+    /// The mean ROC-AUC and the number of tags at 0.85 or more, of the tags that have one.
+    mean: f64,
+    over: usize,
+    scored: usize,
+    /// Tags under 0.85 over their whole 95% interval, and those whose interval holds 0.85.
+    under: String,
+    undecided: String,
+    /// What the previous model scored, as a sentence.
+    previous: String,
+}
+
+impl TagTable {
+    fn new(
+        mcclstm: &Path,
+        model: &Path,
+        previous: Option<&Path>,
+        test: &Path,
+    ) -> anyhow::Result<TagTable> {
+        let report = evaluate_tags(mcclstm, model, test)?;
+        let tags = report["tags"].as_array().context("evaluate: no tags")?;
+        let before = match previous {
+            Some(previous) => tag_aucs(&evaluate_tags(mcclstm, previous, test)?),
+            None => Vec::new(),
+        };
+        let before_of = |tag: &str| {
+            before
+                .iter()
+                .find(|(t, _)| t == tag)
+                .and_then(|(_, auc)| *auc)
+        };
+        let mut rows = String::from(
+            "| tag | ROC-AUC | 95% interval | previous model | chunks with the tag (tracks) | \
+             without |\n|---|---|---|---|---|---|\n",
+        );
+        let mut aucs = Vec::new();
+        let mut old = Vec::new();
+        let (mut under, mut undecided) = (Vec::new(), Vec::new());
+        let show = |a: Option<f64>| a.map_or("-".to_string(), |a| format!("{a:.3}"));
+        for t in tags {
+            let tag = t["tag"].as_str().unwrap_or("?");
+            let auc = t["roc_auc"].as_f64();
+            let was = before_of(tag);
+            aucs.extend(auc);
+            old.extend(was);
+            match (
+                t["interval"]["low"].as_f64(),
+                t["interval"]["high"].as_f64(),
+            ) {
+                (_, Some(high)) if high < 0.85 => under.push(tag),
+                (Some(low), _) if low < 0.85 => undecided.push(tag),
+                _ => {}
+            }
+            rows.push_str(&format!(
+                "| {tag} | {} | {} | {} | {} ({}) | {} |\n",
+                show(auc),
+                range(&t["interval"]),
+                show(was),
+                t["positives"],
+                t["positive_tracks"],
+                t["negatives"]
+            ));
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let over = |v: &[f64]| v.iter().filter(|&&a| a >= 0.85).count();
+        let previous = if old.is_empty() {
+            "\"Previous model\": none kept on this machine (`target/models/style/previous.onnx`)."
+                .to_string()
+        } else {
+            format!(
+                "The previous model (the one this rebuild replaced, kept as \
+                 `target/models/style/previous.onnx`): mean {:.3}, {} of {} tags at 0.85 or more.",
+                mean(&old),
+                over(&old),
+                old.len()
+            )
+        };
+        let list = |tags: &[&str]| {
+            if tags.is_empty() {
+                "none".to_string()
+            } else {
+                tags.join(", ")
+            }
+        };
+        Ok(TagTable {
+            mean: mean(&aucs),
+            over: over(&aucs),
+            scored: aucs.len(),
+            under: list(&under),
+            undecided: list(&undecided),
+            previous,
+            rows,
+            report,
+        })
+    }
+}
+
+/// A 95% interval of an evaluate report as `low-high`.
+fn range(interval: &serde_json::Value) -> String {
+    match (interval["low"].as_f64(), interval["high"].as_f64()) {
+        (Some(low), Some(high)) => format!("{low:.3}-{high:.3}"),
+        _ => "-".to_string(),
+    }
+}
+
+/// The style model's figures on the held-out packages' tag CSV, as a Markdown section.
 fn real_music_section(
     mcclstm: &Path,
     model: &Path,
     previous: Option<&Path>,
     test: &Path,
 ) -> anyhow::Result<String> {
-    let report = evaluate_tags(mcclstm, model, test)?;
-    let tags = report["tags"].as_array().context("evaluate: no tags")?;
-    let before = match previous {
-        Some(previous) => tag_aucs(&evaluate_tags(mcclstm, previous, test)?),
-        None => Vec::new(),
-    };
-    let before_of = |tag: &str| {
-        before
-            .iter()
-            .find(|(t, _)| t == tag)
-            .and_then(|(_, auc)| *auc)
-    };
-    let mut rows = String::from(
-        "| tag | ROC-AUC | 95% interval | previous model | chunks with the tag (tracks) | \
-         without |\n|---|---|---|---|---|---|\n",
-    );
-    let mut aucs = Vec::new();
-    let mut old = Vec::new();
-    let (mut under, mut undecided) = (Vec::new(), Vec::new());
-    let show = |a: Option<f64>| a.map_or("-".to_string(), |a| format!("{a:.3}"));
-    let range = |i: &serde_json::Value| match (i["low"].as_f64(), i["high"].as_f64()) {
-        (Some(low), Some(high)) => format!("{low:.3}-{high:.3}"),
-        _ => "-".to_string(),
-    };
-    for t in tags {
-        let tag = t["tag"].as_str().unwrap_or("?");
-        let auc = t["roc_auc"].as_f64();
-        let was = before_of(tag);
-        aucs.extend(auc);
-        old.extend(was);
-        match (
-            t["interval"]["low"].as_f64(),
-            t["interval"]["high"].as_f64(),
-        ) {
-            (_, Some(high)) if high < 0.85 => under.push(tag),
-            (Some(low), _) if low < 0.85 => undecided.push(tag),
-            _ => {}
-        }
-        rows.push_str(&format!(
-            "| {tag} | {} | {} | {} | {} ({}) | {} |\n",
-            show(auc),
-            range(&t["interval"]),
-            show(was),
-            t["positives"],
-            t["positive_tracks"],
-            t["negatives"]
-        ));
-    }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
-    let over = |v: &[f64]| v.iter().filter(|&&a| a >= 0.85).count();
-    let previous_text = if old.is_empty() {
-        "\"Previous model\": none kept on this machine (`target/models/style/previous.onnx`)."
-            .to_string()
-    } else {
-        format!(
-            "The previous model (the one this rebuild replaced, kept as \
-             `target/models/style/previous.onnx`): mean {:.3}, {} of {} tags at 0.85 or more.",
-            mean(&old),
-            over(&old),
-            old.len()
-        )
-    };
-    let list = |tags: &[&str]| {
-        if tags.is_empty() {
-            "none".to_string()
-        } else {
-            tags.join(", ")
-        }
-    };
+    let t = TagTable::new(mcclstm, model, previous, test)?;
+    let report = &t.report;
     Ok(format!(
         "Each chunk of the {tracks} tracks of the held-out packages ({packages}; no track of \
          them was trained on), {chunks} chunks in all, as the model runs live (the state of every \
@@ -451,10 +564,55 @@ fn real_music_section(
         on = report["on_at"],
         resamples = report["resamples"],
         mean_range = range(&report["mean_interval"]),
-        under = list(&under),
-        undecided = list(&undecided),
-        m = mean(&aucs),
-        o = over(&aucs),
-        n = aucs.len(),
+        rows = t.rows,
+        under = t.under,
+        undecided = t.undecided,
+        previous_text = t.previous,
+        m = t.mean,
+        o = t.over,
+        n = t.scored,
+    ))
+}
+
+/// The style model's figures on the selection set's tag CSV, as a Markdown section: the same
+/// table, said to be what chose the run rather than a blind test.
+fn selection_section(
+    mcclstm: &Path,
+    model: &Path,
+    previous: Option<&Path>,
+    test: &Path,
+    packages: &[String],
+) -> anyhow::Result<String> {
+    let t = TagTable::new(mcclstm, model, previous, test)?;
+    let report = &t.report;
+    Ok(format!(
+        "A second set of recordings no model trains on: the {tracks} music tracks of the {count} \
+         packages of `corpus/selection/` ({packages}), {chunks} chunks, scored as in the first \
+         section. None of these packages is in the corpus the models learn from or among the \
+         held-out packages above, and no file's audio is in both (sha256). This set chose the \
+         shipped run among runs of one recipe (\"Tried and measured\" says how), so its figures \
+         lean in the shipped model's favour: the first section is the blind test. It holds \
+         little rock, no metal and next to no loud music, and more electronic, synth and piano \
+         chunks than the held-out packages.\n\n{rows}\nMean ROC-AUC {m:.3}{mean_range} over the \
+         {n} tags it has; {o} at 0.85 or more. Under 0.85 over their \
+         whole interval: {under}; 0.85 inside the interval: {undecided}. {previous_text}\n\n\
+         Command: `cargo xtask models style` (it runs `mcclstm evaluate --dataset tags --root \
+         target/models/style/selection/test.csv --model models/style.onnx`).",
+        tracks = report["tracks"],
+        count = packages.len(),
+        packages = packages.join(", "),
+        chunks = report["chunks"],
+        // The bootstrap gives the mean no interval when a tag is present in a single track.
+        mean_range = match range(&report["mean_interval"]).as_str() {
+            "-" => " (no interval: a tag present in one track has none)".to_string(),
+            r => format!(" (95% interval {r})"),
+        },
+        rows = t.rows,
+        under = t.under,
+        undecided = t.undecided,
+        previous_text = t.previous,
+        m = t.mean,
+        o = t.over,
+        n = t.scored,
     ))
 }
