@@ -451,17 +451,10 @@ fn tag_aucs(report: &serde_json::Value) -> Vec<(String, Option<f64>)> {
 /// there is one and it is another model), with what a section says about it.
 struct TagTable {
     report: serde_json::Value,
-    /// The Markdown table, one row per tag.
-    rows: String,
-    /// The mean ROC-AUC and the number of tags at 0.85 or more, of the tags that have one.
-    mean: f64,
-    over: usize,
-    scored: usize,
-    /// Tags under 0.85 over their whole 95% interval, and those whose interval holds 0.85.
-    under: String,
-    undecided: String,
-    /// What the previous model scored, as a sentence.
-    previous: String,
+    /// The Markdown table, one row per tag, and the sentences under it: the mean ROC-AUC with
+    /// its interval, the tags at 0.85 or more, those under it over their whole interval, those
+    /// whose interval holds it, and what the previous model scored.
+    summary: String,
 }
 
 impl TagTable {
@@ -536,16 +529,22 @@ impl TagTable {
                 tags.join(", ")
             }
         };
-        Ok(TagTable {
-            mean: mean(&aucs),
-            over: over(&aucs),
-            scored: aucs.len(),
-            under: list(&under),
-            undecided: list(&undecided),
-            previous,
-            rows,
-            report,
-        })
+        // The bootstrap gives the mean no interval when a tag is present in a single track.
+        let mean_range = match range(&report["mean_interval"]).as_str() {
+            "-" => " (no interval: a tag present in one track has none)".to_string(),
+            r => format!(" (95% interval {r})"),
+        };
+        let summary = format!(
+            "{rows}\nMean ROC-AUC {m:.3}{mean_range} over the {n} tags the set has; {o} at 0.85 \
+             or more (the issue's target). Under 0.85 over their whole interval: {under}; 0.85 \
+             inside the interval: {undecided}. {previous}",
+            m = mean(&aucs),
+            n = aucs.len(),
+            o = over(&aucs),
+            under = list(&under),
+            undecided = list(&undecided),
+        );
+        Ok(TagTable { report, summary })
     }
 }
 
@@ -575,9 +574,7 @@ fn real_music_section(
          interval comes from {resamples} resamples of the {tracks} tracks (a seeded bootstrap \
          over whole tracks): it says how much a figure rests on which recordings were held out, \
          not how much a retrain moves it (\"Tried and measured\" says that).\n\n\
-         {rows}\nMean ROC-AUC {m:.3} (95% interval {mean_range}); {o} of {n} tags at 0.85 or \
-         more (the issue's target). Under 0.85 over their whole interval: {under}; 0.85 inside \
-         the interval: {undecided}. {previous_text}\n\nCommand: `cargo xtask models style` (it \
+         {summary}\n\nCommand: `cargo xtask models style` (it \
          runs `mcclstm evaluate --dataset tags --root target/models/style/real/test.csv --model \
          models/style.onnx`).",
         tracks = report["tracks"],
@@ -585,14 +582,7 @@ fn real_music_section(
         chunks = report["chunks"],
         on = report["on_at"],
         resamples = report["resamples"],
-        mean_range = range(&report["mean_interval"]),
-        rows = t.rows,
-        under = t.under,
-        undecided = t.undecided,
-        previous_text = t.previous,
-        m = t.mean,
-        o = t.over,
-        n = t.scored,
+        summary = t.summary,
     ))
 }
 
@@ -615,26 +605,12 @@ fn selection_section(
          shipped run among runs of one recipe (\"Tried and measured\" says how), so its figures \
          lean in the shipped model's favour: the first section is the blind test. It holds \
          little rock, no metal and next to no loud music, and more electronic, synth and piano \
-         chunks than the held-out packages.\n\n{rows}\nMean ROC-AUC {m:.3}{mean_range} over the \
-         {n} tags it has; {o} at 0.85 or more. Under 0.85 over their \
-         whole interval: {under}; 0.85 inside the interval: {undecided}. {previous_text}\n\n\
-         Command: `cargo xtask models style` (it runs `mcclstm evaluate --dataset tags --root \
+         chunks than the held-out packages.\n\n{summary}\n\nCommand: `cargo xtask models style` (it runs `mcclstm evaluate --dataset tags --root \
          target/models/style/selection/test.csv --model models/style.onnx`).",
         tracks = report["tracks"],
         count = packages.len(),
         packages = packages.join(", "),
         chunks = report["chunks"],
-        // The bootstrap gives the mean no interval when a tag is present in a single track.
-        mean_range = match range(&report["mean_interval"]).as_str() {
-            "-" => " (no interval: a tag present in one track has none)".to_string(),
-            r => format!(" (95% interval {r})"),
-        },
-        rows = t.rows,
-        under = t.under,
-        undecided = t.undecided,
-        previous_text = t.previous,
-        m = t.mean,
-        o = t.over,
-        n = t.scored,
+        summary = t.summary,
     ))
 }
