@@ -13,6 +13,9 @@
 //!   packages) when missing.
 //! - `cargo xtask models [genre] [mood] [dance] [--folds N]`: rebuilds the default models from
 //!   nothing (see `models.rs`).
+//! - `cargo xtask calibrate|confusion|selection [genre] [mood]`: one section of the shipped
+//!   models' cards without retraining: the calibration, the confusion pictures, the figures on the
+//!   selection packages (`corpus/selection/`).
 //! - `cargo xtask bench`: mcclstm against its peers (librosa, onnxruntime, JAX) in one run,
 //!   written to BENCHMARKS.md and BENCHMARKS.json (see `bench.rs`); `--report` writes
 //!   BENCHMARKS.md again from BENCHMARKS.json without measuring.
@@ -52,6 +55,7 @@ fn main() -> anyhow::Result<()> {
         Some("models") => models::models(&args[1..]),
         Some("calibrate") => models::calibrate_shipped(&args[1..]),
         Some("confusion") => models::confusion_shipped(&args[1..]),
+        Some("selection") => models::selection_shipped(&args[1..]),
         Some("install") => install(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
         Some("corpus") => corpus::corpus(&args[1..]),

@@ -664,6 +664,15 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
     } else {
         None
     };
+    let selection = if kind.real {
+        let dir = data.join("selection");
+        map_selection_targets(root, name, &dir)?;
+        Some(selection_section(
+            root, mcclstm, &model, &previous, &dir, name,
+        )?)
+    } else {
+        None
+    };
     // Last, so nothing after it rewrites the model file without its calibration.
     let confidence = if kind.real {
         Some(calibrate(mcclstm, &model, &real, name)?)
@@ -679,6 +688,7 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
             cv_table,
             robustness,
             real_music,
+            selection,
             confidence,
         },
         cv_epochs,
@@ -691,6 +701,8 @@ struct Figures {
     robustness: String,
     /// The real-music section (models taught on the corpus).
     real_music: Option<String>,
+    /// The section on the selection packages (models taught on the corpus).
+    selection: Option<String>,
     /// The calibration section (models taught on the corpus).
     confidence: Option<String>,
 }
@@ -879,29 +891,80 @@ fn real_music_section(
         HELD_OUT_PACKAGES.map(|p| format!("`{p}`")).join(", "),
         previous_data.trim()
     );
-    let mut per_class = String::new();
+    let previous = replaced_model(model, previous);
+    let tables = truth_tables(mcclstm, model, previous, real)?;
+    out.push_str(&tables.rows);
     let mut pictures = Vec::new();
+    for (file, truth, new) in &tables.evaluated {
+        pictures.push(draw_confusion(mcclstm, model, real, file, truth, new)?);
+    }
+    out.push_str(&tables.per_class);
+    out.push_str(&confusion_paragraph(&pictures));
+    out.push_str(&running_section(mcclstm, model, previous, real)?);
+    out.push_str(&format!(
+        "\nThe tables: `python3 scripts/corpus_mapping.py --targets {name} --hold-out ...` \
+         (`target/models/{name}/real/`); the mapping from the teacher's tags to these labels, and \
+         what it cannot say, is `docs/teacher-mapping.md`.\n"
+    ));
+    Ok(out)
+}
+
+/// `previous` when it is a file other than `model` (a rebuild that kept the model has none).
+fn replaced_model<'a>(model: &Path, previous: &'a Path) -> Option<&'a Path> {
+    let other = previous.is_file() && std::fs::read(previous).ok() != std::fs::read(model).ok();
+    other.then_some(previous)
+}
+
+/// The rows of a real-music table (one per truth table in `dir` that exists: [`REAL_TRUTHS`]),
+/// this model's right answers per class, and each of its evaluations.
+struct TruthTables {
+    rows: String,
+    per_class: String,
+    /// (table file, its truth, this model's evaluation on it).
+    evaluated: Vec<(&'static str, &'static str, Evaluated)>,
+}
+
+/// `model`, `previous` and the teacher on the truth tables in `dir`.
+fn truth_tables(
+    mcclstm: &Path,
+    model: &Path,
+    previous: Option<&Path>,
+    dir: &Path,
+) -> anyhow::Result<TruthTables> {
+    let mut rows = String::new();
+    let mut per_class = String::new();
+    let mut evaluated = Vec::new();
     for (file, truth) in REAL_TRUTHS {
-        let csv = real.join(file);
+        let csv = dir.join(file);
         if !csv.is_file() {
             continue;
         }
+        let classes = table_classes(&csv)?;
+        if classes.len() < 2 {
+            let rows = truth_rows(&std::fs::read_to_string(&csv)?);
+            per_class.push_str(&format!(
+                "\nAgainst {truth}: {} track{} of one class ({}) only, not scored (a share of \
+                 right answers needs two classes).\n",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                classes.join(", ")
+            ));
+            continue;
+        }
         let new = evaluate(mcclstm, model, &csv)?;
-        pictures.push(draw_confusion(mcclstm, model, real, file, truth, &new)?);
-        let old = if previous.is_file() {
-            format!(
+        let old = match previous {
+            Some(previous) => format!(
                 "{:.1}%",
                 100.0 * evaluate(mcclstm, previous, &csv)?.accuracy
-            )
-        } else {
-            "—".to_string()
+            ),
+            None => "—".to_string(),
         };
         let teacher = if file == "test-tags.csv" {
-            teacher_agreement(&csv, &real.join("test-teacher-top.json"))?
+            teacher_agreement(&csv, &dir.join("test-teacher-top.json"))?
         } else {
             "(the truth)".to_string()
         };
-        out.push_str(&format!(
+        rows.push_str(&format!(
             "| {truth} | {} | {:.1}% | {old} | {teacher} |\n",
             new.tracks,
             100.0 * new.accuracy
@@ -915,21 +978,79 @@ fn real_music_section(
                 .join(", "),
         );
         per_class.push_str(".\n");
+        evaluated.push((file, truth, new));
     }
-    out.push_str(&per_class);
-    out.push_str(&confusion_paragraph(&pictures));
-    let truth_csv = [real.join("test-tags.csv"), real.join("test-teacher.csv")]
-        .into_iter()
-        .find(|p| p.is_file());
-    if let Some(csv) = truth_csv {
-        out.push_str(&running_estimate(mcclstm, model, previous, &csv)?);
+    Ok(TruthTables {
+        rows,
+        per_class,
+        evaluated,
+    })
+}
+
+/// The running-estimate table of `model` and `previous` on the first truth table in `dir`.
+fn running_section(
+    mcclstm: &Path,
+    model: &Path,
+    previous: Option<&Path>,
+    dir: &Path,
+) -> anyhow::Result<String> {
+    let scored = |p: &Path| p.is_file() && table_classes(p).is_ok_and(|c| c.len() >= 2);
+    match REAL_TRUTHS
+        .iter()
+        .map(|(file, _)| dir.join(file))
+        .find(|p| scored(p))
+    {
+        Some(csv) => running_estimate(mcclstm, model, previous, &csv),
+        None => Ok(String::new()),
     }
-    out.push_str(&format!(
-        "\nThe tables: `python3 scripts/corpus_mapping.py --targets {name} --hold-out ...` \
-         (`target/models/{name}/real/`); the mapping from the teacher's tags to these labels, and \
-         what it cannot say, is `docs/teacher-mapping.md`.\n"
-    ));
-    Ok(out)
+}
+
+/// The card section of the real-music figures on the selection packages (`corpus/selection/`,
+/// their tables in `dir`): the held-out section's tables without the pictures.
+fn selection_section(
+    root: &Path,
+    mcclstm: &Path,
+    model: &Path,
+    previous: &Path,
+    dir: &Path,
+    name: &str,
+) -> anyhow::Result<String> {
+    let packages = crate::corpus::manifest_packages(&root.join("corpus/selection/packages.json"))?;
+    let previous = replaced_model(model, previous);
+    let tables = truth_tables(mcclstm, model, previous, dir)?;
+    Ok(format!(
+        "The {count} packages of `corpus/selection/` ({packages}): recorded music that no model \
+         trains on, apart from the corpus and from the held-out packages (no package and no \
+         file's audio is in two of them). Scored as the held-out packages are, \"previous\" the \
+         same model. This set is where runs of a recipe are chosen between (\"Tried and \
+         measured\" says what it chose, if anything); the held-out packages are the blind \
+         test.\n\n\
+         | truth | tracks | this model | previous model | teacher's mapped top class |\n\
+         |---|---|---|---|---|\n{rows}{per_class}{running}\n\
+         The tables: `python3 scripts/corpus_mapping.py --corpus corpus/selection --targets \
+         {name} --hold-out all ...` (`target/models/{name}/selection/`); `cargo xtask selection \
+         {name}` rewrites this section without retraining.\n",
+        count = packages.len(),
+        packages = packages.join(", "),
+        rows = tables.rows,
+        per_class = tables.per_class,
+        running = running_section(mcclstm, model, previous, dir)?,
+    ))
+}
+
+/// The teacher's targets for `name` on every track of the selection set (`corpus/selection/`,
+/// built by `cargo xtask corpus` into `target/corpus/selection`): its test tables, in `out`.
+pub(crate) fn map_selection_targets(root: &Path, name: &str, out: &Path) -> anyhow::Result<()> {
+    let python = crate::python().context("the corpus mapping needs python3")?;
+    run(
+        &format!("{name}: the teacher's targets on the selection set"),
+        Command::new(python)
+            .arg(root.join("scripts/corpus_mapping.py"))
+            .args(["--corpus", "corpus/selection", "--targets", name, "--audio"])
+            .arg(target_dir(root).join("corpus/selection"))
+            .args(["--hold-out", "all", "--out"])
+            .arg(out),
+    )
 }
 
 /// The held-out tables of a real-music section and the truth each holds.
@@ -1050,7 +1171,36 @@ pub fn confusion_shipped(args: &[String]) -> anyhow::Result<()> {
             &mcclstm.with_file_name("mcclstm-train"),
             model,
             &[section],
-            &[REAL_HEADING, CONFIDENCE_HEADING],
+            &FIRST_HEADINGS,
+        )
+    })
+}
+
+/// `cargo xtask selection [genre] [mood]`: the shipped models taught on the corpus on the
+/// selection packages (`corpus/selection/`), written into their cards' selection section without
+/// retraining. `cargo xtask models` writes it after each training.
+pub fn selection_shipped(args: &[String]) -> anyhow::Result<()> {
+    let root = workspace_root()?;
+    for_each_shipped_real(args, |mcclstm, name, model, real| {
+        let data = real
+            .parent()
+            .context("a held-out folder without a parent")?;
+        let dir = data.join("selection");
+        map_selection_targets(&root, name, &dir)?;
+        let body = selection_section(
+            &root,
+            mcclstm,
+            model,
+            &data.join("previous.onnx"),
+            &dir,
+            name,
+        )?;
+        let section = serde_json::json!({ "heading": SELECTION_HEADING, "body": body });
+        set_card_sections(
+            &mcclstm.with_file_name("mcclstm-train"),
+            model,
+            &[section],
+            &FIRST_HEADINGS,
         )
     })
 }
@@ -1106,20 +1256,13 @@ const RUNNING_AFTER: [usize; 4] = [1, 8, 32, 64];
 fn running_estimate(
     mcclstm: &Path,
     model: &Path,
-    previous: &Path,
+    previous: Option<&Path>,
     csv: &Path,
 ) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(csv)?;
-    let truth: std::collections::BTreeMap<String, String> = text
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.rsplit_once(','))
-        .map(|(p, l)| (p.to_string(), l.to_string()))
-        .collect();
+    let truth: std::collections::BTreeMap<String, String> = truth_rows(&text).into_iter().collect();
     let mut models = vec![model];
-    if previous.is_file() {
-        models.push(previous);
-    }
+    models.extend(previous);
     let mut command = Command::new(mcclstm);
     command.args(["analyze", "--json"]);
     for m in &models {
@@ -1202,6 +1345,42 @@ fn running_estimate(
     Ok(out)
 }
 
+/// The rows of a `path,label` table (`scripts/corpus_mapping.py`'s test tables): a path that
+/// holds a comma or a quote is quoted, with `""` for a quote inside; a label never is.
+fn truth_rows(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let (path, label) = line.rsplit_once(',')?;
+            let path = match path.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => path.to_string(),
+            };
+            Some((path, label.trim_end().to_string()))
+        })
+        .collect()
+}
+
+/// The distinct labels of a `path,label` table, in order.
+fn table_classes(csv: &Path) -> anyhow::Result<Vec<String>> {
+    let text =
+        std::fs::read_to_string(csv).with_context(|| format!("cannot read {}", csv.display()))?;
+    let mut classes: Vec<String> = truth_rows(&text).into_iter().map(|(_, l)| l).collect();
+    classes.sort();
+    classes.dedup();
+    Ok(classes)
+}
+
+/// `field` as one CSV field: quoted, with `""` for a quote, when it holds a comma, a quote or a
+/// line break.
+fn csv_field(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
 /// The teacher's share of tracks whose mapped top class (of the whole track's tags) is the
 /// file's GENRE tag, as a table cell.
 fn teacher_agreement(tags_csv: &Path, teacher_json: &Path) -> anyhow::Result<String> {
@@ -1211,11 +1390,9 @@ fn teacher_agreement(tags_csv: &Path, teacher_json: &Path) -> anyhow::Result<Str
     )?;
     let text = std::fs::read_to_string(tags_csv)?;
     let (mut n, mut ok) = (0, 0);
-    for line in text.lines().skip(1) {
-        if let Some((path, label)) = line.rsplit_once(',') {
-            n += 1;
-            ok += usize::from(answers.get(path).is_some_and(|a| a == label));
-        }
+    for (path, label) in truth_rows(&text) {
+        n += 1;
+        ok += usize::from(answers.get(&path).is_some_and(|a| *a == label));
     }
     Ok(format!(
         "{:.1}% ({ok}/{n})",
@@ -1421,6 +1598,10 @@ const REAL_HEADING: &str = "Real music (held-out packages)";
 /// The dance model's first section: no real dance recordings here, so another collection.
 const OTHER_COLLECTION_HEADING: &str = "Another collection, another set-up (never trained on)";
 const CONFIDENCE_HEADING: &str = "Confidence: calibration and \"unsure\"";
+/// The second real-music section of the models taught on the corpus.
+const SELECTION_HEADING: &str = "Real music (selection packages)";
+/// The sections on top of a card of a model taught on the corpus, in this order.
+const FIRST_HEADINGS: [&str; 3] = [REAL_HEADING, SELECTION_HEADING, CONFIDENCE_HEADING];
 
 /// The `--folds` and `--epochs` of the cv that `model`'s card reports (from its command,
 /// "`mcclstm cv --folds N --epochs E ...`"), or None when the card has no cv section.
@@ -1466,6 +1647,7 @@ fn write_card(
         cv_table,
         robustness,
         real_music,
+        selection,
         confidence,
     } = figures;
     let name = kind.name;
@@ -1644,6 +1826,10 @@ fn write_card(
         sections.push(serde_json::json!({ "heading": heading, "body": body }));
         first.push(heading);
     }
+    if let Some(body) = selection.as_deref() {
+        sections.push(serde_json::json!({ "heading": SELECTION_HEADING, "body": body }));
+        first.push(SELECTION_HEADING);
+    }
     if let Some(body) = confidence.as_deref() {
         sections.push(serde_json::json!({ "heading": CONFIDENCE_HEADING, "body": body }));
         first.push(CONFIDENCE_HEADING);
@@ -1701,7 +1887,7 @@ pub fn calibrate_shipped(args: &[String]) -> anyhow::Result<()> {
             &mcclstm.with_file_name("mcclstm-train"),
             model,
             &[section],
-            &[REAL_HEADING, CONFIDENCE_HEADING],
+            &FIRST_HEADINGS,
         )
     })
 }
@@ -1759,9 +1945,9 @@ fn calibrate(mcclstm: &Path, model: &Path, real: &Path, name: &str) -> anyhow::R
         let Ok(text) = std::fs::read_to_string(real.join(file)) else {
             continue;
         };
-        for (path, label) in text.lines().skip(1).filter_map(|l| l.rsplit_once(',')) {
-            if !truth.iter().any(|(p, _)| p == path) {
-                truth.push((path.to_string(), label.to_string()));
+        for (path, label) in truth_rows(&text) {
+            if !truth.iter().any(|(p, _)| *p == path) {
+                truth.push((path, label));
             }
         }
     }
@@ -1776,7 +1962,7 @@ fn calibrate(mcclstm: &Path, model: &Path, real: &Path, name: &str) -> anyhow::R
             .split_once("/audio/")
             .and_then(|(_, rest)| rest.split('/').next())
             .with_context(|| format!("{path}: not under the corpus's audio folder"))?;
-        csv.push_str(&format!("{path},{label},{package}\n"));
+        csv.push_str(&format!("{},{label},{package}\n", csv_field(path)));
     }
     let table = real.join("calibrate.csv");
     std::fs::write(&table, csv).with_context(|| format!("cannot write {}", table.display()))?;
@@ -1858,4 +2044,34 @@ fn calibrate(mcclstm: &Path, model: &Path, real: &Path, name: &str) -> anyhow::R
         table = table.display(),
         model = model.display(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{csv_field, truth_rows};
+
+    #[test]
+    fn a_truth_table_reads_quoted_paths_and_writes_them_back() {
+        let text = "path,label\n\
+                    /a/plain.ogg,happiness\n\
+                    \"/a/Suite No. 1, Op. 46 - I. Morning.ogg\",classical\n\
+                    \"/a/the \"\"best\"\" take.ogg\",rock\r\n";
+        let rows = truth_rows(text);
+        assert_eq!(
+            rows,
+            [
+                ("/a/plain.ogg".to_string(), "happiness".to_string()),
+                (
+                    "/a/Suite No. 1, Op. 46 - I. Morning.ogg".to_string(),
+                    "classical".to_string()
+                ),
+                ("/a/the \"best\" take.ogg".to_string(), "rock".to_string()),
+            ]
+        );
+        let written: String = std::iter::once("path,label\n".to_string())
+            .chain(rows.iter().map(|(p, l)| format!("{},{l}\n", csv_field(p))))
+            .collect();
+        assert_eq!(truth_rows(&written), rows);
+        assert_eq!(csv_field("/a/plain.ogg"), "/a/plain.ogg");
+    }
 }

@@ -51,27 +51,6 @@ fn synthetic_targets(
     Ok(out.join("train.csv"))
 }
 
-/// The teacher's style targets of every chunk of the selection set (`corpus/selection/`, built
-/// by `cargo xtask corpus` into `target/corpus/selection`): `out/test.csv`.
-fn selection_targets(root: &Path, out: &Path) -> anyhow::Result<()> {
-    let python = crate::python().context("the style targets need python3")?;
-    run(
-        "style: the teacher's targets on the selection set",
-        Command::new(python)
-            .arg(root.join("scripts/corpus_mapping.py"))
-            .args([
-                "--corpus",
-                "corpus/selection",
-                "--targets",
-                "style",
-                "--audio",
-            ])
-            .arg(crate::target_dir(root).join("corpus/selection"))
-            .args(["--hold-out", "all", "--out"])
-            .arg(out),
-    )
-}
-
 /// Epochs and patience of the style model's training: the corpus alone is about 1,300 minutes.
 /// At 24 the seed-1 run's best epoch was its last; at 36 patience ends it at 34 (best: 30).
 const EPOCHS: &str = "36";
@@ -89,7 +68,7 @@ pub fn build_style(root: &Path, work: &Path, mcclstm: &Path, cache: &Path) -> an
     let real = data.join("real");
     map_targets(root, "style", &real, None)?;
     let selection = data.join("selection");
-    selection_targets(root, &selection)?;
+    crate::models::map_selection_targets(root, "style", &selection)?;
     let synthetic = synthetic_targets(root, work, mcclstm, &data.join("synthetic"))?;
     // The real corpus's chunks, then the synthetic renders'.
     let train = data.join("train.csv");
