@@ -1540,7 +1540,26 @@ const MOOD_TRIED: &str = "**The renders taught by the teacher** (shipped). The m
      the figures were seen: not kept. A reading, not tested: the teacher's anger includes MTT \
      `loud` and its tenderness MTT `soft` (`docs/teacher-mapping.md`), so a track's level is part \
      of what it teaches, and a random level takes that cue away. \
-     (`target/models/mood/tried-colour/` holds the model, its card and the logs.)";
+     (`target/models/mood/tried-colour/` holds the model, its card and the logs.)\n\n\
+     **Training sequences of 64 chunks** (`--max-chunks 64` instead of 32, about four minutes; \
+     not kept). The running estimate was right after 32 chunks on 68.9% of the held-out tracks \
+     that long but after 64 on 45.8% of 24: the state might drift past the longest sequence it \
+     trained on. The shipped model's data and options otherwise (2026-12-06, the card's \
+     `mcclstm train` command with the one flag changed, 67 min; validation accuracy 63.3% at \
+     epoch 17 of 30). The first choice made on the selection packages (`corpus/selection/`, \
+     the section above), by a rule written before the run: keep it if the whole-track figure \
+     there rose by at least 2 of 99 tracks and the running estimate's accuracy over every \
+     chunk fell by at most 1 point. Selection packages, shipped -> 64 chunks: whole track 59.6% \
+     -> 60.6% (anger 3 -> 2 of 19, happiness 21 -> 25 of 35, sadness 15 -> 13 of 20, \
+     tenderness 20 -> 20 of 25); chunks right 67.5% -> 67.8% (3555 chunks); NLL of the raw \
+     outputs 0.850 -> 0.849; after 1 / 8 / 32 / 64 chunks 62.6 / 69.7 / 64.0 / 60.0% -> 57.6 / \
+     69.7 / 68.0 / 70.0% (10 tracks reach 64): one track, not kept. The held-out packages, read \
+     after the decision, agree: whole track 53.4% -> 50.7% (sadness 10 -> 7 of 32, tenderness \
+     21 -> 22 of 22, the others unchanged); chunks right 65.0% -> 59.6%; NLL 0.829 -> 0.946; \
+     after 1 / 8 / 32 / 64 chunks 46.6 / 61.6 / 68.9 / 45.8% -> 38.4 / 54.8 / 65.6 / 45.8%. \
+     Right after 64 chunks on the same 11 of 24 long tracks: the long tracks' low figure is not \
+     the training sequences' length. (`target/models/mood/tried-long/` holds the rule, the \
+     model, its card and the log.)";
 
 /// The dance card's [`TRIED_HEADING`] section: the fixes for jig against hornpipe, each trained
 /// once by hand (2026-12-03 and -04) with the shipped model's sizes and flags, and scored on the
