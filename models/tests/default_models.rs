@@ -104,10 +104,26 @@ fn check_real_music(name: &str, description: &contract::ModelDescription) {
     );
     let card = std::fs::read_to_string(models_dir().join(format!("{name}.MODEL_CARD.md"))).unwrap();
     let headings: Vec<&str> = card.lines().filter(|l| l.starts_with("## ")).collect();
+    // Then the same figures on the selection packages, where runs are chosen between.
     assert_eq!(
-        headings.get(1).copied(),
-        Some("## Confidence: calibration and \"unsure\""),
+        headings.get(1..3),
+        Some(
+            &[
+                "## Real music (selection packages)",
+                "## Confidence: calibration and \"unsure\""
+            ][..]
+        ),
         "{name}: {headings:?}"
+    );
+    let selection = card
+        .split("## Real music (selection packages)")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap_or_default();
+    assert!(
+        selection.contains("`corpus/selection/`")
+            && selection.contains("the held-out packages are the blind test"),
+        "{name}: the selection section does not say which set it is: {selection}"
     );
 }
 
