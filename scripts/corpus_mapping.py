@@ -158,9 +158,18 @@ def top(scores, genre=False):
     return label if value >= ABSTAIN else "none"
 
 
-def mood_lifts(music, chunks, mood_score):
+def mood_lifts(args, tags, music, chunks):
     """Each mood label's mean score over the corpus's music chunks (the lift divisors), and a
-    function giving a chunk's lifts (score / mean) for the labels with teacher tags."""
+    function giving a chunk's lifts (score / mean) for the labels with teacher tags. With
+    `--lifts-from`, the divisors are that corpus's: the selection set takes the training corpus's,
+    so that a mapped mood there means what the model was taught (its own music is louder and
+    holds no metal, and would halve anger's divisor)."""
+    mood_score = scorer(tags, MOOD)
+    if args.lifts_from:
+        l_tracks, l_tags, chunks = load(args.lifts_from)
+        if l_tags != tags:
+            raise SystemExit(f"{args.lifts_from}'s teacher tags differ from {args.corpus}'s")
+        music = [t for t in l_tracks if t["kind"] == "music" and t["sha256"] in chunks]
     mood_sum = collections.Counter()
     n = 0
     for t in music:
@@ -232,12 +241,12 @@ def targets(args, tracks, tags, chunks):
     unknown = hold_out - known
     if unknown:
         raise SystemExit(f"--hold-out names packages not in the corpus: {sorted(unknown)}")
-    genre_score, mood_score = scorer(tags, GENRE), scorer(tags, MOOD)
+    genre_score = scorer(tags, GENRE)
     music = [t for t in tracks if t["kind"] == "music" and t["sha256"] in chunks]
     if args.targets == "style":
         style_targets(args, music, hold_out, scorer(tags, STYLE_MODEL), chunks)
         return
-    _, lifts = mood_lifts(music, chunks, mood_score)
+    _, lifts = mood_lifts(args, tags, music, chunks)
     if args.targets == "genre":
         labels = sorted(lab for lab in GENRE if not lab.startswith("("))
         chunk_target = lambda p: genre_target(genre_score(p))
@@ -338,7 +347,7 @@ def renders_report(args, tracks, tags, chunks):
     """Prints (markdown) how the teacher hears the synthetic mood renders through the corpus's
     lifts: each render's whole-track mapped class against its label (docs/teacher-mapping.md)."""
     music = [t for t in tracks if t["kind"] == "music" and t["sha256"] in chunks]
-    _, lifts = mood_lifts(music, chunks, scorer(tags, MOOD))
+    _, lifts = mood_lifts(args, tags, music, chunks)
     r_tracks, r_chunks = load_renders(args, tags)
     counts = collections.Counter()
     unplaced = total = 0
@@ -415,6 +424,8 @@ def main():
     ap.add_argument("--out", help="folder for the --targets tables")
     ap.add_argument("--renders", help="mood: also teach the synthetic mood set's renders, "
                     "found in this folder (corpus/synthetic/tracks.csv's `file` column)")
+    ap.add_argument("--lifts-from", help="the corpus whose music chunks give the mood lifts' "
+                    "divisors (default: --corpus); the selection set uses the training corpus's")
     ap.add_argument("--renders-report", action="store_true",
                     help="print how the teacher hears the synthetic mood renders, and stop")
     args = ap.parse_args()
@@ -482,7 +493,7 @@ def main():
     print("Track-level confusions (expected -> mapped): " + ", ".join(
         f"{a} -> {b}: {c}" for (a, b), c in sorted(confusion.items()) if a != b) + ".\n")
 
-    mood_mean, lifts = mood_lifts(music, chunks, mood_score)
+    mood_mean, lifts = mood_lifts(args, tags, music, chunks)
     print("Mood scores' means over the music chunks (the lift divisors): " + ", ".join(
         f"{lab} {v:.3f}" for lab, v in mood_mean.items() if MOOD[lab]) + ".\n")
 

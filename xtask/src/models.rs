@@ -1027,9 +1027,14 @@ fn selection_section(
          test.\n\n\
          | truth | tracks | this model | previous model | teacher's mapped top class |\n\
          |---|---|---|---|---|\n{rows}{per_class}{running}\n\
-         The tables: `python3 scripts/corpus_mapping.py --corpus corpus/selection --targets \
-         {name} --hold-out all ...` (`target/models/{name}/selection/`); `cargo xtask selection \
-         {name}` rewrites this section without retraining.\n",
+         The tables: `python3 scripts/corpus_mapping.py --corpus corpus/selection --lifts-from \
+         corpus --targets {name} --hold-out all ...` (`target/models/{name}/selection/`{lifts}); \
+         `cargo xtask selection {name}` rewrites this section without retraining.\n",
+        lifts = if name == "mood" {
+            "; its classes use the training corpus's lift divisors, `docs/teacher-mapping.md`"
+        } else {
+            ""
+        },
         count = packages.len(),
         packages = packages.join(", "),
         rows = tables.rows,
@@ -1040,13 +1045,19 @@ fn selection_section(
 
 /// The teacher's targets for `name` on every track of the selection set (`corpus/selection/`,
 /// built by `cargo xtask corpus` into `target/corpus/selection`): its test tables, in `out`.
+/// Mood's classes are mapped with the training corpus's lift divisors, so that a class there
+/// means what the model was taught (`docs/teacher-mapping.md`).
 pub(crate) fn map_selection_targets(root: &Path, name: &str, out: &Path) -> anyhow::Result<()> {
     let python = crate::python().context("the corpus mapping needs python3")?;
     run(
         &format!("{name}: the teacher's targets on the selection set"),
         Command::new(python)
             .arg(root.join("scripts/corpus_mapping.py"))
-            .args(["--corpus", "corpus/selection", "--targets", name, "--audio"])
+            .arg("--corpus")
+            .arg(root.join("corpus/selection"))
+            .arg("--lifts-from")
+            .arg(root.join("corpus"))
+            .args(["--targets", name, "--audio"])
             .arg(target_dir(root).join("corpus/selection"))
             .args(["--hold-out", "all", "--out"])
             .arg(out),
@@ -2082,7 +2093,98 @@ fn calibrate(mcclstm: &Path, model: &Path, real: &Path, name: &str) -> anyhow::R
 
 #[cfg(test)]
 mod tests {
-    use super::{csv_field, truth_rows};
+    use std::io::Write;
+    use std::path::Path;
+
+    use super::{csv_field, map_selection_targets, truth_rows};
+
+    /// Writes a corpus's teacher tables under `dir` (`tracks.csv`, `teacher/`): one music track
+    /// per entry of `tracks`, a chunk each, with the named tags at the given u8 levels.
+    fn fake_corpus(dir: &Path, tags: &[String], tracks: &[(&str, &[(&str, u8)])]) {
+        std::fs::create_dir_all(dir.join("teacher")).unwrap();
+        let names: Vec<serde_json::Value> = tags.iter().map(|t| t.as_str().into()).collect();
+        let json = serde_json::json!({ "tags": names });
+        std::fs::write(dir.join("teacher/tags.json"), json.to_string()).unwrap();
+        let mut table =
+            String::from("package,version,path,duration_s,licence,genre,kind,sha256,file\n");
+        let plain = dir.join("teacher/chunk_tags.csv");
+        let mut chunks = std::fs::File::create(&plain).unwrap();
+        writeln!(chunks, "sha256,chunk,tags").unwrap();
+        for (name, levels) in tracks {
+            let sha = format!("{name:0>64}");
+            table += &format!("pkg-{name},1,{name}.ogg,60,MIT,,music,{sha},audio/{name}.ogg\n");
+            let hex: String = tags
+                .iter()
+                .map(|t| levels.iter().find(|(n, _)| n == t).map_or(0, |(_, v)| *v))
+                .map(|v| format!("{v:02x}"))
+                .collect();
+            writeln!(chunks, "{sha},0,{hex}").unwrap();
+        }
+        drop(chunks);
+        let gzip = std::process::Command::new("gzip")
+            .arg(&plain)
+            .status()
+            .unwrap();
+        assert!(gzip.success(), "gzip {}", plain.display());
+        std::fs::write(dir.join("tracks.csv"), table).unwrap();
+    }
+
+    /// A selection track's mood is mapped with the training corpus's lift divisors. Here the
+    /// selection set is quieter than the training corpus: by its own divisors its mildly loud,
+    /// slightly sad track would be anger (lift 2.0 against sadness's 1.56); by the corpus's it is
+    /// sadness (1.12; anger 0.8), as the model was taught.
+    #[test]
+    fn the_selection_sets_mood_uses_the_training_corpus_lifts() {
+        let repo = crate::workspace_root().unwrap();
+        let text = std::fs::read_to_string(repo.join("corpus/teacher/tags.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let tags: Vec<String> = json["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect();
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        std::fs::create_dir_all(root.join("scripts")).unwrap();
+        std::fs::copy(
+            repo.join("scripts/corpus_mapping.py"),
+            root.join("scripts/corpus_mapping.py"),
+        )
+        .unwrap();
+        fake_corpus(
+            &root.join("corpus"),
+            &tags,
+            &[
+                ("loud", &[("MTT:loud", 100)]),
+                ("soft", &[("MTT:soft", 100)]),
+                ("sad", &[("MSD:sad", 25)]),
+                ("happy", &[("MSD:happy", 25)]),
+            ],
+        );
+        fake_corpus(
+            &root.join("corpus/selection"),
+            &tags,
+            &[
+                ("mild", &[("MTT:loud", 20), ("MSD:sad", 7)]),
+                ("tender", &[("MTT:soft", 100), ("MSD:sad", 2)]),
+            ],
+        );
+        let out = root.join("out");
+        map_selection_targets(root, "mood", &out).unwrap();
+        let truth = std::fs::read_to_string(out.join("test-teacher.csv")).unwrap();
+        let labels: Vec<(String, String)> = truth_rows(&truth)
+            .into_iter()
+            .map(|(path, label)| (path.rsplit('/').next().unwrap().to_string(), label))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("mild.ogg".to_string(), "sadness".to_string()),
+                ("tender.ogg".to_string(), "tenderness".to_string()),
+            ]
+        );
+    }
 
     #[test]
     fn a_truth_table_reads_quoted_paths_and_writes_them_back() {
