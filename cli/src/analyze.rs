@@ -227,7 +227,7 @@ fn analyze_file_inner(
         let verdict = confidence.verdict(&analysis.summary);
         let independent = description.outputs == Outputs::Independent;
         let tags = if independent {
-            present_tags(&tag_summary(&analysis))
+            present_tags(&analysis.summary)
                 .into_iter()
                 .map(|(i, _)| description.labels[i].clone())
                 .collect()
@@ -295,21 +295,8 @@ fn render_tags(out: &mut String, m: &ModelResult) {
     let _ = writeln!(
         out,
         "    track: {}",
-        describe_tags(&tag_summary(&m.analysis), &m.labels)
+        describe_tags(&m.analysis.summary, &m.labels)
     );
-}
-
-/// A multi-label model's tags of a whole track: the mean of its chunks' outputs (the last
-/// running output describes the last chunk, as it was trained to, not the whole track).
-fn tag_summary(analysis: &TrackAnalysis) -> Vec<f32> {
-    let mut mean = vec![0.0f32; analysis.summary.len()];
-    let n = analysis.chunks.len().max(1) as f32;
-    for chunk in &analysis.chunks {
-        for (m, p) in mean.iter_mut().zip(&chunk.probs) {
-            *m += p / n;
-        }
-    }
-    mean
 }
 
 /// The human-readable report of one file.

@@ -1,6 +1,6 @@
 //! `mcclstm evaluate`: a model file's track accuracy on a data set, through the same engine path as
 //! `mcclstm analyze` (decode, then the analysis stream: cleaning, the silence gate, resampling,
-//! frontend, one step per chunk; the last running estimate).
+//! frontend, one step per chunk; the mean of the outputs over the track's chunks).
 //! This is how a shipped model is measured on data it never saw, e.g. the time-stretched sets of
 //! the default models' cards.
 

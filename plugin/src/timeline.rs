@@ -212,7 +212,9 @@ fn shown_class(entry: &HistoryEntry, labels: &[String], unsure_below: f32) -> Op
 
 /// The history in the schema of `mcclstm analyze --json`: an array of one file result whose
 /// `models` hold one result per slot with chunks. `probs` and `track` are both the running
-/// estimate the plugin saved (for the stateful default models they are the same thing).
+/// estimate the plugin saved (for the stateful default models they are the same thing); the
+/// `summary`, and the verdict on it, is their mean over the session, as `analyze` summarises a
+/// file (chunks of another width, from a model loaded earlier in the session, are left out).
 pub fn to_json(history: &History, infos: &[SlotInfo]) -> serde_json::Value {
     let mut models = Vec::new();
     for (slot, entries) in history.slots.iter().enumerate() {
@@ -225,7 +227,15 @@ pub fn to_json(history: &History, infos: &[SlotInfo]) -> serde_json::Value {
                 .map(|i| format!("class {i}"))
                 .collect()
         };
-        let verdict = Verdict::of(&last.probs, info.unsure_below);
+        let width = last.probs.len();
+        let same: Vec<&HistoryEntry> = entries.iter().filter(|e| e.probs.len() == width).collect();
+        let summary: Vec<f32> = (0..width)
+            .map(|i| {
+                let sum: f64 = same.iter().map(|e| f64::from(e.probs[i])).sum();
+                (sum / same.len() as f64) as f32
+            })
+            .collect();
+        let verdict = Verdict::of(&summary, info.unsure_below);
         let chunks: Vec<serde_json::Value> = entries
             .iter()
             .map(|e| {
@@ -251,7 +261,7 @@ pub fn to_json(history: &History, infos: &[SlotInfo]) -> serde_json::Value {
             "second": labels.get(verdict.second),
             "unsure": verdict.unsure,
             "chunks": chunks,
-            "summary": last.probs,
+            "summary": summary,
         }));
     }
     json!([{
@@ -456,8 +466,18 @@ mod tests {
             serde_json::from_value(model.clone()).unwrap();
         assert_eq!(analysis.chunks.len(), 6);
         assert_eq!(analysis.chunks[3].track, vec![0.05, 0.05, 0.9]);
+        // The summary is the mean of the six chunks (rock, rock, tie, jazz, jazz, rock), as
+        // `analyze` summarises a file, not the last chunk.
+        let want = [0.7 / 6.0, 2.85 / 6.0, 2.45 / 6.0];
+        for (got, want) in analysis.summary.iter().zip(want) {
+            assert!((got - want).abs() < 1e-6, "{:?}", analysis.summary);
+        }
         assert_eq!(model["top"], "rock");
-        assert_eq!(model["unsure"], false);
+        assert_eq!(model["second"], "jazz");
+        assert_eq!(
+            model["unsure"], true,
+            "0.475 is under the default threshold of 0.5"
+        );
         assert_eq!(model["labels"][2], "jazz");
 
         let csv = to_csv(&h, &infos);

@@ -861,8 +861,8 @@ fn other_collection_section(
          is), through another SoundFont, MuseScore's General (MIT licence; Debian's `{}`, \
          installed when the test runs, not shipped). The other three rows tell the two changes \
          apart: the same held-out Ryan's tunes as the time-stretch figures, and each collection \
-         through each SoundFont. Scored with `mcclstm evaluate` (the last running estimate of \
-         each 30 s track).\n\n\
+         through each SoundFont. Scored with `mcclstm evaluate` (the mean of the outputs over \
+         the chunks of each 30 s track).\n\n\
          | tunes | SoundFont | tracks | accuracy | right per dance |\n|---|---|---|---|---|\n\
          {rows}",
         OTHER_SOUNDFONT.1
@@ -883,8 +883,8 @@ fn real_music_section(
         .unwrap_or_else(|_| format!("synthetic {name} set only"));
     let mut out = format!(
         "Measured on the real-music corpus's held-out packages, which no model trained on: {}. \
-         Each track is analysed whole, as `mcclstm analyze` does it (the last running \
-         estimate). \"Previous\" is the model this one replaced (it learned from: \
+         Each track is analysed whole, as `mcclstm analyze` does it (the mean of the \
+         model's outputs over its chunks). \"Previous\" is the model this one replaced (it learned from: \
          {}).\n\n\
          | truth | tracks | this model | previous model | teacher's mapped top class |\n\
          |---|---|---|---|---|\n",
@@ -1587,6 +1587,15 @@ const MOOD_TRIED: &str = "**The renders taught by the teacher** (shipped). The m
      by three on the held-out ones, which is about what a candidate has to beat. \
      (`target/models/mood/tried-seed1/` holds the rule, the model, its card and the log.)";
 
+/// Opens the [`TRIED_HEADING`] sections of the class models' cards: their runs were scored when a
+/// track's class was its last running estimate.
+const SUMMARY_BEFORE: &str = "Whole-track figures below (\"whole track\", a track's accuracy \
+     on the synthetic or other-collection sets) were measured when a track's class was the model's \
+     last running estimate, as `mcclstm analyze` and `evaluate` gave it until 2026-12-07; the \
+     sections above use the mean of the outputs over the track's chunks (`docs/DESIGN.md`, \
+     section 3), so they are not comparable with these. Figures per chunk and after 1 / 8 / 32 \
+     / 64 chunks do not depend on it.";
+
 /// The dance card's [`TRIED_HEADING`] section: the fixes for jig against hornpipe, each trained
 /// once by hand (2026-12-03 and -04) with the shipped model's sizes and flags, and scored on the
 /// test sets made both ways.
@@ -1832,8 +1841,8 @@ fn write_card(
             "body": format!(
                 "The shipped model on the held-out synthetic set rendered at three tempos (the \
                  MIDI is played faster or slower at the same pitch: `mcclstm dataset make \
-                 --speed`), scored with `mcclstm evaluate` (the engine's path, last running \
-                 estimate):\n\n{robustness}{taught}",
+                 --speed`), scored with `mcclstm evaluate` (the engine's path, the mean of the \
+                 outputs over each track's chunks):\n\n{robustness}{taught}",
                 taught = if kind.teach_renders {
                     "\nThe truth here is the arranger's label of each render, which this model \
                      does not learn as such: its renders are taught by the teacher, who hears \
@@ -1859,6 +1868,7 @@ fn write_card(
         }),
     ];
     if let Some(body) = kind.tried {
+        let body = format!("{SUMMARY_BEFORE}\n\n{body}");
         sections.push(serde_json::json!({ "heading": TRIED_HEADING, "body": body }));
     }
     let mut first = Vec::new();
