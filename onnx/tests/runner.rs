@@ -1,6 +1,6 @@
 //! The streaming runner: state carried across chunks, reset, running mean, refused input.
 
-use mcclstm_engine::stream::{analyze_signal, needed_seconds};
+use mcclstm_engine::stream::{StreamConfig, analyze_signal, analyze_stream, needed_seconds};
 use mcclstm_engine::{Architecture, Model, Preset, RunError};
 use mcclstm_onnx::arch::ArchConfig;
 use mcclstm_onnx::export::{self, ExportMeta, Weights};
@@ -103,6 +103,47 @@ fn non_finite_audio_still_gives_finite_probabilities() {
     let analysis = analyze_signal(&model, &samples).unwrap();
     assert_eq!(analysis.chunks.len(), 2);
     assert!(analysis.summary.iter().all(|p| p.is_finite()));
+}
+
+/// A track's summary is the mean of its chunks' outputs over every segment, not the last running
+/// estimate (which a silence reset restarts, and which says most about the last seconds).
+#[test]
+fn the_summary_is_the_mean_of_every_chunk_across_segments() {
+    let model = model(Architecture::Mcclstm);
+    let rate = 22_050.0;
+    let tone = |seconds: f32, step: f32| -> Vec<f32> {
+        (0..(seconds * rate) as usize)
+            .map(|i| (i as f32 * step).sin() * 0.3 + ((i * 7919) % 101) as f32 * 1e-3)
+            .collect()
+    };
+    // Two 8 s sounds apart by 6 s of silence: the live gate (5 s) makes them two segments.
+    let mut samples = tone(8.0, 0.05);
+    samples.extend(vec![0.0; (6.0 * rate) as usize]);
+    samples.extend(tone(8.0, 0.31));
+    let analysis = analyze_stream(
+        std::slice::from_ref(&model),
+        &samples,
+        StreamConfig::live(rate as u32),
+    )
+    .unwrap();
+    assert_eq!(analysis.silence_resets, 1);
+    let track = &analysis.models[0];
+    // The first segment runs on into the silence until the gate's 5 s have passed.
+    let segments: Vec<u64> = track.chunks.iter().map(|c| c.segment).collect();
+    assert_eq!(segments, [0, 0, 0, 1, 1]);
+    let n = track.chunks.len() as f32;
+    for (i, got) in track.summary.iter().enumerate() {
+        let mean: f32 = track.chunks.iter().map(|c| c.probs[i]).sum::<f32>() / n;
+        assert!((got - mean).abs() < 1e-6, "{i}: {got} against {mean}");
+    }
+    let last = &track.chunks.last().unwrap().track;
+    let apart = track
+        .summary
+        .iter()
+        .zip(last)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(apart > 1e-4, "the summary is the last estimate: {last:?}");
 }
 
 #[test]
