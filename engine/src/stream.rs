@@ -973,7 +973,7 @@ pub struct TrackAnalysis {
 /// last running estimate is not the summary: a stateful model's last output says most about the
 /// last seconds (it learned each chunk's own target), and on the selection packages the mean
 /// agreed with the teacher's class of the whole track on 87 of 103 tracks for mood where the last
-/// estimate did on 65 (`docs/DESIGN.md`, section 6).
+/// estimate did on 65 (`docs/DESIGN.md`, section 3).
 pub fn chunk_mean(chunks: &[ChunkResult]) -> Vec<f32> {
     let width = chunks.first().map_or(0, |c| c.probs.len());
     let mut sum = vec![0.0f64; width];
