@@ -14,7 +14,7 @@ use mcclstm_engine::stream::{
     AnalysisError, Analyzer, DEFAULT_SILENCE_RESET_S, StreamConfig, TrackAnalysis,
 };
 use mcclstm_engine::{AudioError, Model};
-use mcclstm_engine::{Outputs, Verdict};
+use mcclstm_engine::{Outputs, Summary, Verdict};
 use serde::Serialize;
 
 /// `--silence-reset`: seconds of silence that end a track, or `off`.
@@ -67,6 +67,8 @@ pub struct ModelResult {
     /// The model's calibration and threshold (`mcclstm.confidence`; the defaults when the file
     /// carries none).
     pub confidence: ConfidenceShown,
+    /// How `summary` is formed from the chunks (`mcclstm.summary`): `mean` or `last`.
+    pub track_summary: Summary,
     #[serde(flatten)]
     pub analysis: TrackAnalysis,
 }
@@ -250,6 +252,7 @@ fn analyze_file_inner(
                 unsure_below: confidence.unsure_below,
                 calibrated: confidence.is_calibrated(),
             },
+            track_summary: description.track_summary,
             analysis,
         });
     }
@@ -386,7 +389,11 @@ pub fn render_text(result: &FileResult) -> String {
         let verdict = Verdict::of(&m.analysis.summary, m.confidence.unsure_below);
         let _ = writeln!(
             out,
-            "    track: {}   (top three: {})",
+            "    track{}: {}   (top three: {})",
+            match m.track_summary {
+                Summary::Mean => "",
+                Summary::Last => " (last estimate)",
+            },
             verdict.describe(&m.labels),
             summary.join(", ")
         );

@@ -14,4 +14,5 @@ pub mod calibrate;
 pub mod demo;
 pub mod evaluate;
 pub mod features;
+pub mod summary;
 pub mod training;

@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use mcclstm_cli::analyze::{self, NamedModel, SilenceReset};
-use mcclstm_cli::{calibrate, demo, evaluate, features, training};
+use mcclstm_cli::{calibrate, demo, evaluate, features, summary, training};
 use mcclstm_engine::{Model, Preset};
 
 /// mimalloc keeps the memory a freed buffer had and hands it to the next one: a model load
@@ -74,6 +74,9 @@ enum Command {
     /// Fit a model's calibration on held-out audio and store it, with the "unsure" threshold, in
     /// the model file; reports the calibration error before and after (cross-fitted).
     Calibrate(calibrate::CalibrateArgs),
+    /// Store how a model summarises a whole track in the model file: the mean of its chunks'
+    /// outputs (the default) or the last running estimate.
+    SetSummary(summary::SetSummaryArgs),
     /// Synthesise a demo track and analyse it with the embedded genre and mood models.
     Demo {
         /// Where to write demo.wav.
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Demo { out } => run_demo(&out),
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Calibrate(args) => calibrate::run(&args),
+        Command::SetSummary(args) => summary::run(&args),
         Command::Training(args) => training::run(&args),
     };
     match result {

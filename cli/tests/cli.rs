@@ -91,6 +91,62 @@ fn analyze_json_holds_every_chunk_and_probabilities_that_sum_to_one() {
     assert_eq!(v[0]["sample_rate"], 44_100);
 }
 
+/// `mcclstm set-summary` stores the summary rule in a new file; `analyze` then summarises by the
+/// last running estimate and says so, and a rule it does not know is refused, writing nothing.
+#[test]
+fn set_summary_stores_the_rule_and_analyze_summarises_by_it() {
+    let f = fixture();
+    let last = f.model.with_file_name("last.onnx");
+    let out = mcclstm(&[
+        "set-summary",
+        "--model",
+        s(&f.model),
+        "--rule",
+        "last",
+        "--out",
+        s(&last),
+    ]);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let analyse = |model: &Path| -> serde_json::Value {
+        let out = mcclstm(&["analyze", s(&f.song), "--model", s(model), "--json"]);
+        assert!(out.status.success(), "{}", text(&out).1);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v[0]["models"][0].clone()
+    };
+    let (mean, by_last) = (analyse(&f.model), analyse(&last));
+    assert_eq!(mean["track_summary"], "mean");
+    assert_eq!(by_last["track_summary"], "last");
+    // The same network: the same chunks, summarised otherwise.
+    assert_eq!(mean["chunks"], by_last["chunks"]);
+    let chunks = by_last["chunks"].as_array().unwrap();
+    assert_eq!(by_last["summary"], chunks.last().unwrap()["track"]);
+    assert_ne!(mean["summary"], by_last["summary"]);
+    let out = mcclstm(&["analyze", s(&f.song), "--model", s(&last)]);
+    assert!(
+        text(&out).0.contains("track (last estimate):"),
+        "{}",
+        text(&out).0
+    );
+
+    let refused = f.model.with_file_name("median.onnx");
+    let out = mcclstm(&[
+        "set-summary",
+        "--model",
+        s(&f.model),
+        "--rule",
+        "median",
+        "--out",
+        s(&refused),
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("neither `mean` nor `last`"),
+        "{}",
+        text(&out).1
+    );
+    assert!(!refused.exists());
+}
+
 #[test]
 fn bad_files_are_reported_and_skipped_and_the_exit_code_says_so() {
     let f = fixture();

@@ -35,6 +35,9 @@ pub mod keys {
     /// How `probs` reads ([`super::Outputs`]): `exclusive` or `independent`. Format 2 requires
     /// it; a format-1 file has exclusive outputs and may omit it.
     pub const OUTPUTS: &str = "mcclstm.outputs";
+    /// Optional: how a whole track is summarised from its chunks ([`super::Summary`]): `mean`
+    /// or `last`. A file without it takes the mean.
+    pub const SUMMARY: &str = "mcclstm.summary";
     /// Every key a model file must have.
     pub const ALL: [&str; 8] = [
         FORMAT,
@@ -85,6 +88,41 @@ impl Outputs {
     }
 }
 
+/// How a whole track's prediction is formed from its chunks (`docs/DESIGN.md`, section 3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Summary {
+    /// The mean of every chunk's output over the whole input: what the teacher's truth of a
+    /// whole track is, and what genre and mood were chosen with.
+    #[default]
+    Mean,
+    /// The last running estimate: for a model whose state has heard the whole of a short piece
+    /// (dance: one tune), the end says more than a mean that counts the first, uninformed chunks.
+    Last,
+}
+
+impl Summary {
+    /// The metadata value of [`keys::SUMMARY`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Summary::Mean => "mean",
+            Summary::Last => "last",
+        }
+    }
+}
+
+impl std::str::FromStr for Summary {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "mean" => Ok(Summary::Mean),
+            "last" => Ok(Summary::Last),
+            other => Err(format!("`{other}` is neither `mean` nor `last`")),
+        }
+    }
+}
+
 /// Tensor names of the contract.
 pub mod names {
     pub const MEL: &str = "mel";
@@ -127,6 +165,9 @@ pub struct ModelDescription {
     /// Whether the labels are exclusive classes or independent tags.
     #[serde(default)]
     pub outputs: Outputs,
+    /// How a whole track is summarised from its chunks.
+    #[serde(default)]
+    pub track_summary: Summary,
 }
 
 impl ModelDescription {
@@ -262,6 +303,18 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
         }
     };
 
+    let track_summary = match meta.get(keys::SUMMARY) {
+        None => Summary::default(),
+        Some(raw) => {
+            raw.trim()
+                .parse::<Summary>()
+                .map_err(|reason| ContractError::BadMetadata {
+                    key: keys::SUMMARY,
+                    reason,
+                })?
+        }
+    };
+
     // Inputs: graph inputs that are not initializers (weights may be listed as inputs too).
     let initializers: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
     let inputs: Vec<&pb::ValueInfoProto> = graph
@@ -348,6 +401,7 @@ pub fn check(bytes: &[u8]) -> Result<CheckedModel, ContractError> {
             kind,
             confidence,
             outputs,
+            track_summary,
         },
         proto,
         input_order,

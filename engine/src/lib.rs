@@ -30,7 +30,7 @@ mod wav;
 
 pub use architecture::Architecture;
 pub use confidence::{Confidence, Verdict};
-pub use contract::{ModelDescription, ModelKind, Outputs};
+pub use contract::{ModelDescription, ModelKind, Outputs, Summary};
 pub use error::{AudioError, ContractError, FrontendError, RunError};
 pub use frontend::{ChunkAssembler, FrontendConfig, InputStats, MelFrames, MelFrontend, Preset};
 pub use runner::{Model, RunnerChoice, RunnerKind, StepOutput, StreamingRunner, WeakModel};

@@ -31,6 +31,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::contract::Summary;
 use crate::error::{AudioError, FrontendError, RunError};
 use crate::frontend::{ChunkAssembler, FrontendConfig, MelFrames, MelFrontend};
 use crate::resample::StreamResampler;
@@ -963,26 +964,40 @@ pub struct ChunkResult {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrackAnalysis {
     pub chunks: Vec<ChunkResult>,
-    /// The track's prediction: the mean of every chunk's output over the whole input (every
-    /// segment), see [`chunk_mean`].
+    /// The track's prediction by the model's rule ([`crate::Summary`], see [`summarise`]): by
+    /// default the mean of every chunk's output over the whole input (every segment).
     pub summary: Vec<f32>,
 }
 
-/// The whole-track summary of `chunks`: the mean of their outputs. For a stateful model each
-/// output is its running estimate after that chunk, for a stateless one that chunk's alone. The
-/// last running estimate is not the summary: a stateful model's last output says most about the
-/// last seconds (it learned each chunk's own target), and on the selection packages the mean
-/// agreed with the teacher's class of the whole track on 87 of 103 tracks for mood where the last
-/// estimate did on 65 (`docs/DESIGN.md`, section 3).
-pub fn chunk_mean(chunks: &[ChunkResult]) -> Vec<f32> {
-    let width = chunks.first().map_or(0, |c| c.probs.len());
-    let mut sum = vec![0.0f64; width];
-    for chunk in chunks {
-        for (s, p) in sum.iter_mut().zip(&chunk.probs) {
+/// The whole-track summary of `chunks` by `rule`. [`Summary::Mean`] is the mean of their
+/// outputs ([`output_mean`]): for a stateful model each output is its running estimate after that
+/// chunk, for a stateless one that chunk's alone. [`Summary::Last`] is the last chunk's running
+/// estimate (of the last segment, after a silence reset). The mean is the default: a stateful
+/// model's last output says most about the last seconds (it learned each chunk's own target), and
+/// on the selection packages the mean agreed with the teacher's class of the whole track on 87 of
+/// 103 tracks for mood where the last estimate did on 65 (`docs/DESIGN.md`, section 3).
+pub fn summarise(chunks: &[ChunkResult], rule: Summary) -> Vec<f32> {
+    match rule {
+        Summary::Mean => output_mean(chunks.iter().map(|c| c.probs.as_slice())),
+        Summary::Last => chunks.last().map(|c| c.track.clone()).unwrap_or_default(),
+    }
+}
+
+/// The mean of `outputs`, element by element, summed in `f64`; as wide as the first (empty when
+/// there is none).
+pub fn output_mean<'a>(outputs: impl IntoIterator<Item = &'a [f32]>) -> Vec<f32> {
+    let mut outputs = outputs.into_iter();
+    let Some(first) = outputs.next() else {
+        return Vec::new();
+    };
+    let mut sum: Vec<f64> = first.iter().map(|&p| f64::from(p)).collect();
+    let mut n = 1.0f64;
+    for output in outputs {
+        for (s, p) in sum.iter_mut().zip(output) {
             *s += f64::from(*p);
         }
+        n += 1.0;
     }
-    let n = chunks.len().max(1) as f64;
     sum.into_iter().map(|s| (s / n) as f32).collect()
 }
 
@@ -1150,7 +1165,7 @@ impl Analyzer {
                     AnalysisError::Silent
                 });
             }
-            track.summary = chunk_mean(&track.chunks);
+            track.summary = summarise(&track.chunks, model.description().track_summary);
         }
         Ok(SignalAnalysis {
             models: tracks,

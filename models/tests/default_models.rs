@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use mcclstm_data::dataset::{GTZAN_GENRES, SOUNDTRACK_EMOTIONS};
-use mcclstm_engine::contract;
+use mcclstm_engine::{Summary, contract};
 use mcclstm_synth::abc::DANCES;
 
 /// DESIGN.md: each embedded model stays under 8 MB.
@@ -131,6 +131,7 @@ fn check_real_music(name: &str, description: &contract::ModelDescription) {
 fn genre_model_has_gtzans_ten_genres() {
     let description = check("genre");
     assert_eq!(set(&description.labels), set(&GTZAN_GENRES));
+    assert_eq!(description.track_summary, Summary::Mean);
     check_real_music("genre", &description);
 }
 
@@ -138,6 +139,7 @@ fn genre_model_has_gtzans_ten_genres() {
 fn mood_model_has_the_five_soundtrack_emotions() {
     let description = check("mood");
     assert_eq!(set(&description.labels), set(&SOUNDTRACK_EMOTIONS));
+    assert_eq!(description.track_summary, Summary::Mean);
     check_real_music("mood", &description);
 }
 
@@ -161,6 +163,14 @@ fn dance_model_has_dances_of_the_collection() {
             "MuseScore",
             "| O'Neill's 1850 | MuseScore General |",
         ],
+    );
+    // Its whole-track summary is its last running estimate, chosen on O'Neill's tunes the test
+    // does not use, and the card says so.
+    assert_eq!(description.track_summary, Summary::Last);
+    let card = std::fs::read_to_string(models_dir().join("dance.MODEL_CARD.md")).unwrap();
+    assert!(
+        card.contains("## Whole-track summary") && card.contains("`--offset 40`"),
+        "the dance card does not say how its summary was chosen"
     );
 }
 

@@ -146,6 +146,39 @@ fn outputs_are_exclusive_in_format_1_and_must_be_said_in_format_2() {
 }
 
 #[test]
+fn the_summary_rule_is_mean_by_default_last_when_stored_and_anything_else_is_refused() {
+    use mcclstm_engine::Summary;
+    let proto = valid_proto(Architecture::Mcclstm);
+    assert_eq!(
+        load(&proto).unwrap().description().track_summary,
+        Summary::Mean
+    );
+    let mut last = proto.clone();
+    set_meta(&mut last, keys::SUMMARY, "last");
+    assert_eq!(
+        load(&last).unwrap().description().track_summary,
+        Summary::Last
+    );
+    for bad in ["", "median", "LAST", "{\"rule\":\"last\"}"] {
+        let mut broken = proto.clone();
+        set_meta(&mut broken, keys::SUMMARY, bad);
+        match load(&broken) {
+            Err(ContractError::BadMetadata { key, reason }) => {
+                assert_eq!(key, keys::SUMMARY);
+                assert!(reason.contains("neither `mean` nor `last`"), "{reason}");
+            }
+            Err(e) => panic!("{bad:?}: {e}"),
+            Ok(_) => panic!("{bad:?}: loaded"),
+        }
+        assert!(
+            mcclstm_engine::contract::with_metadata(&proto.encode_to_vec(), keys::SUMMARY, bad)
+                .is_err(),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
 fn bad_labels() {
     for (labels, why) in [
         ("anger, fear", "not a JSON array"),

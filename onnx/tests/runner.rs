@@ -1,7 +1,8 @@
 //! The streaming runner: state carried across chunks, reset, running mean, refused input.
 
+use mcclstm_engine::contract::{keys, with_metadata};
 use mcclstm_engine::stream::{StreamConfig, analyze_signal, analyze_stream, needed_seconds};
-use mcclstm_engine::{Architecture, Model, Preset, RunError};
+use mcclstm_engine::{Architecture, Model, Preset, RunError, Summary};
 use mcclstm_onnx::arch::ArchConfig;
 use mcclstm_onnx::export::{self, ExportMeta, Weights};
 use mcclstm_onnx::parity::random_chunks;
@@ -9,6 +10,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 fn model(arch: Architecture) -> Model {
+    Model::from_bytes(&model_bytes(arch)).unwrap()
+}
+
+fn model_bytes(arch: Architecture) -> Vec<u8> {
     let mut config = ArchConfig::paper(arch);
     config.filters = 8;
     let meta = ExportMeta {
@@ -20,7 +25,7 @@ fn model(arch: Architecture) -> Model {
         outputs: mcclstm_engine::Outputs::Exclusive,
     };
     let weights = Weights::random(&config, 40, 80, 4, &mut StdRng::seed_from_u64(11)).unwrap();
-    Model::from_bytes(&export::model_bytes(&config, &weights, &meta).unwrap()).unwrap()
+    export::model_bytes(&config, &weights, &meta).unwrap()
 }
 
 #[test]
@@ -108,7 +113,8 @@ fn non_finite_audio_still_gives_finite_probabilities() {
 /// A track's summary is the mean of its chunks' outputs over every segment, not the last running
 /// estimate (which a silence reset restarts, and which says most about the last seconds).
 #[test]
-fn the_summary_is_the_mean_of_every_chunk_across_segments() {
+fn the_summary_is_the_mean_of_every_chunk_across_segments_or_the_last_estimate_by_the_models_rule()
+{
     let model = model(Architecture::Mcclstm);
     let rate = 22_050.0;
     let tone = |seconds: f32, step: f32| -> Vec<f32> {
@@ -144,6 +150,15 @@ fn the_summary_is_the_mean_of_every_chunk_across_segments() {
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
     assert!(apart > 1e-4, "the summary is the last estimate: {last:?}");
+
+    // The same network stored with `mcclstm.summary` = `last`: the same chunks, and the summary
+    // is the last segment's last running estimate.
+    let bytes = with_metadata(&model_bytes(Architecture::Mcclstm), keys::SUMMARY, "last").unwrap();
+    let by_last = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(by_last.description().track_summary, Summary::Last);
+    let analysis = analyze_stream(&[by_last], &samples, StreamConfig::live(rate as u32)).unwrap();
+    assert_eq!(analysis.models[0].chunks, track.chunks);
+    assert_eq!(&analysis.models[0].summary, last);
 }
 
 #[test]

@@ -191,6 +191,7 @@ impl Analyzer {
                     info.unsure_below = d.confidence.unsure_below;
                     info.calibrated = d.confidence.is_calibrated();
                     info.outputs = d.outputs;
+                    info.track_summary = d.track_summary;
                 }
                 self.tasks[slot] = d.task.clone();
                 self.labels[slot] = d.labels.clone();

@@ -97,6 +97,8 @@ pub struct SlotInfo {
     /// Exclusive classes, or independent tags (the `style` model): a tag slot shows the tags
     /// present at `TAG_PRESENT` or more, not one class.
     pub outputs: mcclstm_engine::Outputs,
+    /// How the session's whole-track summary is formed (the JSON export): the model's rule.
+    pub track_summary: mcclstm_engine::Summary,
 }
 
 impl Default for SlotInfo {
@@ -111,6 +113,7 @@ impl Default for SlotInfo {
             unsure_below: mcclstm_engine::confidence::DEFAULT_UNSURE_BELOW,
             calibrated: false,
             outputs: mcclstm_engine::Outputs::Exclusive,
+            track_summary: mcclstm_engine::Summary::Mean,
         }
     }
 }

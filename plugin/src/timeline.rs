@@ -12,7 +12,8 @@
 
 use std::collections::BTreeMap;
 
-use mcclstm_engine::Verdict;
+use mcclstm_engine::stream::output_mean;
+use mcclstm_engine::{Summary, Verdict};
 use serde_json::json;
 
 use crate::history::{History, HistoryEntry};
@@ -213,8 +214,9 @@ fn shown_class(entry: &HistoryEntry, labels: &[String], unsure_below: f32) -> Op
 /// The history in the schema of `mcclstm analyze --json`: an array of one file result whose
 /// `models` hold one result per slot with chunks. `probs` and `track` are both the running
 /// estimate the plugin saved (for the stateful default models they are the same thing); the
-/// `summary`, and the verdict on it, is their mean over the session, as `analyze` summarises a
-/// file (chunks of another width, from a model loaded earlier in the session, are left out).
+/// `summary`, and the verdict on it, follows the model's rule as `analyze` summarises a file: by
+/// default their mean over the session (chunks of another width, from a model loaded earlier in
+/// the session, are left out), or the last of them.
 pub fn to_json(history: &History, infos: &[SlotInfo]) -> serde_json::Value {
     let mut models = Vec::new();
     for (slot, entries) in history.slots.iter().enumerate() {
@@ -228,13 +230,15 @@ pub fn to_json(history: &History, infos: &[SlotInfo]) -> serde_json::Value {
                 .collect()
         };
         let width = last.probs.len();
-        let same: Vec<&HistoryEntry> = entries.iter().filter(|e| e.probs.len() == width).collect();
-        let summary: Vec<f32> = (0..width)
-            .map(|i| {
-                let sum: f64 = same.iter().map(|e| f64::from(e.probs[i])).sum();
-                (sum / same.len() as f64) as f32
-            })
-            .collect();
+        let summary = match info.track_summary {
+            Summary::Mean => output_mean(
+                entries
+                    .iter()
+                    .filter(|e| e.probs.len() == width)
+                    .map(|e| e.probs.as_slice()),
+            ),
+            Summary::Last => last.probs.clone(),
+        };
         let verdict = Verdict::of(&summary, info.unsure_below);
         let chunks: Vec<serde_json::Value> = entries
             .iter()
@@ -494,5 +498,24 @@ mod tests {
             lines[1]
         );
         assert_eq!(csv_field("a,b"), "\"a,b\"");
+    }
+
+    #[test]
+    fn a_model_that_summarises_by_its_last_estimate_exports_the_last_chunk() {
+        let h = history();
+        let infos = [SlotInfo {
+            track_summary: Summary::Last,
+            ..info(&["blues", "rock", "jazz"])
+        }];
+        let json = to_json(&h, &infos);
+        let model = &json[0]["models"][0];
+        let analysis: mcclstm_engine::TrackAnalysis =
+            serde_json::from_value(model.clone()).unwrap();
+        let last = h.slots[0].back().unwrap();
+        assert_eq!(analysis.summary, last.probs);
+        // The mean of the same chunks leads with rock too but is unsure at 0.475: the last
+        // chunk is not.
+        assert_eq!(model["top"], "rock");
+        assert_eq!(model["unsure"], false, "{:?}", analysis.summary);
     }
 }
