@@ -169,7 +169,9 @@ fn dance_model_has_dances_of_the_collection() {
     assert_eq!(description.track_summary, Summary::Last);
     let card = std::fs::read_to_string(models_dir().join("dance.MODEL_CARD.md")).unwrap();
     assert!(
-        card.contains("## Whole-track summary") && card.contains("`--offset 40`"),
+        card.contains("## Whole-track summary")
+            && card.contains("(the choice)")
+            && card.contains("(a check, measured after the choice)"),
         "the dance card does not say how its summary was chosen"
     );
 }
