@@ -756,6 +756,17 @@ struct Evaluated {
     report: Vec<u8>,
 }
 
+impl Evaluated {
+    /// "hornpipe 33/40, jig 29/40, ...": right of the tracks per true class.
+    fn per_class_text(&self) -> String {
+        self.per_class
+            .iter()
+            .map(|(label, n, right)| format!("{label} {right}/{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 fn evaluate(mcclstm: &Path, model: &Path, csv: &Path) -> anyhow::Result<Evaluated> {
     let output = Command::new(mcclstm)
         .args(["evaluate", "--dataset", "generic", "--json", "--model"])
@@ -846,48 +857,37 @@ fn other_collection_section(
                 "fluidr3"
             }
         ));
-        let mut args = vec![
-            "dataset".to_string(),
-            "make".into(),
-            "--kind".into(),
-            "dance".into(),
-            "--out".into(),
-            out.display().to_string(),
-            "--abc".into(),
-            abc.display().to_string(),
-        ];
-        if ours {
-            args.extend([
+        let args = if ours {
+            let mut args = vec![
+                "dataset".to_string(),
+                "make".into(),
+                "--kind".into(),
+                "dance".into(),
+                "--out".into(),
+                out.display().to_string(),
+                "--abc".into(),
+                abc.display().to_string(),
                 "--per-class".into(),
                 dance.held_out.to_string(),
                 "--offset".into(),
                 dance.held_out_offset.to_string(),
-            ]);
+            ];
+            if let Some(sf) = soundfont {
+                args.extend(["--soundfont".into(), sf.into()]);
+            }
+            args.extend(dance.make_flags.iter().map(|f| f.to_string()));
+            args
         } else {
-            args.extend([
-                "--per-class".into(),
-                OTHER_COLLECTION_TUNES.to_string(),
-                "--dances".into(),
-                OTHER_COLLECTION_DANCES.into(),
-            ]);
-        }
-        if let Some(sf) = soundfont {
-            args.extend(["--soundfont".into(), sf.into()]);
-        }
-        args.extend(dance.make_flags.iter().map(|f| f.to_string()));
+            oneills_set(&out, abc, 0, soundfont, dance)
+        };
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         tool(&format!("make {}", out.display()), &args)?;
         let e = evaluate(mcclstm, model, &out.join("tracks.csv"))?;
-        let per_class = e
-            .per_class
-            .iter()
-            .map(|(label, n, right)| format!("{label} {right}/{n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         rows.push_str(&format!(
-            "| {collection} | {setup} | {} | {:.1}% | {per_class} |\n",
+            "| {collection} | {setup} | {} | {:.1}% | {} |\n",
             e.tracks,
-            100.0 * e.accuracy
+            100.0 * e.accuracy,
+            e.per_class_text()
         ));
     }
     let flags = dance.make_flags.join(" ");
@@ -907,6 +907,40 @@ fn other_collection_section(
         OTHER_SOUNDFONT.1,
         summary = summary_words(dance.track_summary),
     ))
+}
+
+/// `mcclstm dataset make` arguments for O'Neill's tunes of [`OTHER_COLLECTION_DANCES`] into
+/// `out`: the [`OTHER_COLLECTION_TUNES`] of each dance from `offset` in the maker's order (0, the
+/// test's, is made without `--offset`), played as the dance model's sets are.
+fn oneills_set(
+    out: &Path,
+    abc: &Path,
+    offset: usize,
+    soundfont: Option<&str>,
+    dance: &Kind,
+) -> Vec<String> {
+    let mut args = vec![
+        "dataset".to_string(),
+        "make".into(),
+        "--kind".into(),
+        "dance".into(),
+        "--out".into(),
+        out.display().to_string(),
+        "--abc".into(),
+        abc.display().to_string(),
+        "--per-class".into(),
+        OTHER_COLLECTION_TUNES.to_string(),
+        "--dances".into(),
+        OTHER_COLLECTION_DANCES.into(),
+    ];
+    if offset > 0 {
+        args.extend(["--offset".into(), offset.to_string()]);
+    }
+    if let Some(sf) = soundfont {
+        args.extend(["--soundfont".into(), sf.into()]);
+    }
+    args.extend(dance.make_flags.iter().map(|f| f.to_string()));
+    args
 }
 
 /// How a track's class is formed under `rule` (`None`: the model file's default, the mean).
@@ -944,33 +978,12 @@ fn summary_section(
         .iter()
         .find(|k| k.name == "dance")
         .context("no dance kind")?;
-    let per_class = OTHER_COLLECTION_TUNES.to_string();
-    let abc = oneills.display().to_string();
     let mut rows = String::new();
     let mut totals = [0u64; 2];
     for (set, offset, role) in SUMMARY_SETS {
         let out = data.join(format!("{set}-oneills-musescore"));
-        let (out_s, offset_s) = (out.display().to_string(), offset.to_string());
-        let mut args = vec![
-            "dataset",
-            "make",
-            "--kind",
-            "dance",
-            "--out",
-            &out_s,
-            "--abc",
-            &abc,
-            "--per-class",
-            &per_class,
-            "--dances",
-            OTHER_COLLECTION_DANCES,
-        ];
-        // The test set is made as the other-collection section makes it (no `--offset`).
-        if offset > 0 {
-            args.extend(["--offset", &offset_s]);
-        }
-        args.extend(["--soundfont", OTHER_SOUNDFONT.0]);
-        args.extend(dance.make_flags);
+        let args = oneills_set(&out, oneills, offset, Some(OTHER_SOUNDFONT.0), dance);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         tool(&format!("make {}", out.display()), &args)?;
         let csv = out.join("tracks.csv");
         for (k, candidate) in ["mean", "last"].into_iter().enumerate() {
@@ -994,14 +1007,8 @@ fn summary_section(
             if offset > 0 {
                 totals[k] += e.per_class.iter().map(|(_, _, right)| right).sum::<u64>();
             }
-            let per_class = e
-                .per_class
-                .iter()
-                .map(|(label, n, right)| format!("{label} {right}/{n}"))
-                .collect::<Vec<_>>()
-                .join(", ");
             rows.push_str(&format!(
-                "| {offset}-{} ({role}) | {}{} | {} | {:.1}% | {per_class} |\n",
+                "| {offset}-{} ({role}) | {}{} | {} | {:.1}% | {} |\n",
                 offset + OTHER_COLLECTION_TUNES - 1,
                 summary_words(Some(candidate)),
                 if candidate == rule {
@@ -1010,7 +1017,8 @@ fn summary_section(
                     ""
                 },
                 e.tracks,
-                100.0 * e.accuracy
+                100.0 * e.accuracy,
+                e.per_class_text()
             ));
         }
     }
@@ -1145,13 +1153,7 @@ fn truth_tables(
             100.0 * new.accuracy
         ));
         per_class.push_str(&format!("\nThis model per class, against {truth}: "));
-        per_class.push_str(
-            &new.per_class
-                .iter()
-                .map(|(label, n, ok)| format!("{label} {ok}/{n}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
+        per_class.push_str(&new.per_class_text());
         per_class.push_str(".\n");
         evaluated.push((file, truth, new));
     }
