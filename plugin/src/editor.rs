@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use egui::{Color32, FontId, RichText, Stroke};
+use mcclstm_engine::Summary;
 use nice_plug::prelude::*;
 use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::{
@@ -16,7 +17,7 @@ use crate::analyzer::{Command, CommandSender};
 use crate::models::{self, SLOTS};
 use crate::params::{EDITOR_MIN, McclstmParams};
 use crate::published::{MAX_SLOTS, Published, SlotInfo, Snapshot};
-use crate::timeline::{self, Timeline};
+use crate::timeline::{self, Overall, Timeline};
 
 /// One colour per class, in label order (cycled past twelve).
 const PALETTE: [Color32; 12] = [
@@ -177,6 +178,16 @@ impl McclstmEditor {
             });
         });
         ui.separator();
+        // Each slot's verdict over its whole history, read under the lock once per repaint.
+        let overall: Vec<Option<Overall>> = match self.params.history.lock() {
+            Ok(h) => (0..MAX_SLOTS)
+                .map(|slot| {
+                    let info = p.info(slot);
+                    h.slots.get(slot).and_then(|e| timeline::overall(e, &info))
+                })
+                .collect(),
+            Err(_) => vec![None; MAX_SLOTS],
+        };
         // Active slots side by side when the window is wide enough, so genre and mood read at a
         // glance; stacked otherwise.
         let active: Vec<usize> = (0..MAX_SLOTS)
@@ -185,12 +196,12 @@ impl McclstmEditor {
         if active.len() >= 2 && ui.available_width() >= 700.0 {
             ui.columns(active.len(), |columns| {
                 for (column, &slot) in columns.iter_mut().zip(&active) {
-                    self.draw_slot(column, slot, &snapshot);
+                    self.draw_slot(column, slot, &snapshot, overall[slot].as_ref());
                 }
             });
         } else {
             for &slot in &active {
-                self.draw_slot(ui, slot, &snapshot);
+                self.draw_slot(ui, slot, &snapshot, overall[slot].as_ref());
                 ui.separator();
             }
         }
@@ -213,7 +224,13 @@ impl McclstmEditor {
         }
     }
 
-    fn draw_slot(&mut self, ui: &mut egui::Ui, slot: usize, snapshot: &Snapshot) {
+    fn draw_slot(
+        &mut self,
+        ui: &mut egui::Ui,
+        slot: usize,
+        snapshot: &Snapshot,
+        overall: Option<&Overall>,
+    ) {
         let results = &snapshot.slots[slot];
         let info = self.published.info(slot);
         let probs = results.probs(info.labels.len());
@@ -235,40 +252,17 @@ impl McclstmEditor {
                 ("silence".to_string(), Color32::GRAY, 40.0)
             } else if chunks == 0 || probs.is_empty() {
                 ("listening…".to_string(), Color32::GRAY, 40.0)
-            } else if let Some(tags) = info.present_tags(probs) {
-                // Independent tags: every tag present, strongest first.
-                (tags, Color32::WHITE, 24.0)
             } else {
-                let v = info.verdict(probs);
-                if v.unsure && info.outputs == mcclstm_engine::Outputs::Independent {
-                    (
-                        format!(
-                            "no tag at {:.0}% or more",
-                            mcclstm_engine::confidence::TAG_PRESENT * 100.0
-                        ),
-                        Color32::LIGHT_GRAY,
-                        26.0,
-                    )
-                } else if v.unsure {
-                    // Two classes nearly tied, or none likely: say so, with both leaders.
-                    (
-                        format!(
-                            "unsure: {} {:.0}% / {} {:.0}%",
-                            info.labels[v.top],
-                            v.top_p * 100.0,
-                            info.labels[v.second],
-                            v.second_p * 100.0
-                        ),
-                        Color32::LIGHT_GRAY,
-                        26.0,
-                    )
+                let (text, colour, sure) = verdict_text(&info, probs);
+                // A class the model is sure of reads largest; tags and "unsure" take more room.
+                let size = if info.present_tags(probs).is_some() {
+                    24.0
+                } else if sure {
+                    40.0
                 } else {
-                    (
-                        format!("{}  {:.0}%", info.labels[v.top], v.top_p * 100.0),
-                        class_colour(v.top),
-                        40.0,
-                    )
-                }
+                    26.0
+                };
+                (text, colour, size)
             };
             ui.label(
                 RichText::new(text)
@@ -298,6 +292,21 @@ impl McclstmEditor {
                 )
             };
             ui.label(RichText::new(text).color(colour).italics());
+        }
+
+        // The verdict over the whole history, by the model's summary rule: what `mcclstm analyze`
+        // would say of the audio heard so far, and what the JSON export writes.
+        if let Some(o) = overall.filter(|o| o.probs.len() == info.labels.len() && o.chunks > 0) {
+            let (text, colour, _) = verdict_text(&info, &o.probs);
+            let how = match o.rule {
+                Summary::Mean => format!("the mean of {} chunks", o.chunks),
+                Summary::Last => format!("its last estimate, of {} chunks", o.chunks),
+            };
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("overall").weak());
+                ui.label(RichText::new(text).color(colour).strong());
+                ui.label(RichText::new(how).weak());
+            });
         }
 
         // Compact confidence bars, one per class, in label order and colour; the leader's is
@@ -640,6 +649,45 @@ impl McclstmEditor {
 }
 
 /// Seconds as m:ss (h:mm:ss past an hour).
+/// How `probs` read for the slot of `info`: the text, its colour, and whether it names one class
+/// the model is sure of. Independent tags: every tag present, strongest first, or that none is.
+/// Exclusive classes: the leader, or "unsure" with the two leaders when they nearly tie or none
+/// is likely.
+fn verdict_text(info: &SlotInfo, probs: &[f32]) -> (String, Color32, bool) {
+    if let Some(tags) = info.present_tags(probs) {
+        return (tags, Color32::WHITE, false);
+    }
+    let v = info.verdict(probs);
+    if v.unsure && info.outputs == mcclstm_engine::Outputs::Independent {
+        (
+            format!(
+                "no tag at {:.0}% or more",
+                mcclstm_engine::confidence::TAG_PRESENT * 100.0
+            ),
+            Color32::LIGHT_GRAY,
+            false,
+        )
+    } else if v.unsure {
+        (
+            format!(
+                "unsure: {} {:.0}% / {} {:.0}%",
+                info.labels[v.top],
+                v.top_p * 100.0,
+                info.labels[v.second],
+                v.second_p * 100.0
+            ),
+            Color32::LIGHT_GRAY,
+            false,
+        )
+    } else {
+        (
+            format!("{}  {:.0}%", info.labels[v.top], v.top_p * 100.0),
+            class_colour(v.top),
+            true,
+        )
+    }
+}
+
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
     if s >= 3600 {
@@ -758,6 +806,10 @@ mod tests {
                 "anger  90%",
                 "live estimate (provisional) · heard to 8.2 s",
                 "chunk 2 committed · heard to 8.2 s",
+                // Genre's verdict over its history (two metal chunks), beside the unsure live one.
+                "overall",
+                "metal  80%",
+                "the mean of 2 chunks",
                 "TIMELINE",
                 "Export JSON",
                 "Export CSV",
@@ -770,6 +822,8 @@ mod tests {
             }
             // The timeline's bar names the merged verdict of both history chunks once.
             assert_eq!(texts.iter().filter(|t| *t == "metal").count(), 2, "{all}");
+            // Mood has no history yet: one overall verdict, genre's.
+            assert_eq!(texts.iter().filter(|t| *t == "overall").count(), 1, "{all}");
         }
     }
 

@@ -9,8 +9,10 @@
 //! - [`to_json`]: the history in the schema of `mcclstm analyze --json` (one file result, one
 //!   model result per slot with its chunks), so the same tools read both.
 //! - [`to_csv`]: one row per chunk, a column per class, for a spreadsheet.
+//! - [`overall`]: a slot's verdict over its whole history, by the model's summary rule: what the
+//!   editor shows beside the live estimate, and the export's `summary`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use mcclstm_engine::stream::output_mean;
 use mcclstm_engine::{Summary, Verdict};
@@ -211,12 +213,40 @@ fn shown_class(entry: &HistoryEntry, labels: &[String], unsure_below: f32) -> Op
         .or(Some(verdict.top))
 }
 
+/// A slot's outputs summarised over its whole history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Overall {
+    pub probs: Vec<f32>,
+    /// The chunks it was formed from: those of the latest chunk's width (chunks from a model of
+    /// another task, loaded earlier in the session, are left out).
+    pub chunks: usize,
+    /// How it was formed: the model's rule.
+    pub rule: Summary,
+}
+
+/// `entries` (a slot's history) summarised as `mcclstm analyze` summarises a file, by the rule of
+/// the slot's model (`info.track_summary`): the mean of the running estimates over the chunks of
+/// the latest chunk's width, or the latest estimate. `None` for an empty history.
+pub fn overall(entries: &VecDeque<HistoryEntry>, info: &SlotInfo) -> Option<Overall> {
+    let last = entries.back()?;
+    let width = last.probs.len();
+    let same = || entries.iter().filter(|e| e.probs.len() == width);
+    let probs = match info.track_summary {
+        Summary::Mean => output_mean(same().map(|e| e.probs.as_slice())),
+        Summary::Last => last.probs.clone(),
+    };
+    Some(Overall {
+        probs,
+        chunks: same().count(),
+        rule: info.track_summary,
+    })
+}
+
 /// The history in the schema of `mcclstm analyze --json`: an array of one file result whose
 /// `models` hold one result per slot with chunks. `probs` and `track` are both the running
 /// estimate the plugin saved (for the stateful default models they are the same thing); the
-/// `summary`, and the verdict on it, follows the model's rule as `analyze` summarises a file: by
-/// default their mean over the session (chunks of another width, from a model loaded earlier in
-/// the session, are left out), or the last of them.
+/// `summary`, and the verdict on it, is the slot's [`overall`] verdict, as `analyze` summarises
+/// a file.
 pub fn to_json(history: &History, infos: &[SlotInfo]) -> serde_json::Value {
     let mut models = Vec::new();
     for (slot, entries) in history.slots.iter().enumerate() {
@@ -229,16 +259,7 @@ pub fn to_json(history: &History, infos: &[SlotInfo]) -> serde_json::Value {
                 .map(|i| format!("class {i}"))
                 .collect()
         };
-        let width = last.probs.len();
-        let summary = match info.track_summary {
-            Summary::Mean => output_mean(
-                entries
-                    .iter()
-                    .filter(|e| e.probs.len() == width)
-                    .map(|e| e.probs.as_slice()),
-            ),
-            Summary::Last => last.probs.clone(),
-        };
+        let summary = overall(entries, &info).map(|o| o.probs).unwrap_or_default();
         let verdict = Verdict::of(&summary, info.unsure_below);
         let chunks: Vec<serde_json::Value> = entries
             .iter()
@@ -517,5 +538,34 @@ mod tests {
         // chunk is not.
         assert_eq!(model["top"], "rock");
         assert_eq!(model["unsure"], false, "{:?}", analysis.summary);
+    }
+
+    #[test]
+    fn the_overall_verdict_follows_the_rule_over_the_chunks_of_the_current_width() {
+        let mut h = history();
+        let three = info(&["blues", "rock", "jazz"]);
+        // Two chunks of an earlier four-class model come first: left out of both rules.
+        for k in 0..2 {
+            h.slots[0].push_front(entry(0, k, 0.0, &[0.0, 0.0, 0.0, 1.0], "other"));
+        }
+        let mean = overall(&h.slots[0], &three).unwrap();
+        assert_eq!((mean.chunks, mean.rule), (6, Summary::Mean));
+        let want = [0.7 / 6.0, 2.85 / 6.0, 2.45 / 6.0];
+        for (got, want) in mean.probs.iter().zip(want) {
+            assert!((got - want).abs() < 1e-6, "{:?}", mean.probs);
+        }
+        // The export's summary is the same verdict.
+        let json = to_json(&h, std::slice::from_ref(&three));
+        let summary: Vec<f32> =
+            serde_json::from_value(json[0]["models"][0]["summary"].clone()).unwrap();
+        assert_eq!(summary, mean.probs);
+        let last_rule = SlotInfo {
+            track_summary: Summary::Last,
+            ..three
+        };
+        let last = overall(&h.slots[0], &last_rule).unwrap();
+        assert_eq!(last.probs, h.slots[0].back().unwrap().probs);
+        assert_eq!((last.chunks, last.rule), (6, Summary::Last));
+        assert_eq!(overall(&VecDeque::new(), &last_rule), None);
     }
 }
