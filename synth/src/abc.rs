@@ -27,6 +27,9 @@ pub const DANCES: [&str; 7] = [
 pub struct AbcTune {
     pub path: PathBuf,
     pub title: String,
+    /// Every `T:` line of the tune (the first is [`AbcTune::title`]; the others are other names
+    /// of the same tune, such as an Irish title beside the English one).
+    pub titles: Vec<String>,
     /// Normalised dance name, one of [`DANCES`].
     pub dance: &'static str,
     /// Beats per bar and beat unit (`C` is 4/4, `C|` is 2/2).
@@ -156,7 +159,7 @@ fn x_number(tune_text: &str) -> Option<u32> {
 /// One tune's header. `None` without a `K:` field; `Some(None)` for a tune without a dance
 /// rhythm.
 fn parse_header(path: &Path, text: &str, number: Option<u32>) -> Option<Option<AbcTune>> {
-    let mut title = String::new();
+    let mut titles = Vec::new();
     let mut rhythm = None;
     let mut meter = None;
     let mut unit = None;
@@ -167,7 +170,7 @@ fn parse_header(path: &Path, text: &str, number: Option<u32>) -> Option<Option<A
         };
         let value = value.trim();
         match field.trim() {
-            "T" if title.is_empty() => title = value.to_string(),
+            "T" if !value.is_empty() => titles.push(value.to_string()),
             "R" if rhythm.is_none() => rhythm = Some(value.to_string()),
             "M" if meter.is_none() => meter = parse_meter(value),
             "L" if unit.is_none() => unit = parse_fraction(value).map(|(a, b)| 4.0 * a / b),
@@ -193,7 +196,8 @@ fn parse_header(path: &Path, text: &str, number: Option<u32>) -> Option<Option<A
     let (tonic, scale) = parse_key(&key);
     Some(Some(AbcTune {
         path: path.to_path_buf(),
-        title,
+        title: titles.first().cloned().unwrap_or_default(),
+        titles,
         dance,
         meter,
         unit,
@@ -271,6 +275,62 @@ fn parse_key(value: &str) -> (u8, [u8; 7]) {
     (tonic.rem_euclid(12) as u8, scale)
 }
 
+/// Words a title may carry that do not tell one tune from another: the article, the dance it is
+/// played as ("Liverpool -- Hornpipe" in Ryan's is "The Liverpool Hornpipe" in O'Neill's), a
+/// setting's kind or number ("No. 2") and "favourite".
+const TITLE_NOISE: [&str; 10] = [
+    "the",
+    "reel",
+    "jig",
+    "hornpipe",
+    "strathspey",
+    "clog",
+    "double",
+    "single",
+    "favorite",
+    "favourite",
+];
+
+/// The key that two collections' titles of one tune share: lowercase letters only, the words of
+/// [`TITLE_NOISE`], "No." and numbers dropped, and a possessive "'s" kept as "s". Empty for a
+/// title of noise alone, which matches nothing.
+pub fn title_key(title: &str) -> String {
+    let lower = title.to_lowercase().replace("'s", "s");
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_alphabetic()))
+        .filter(|w| *w != "no" && !TITLE_NOISE.contains(w))
+        .collect()
+}
+
+/// The [`title_key`]s of every tune in the ABC files of `dir`, each of its `T:` lines, whatever
+/// its rhythm: the names a tune of another collection is checked against.
+pub fn collection_title_keys(dir: &Path) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the ABC folder {}", dir.display()))?;
+    let mut keys = std::collections::BTreeSet::new();
+    let mut files = 0;
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if !path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("abc"))
+        {
+            continue;
+        }
+        files += 1;
+        for line in read_text(&path)?.lines() {
+            if let Some(title) = line.trim_start().strip_prefix("T:") {
+                let key = title_key(title);
+                if !key.is_empty() {
+                    keys.insert(key);
+                }
+            }
+        }
+    }
+    anyhow::ensure!(files > 0, "{} holds no ABC file (*.abc)", dir.display());
+    Ok(keys)
+}
+
 /// The tune as MIDI bytes, through abc2midi (repeats expanded, chord symbols ignored). abc2midi
 /// writes them to `out`, which is removed after reading: a file no other caller uses at the same
 /// time (two takes of one tune made in parallel once shared one and lost a take).
@@ -318,12 +378,37 @@ mod tests {
     }
 
     #[test]
+    fn title_keys_match_one_tune_across_collections_and_nothing_else() {
+        let key = title_key;
+        // Ryan's Mammoth and O'Neill's 1850 write these titles of one tune.
+        assert_eq!(
+            key("Liverpool -- Hornpipe"),
+            key("Liverpool Hornpipe., The")
+        );
+        assert_eq!(key("DICK SAND'S -- HORNPIPE"), key("Dick Sands' Hornpipe"));
+        assert_eq!(
+            key("Wind That: Shakes the Barley -- Reel"),
+            key("Wind that Shakes the Barley, The")
+        );
+        assert_eq!(
+            key("Hare in the Corn -- Jig"),
+            key("The Hare in the Corn. No. 2.")
+        );
+        assert_eq!(key("Liverpool -- Hornpipe"), "liverpool");
+        // Other tunes stay apart, and a title of noise alone matches nothing.
+        assert_ne!(key("Liverpool -- Hornpipe"), key("Liverpool Lasses"));
+        assert_eq!(key("The Reel"), "");
+        assert_eq!(key("Jig No. 2"), "");
+    }
+
+    #[test]
     fn header_gives_the_default_unit_for_the_meter() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.abc");
         std::fs::write(&path, "X:1\nT:Test -- Reel\nR:reel\nM:2/4\nK:D\nABcd|\n").unwrap();
         let tune = read_tune(&path).unwrap().unwrap();
         assert_eq!(tune.dance, "reel");
+        assert_eq!(tune.titles, ["Test -- Reel"]);
         assert_eq!(tune.unit, 0.25);
         assert_eq!(tune.tonic, 2);
         assert!(!tune.compound());

@@ -87,6 +87,11 @@ pub struct MakeOptions {
     /// A seeded production chain on every render ([`produce::Chain`]): EQ, compression,
     /// saturation, a room, a noise floor and a lossy-codec round trip, drawn per track.
     pub produce: bool,
+    /// Dance only: leave out the chosen tunes that a tune of this ABC folder shares a title with
+    /// ([`abc::title_key`]), so a test of another collection holds no tune the training
+    /// collection also has. Applied after the seeded choice: the tunes kept, their order and
+    /// their renders are those of the set made without it.
+    pub leave_out_titles_of: Option<PathBuf>,
 }
 
 /// One track of the made set.
@@ -107,6 +112,12 @@ pub struct MakeReport {
     pub tracks: Vec<MadeTrack>,
     /// Sources that could not be turned into a track, with the reason.
     pub skipped: Vec<(String, String)>,
+    /// Dance: the folder whose titles were left out (`--leave-out-titles-of`), and each tune left
+    /// out as (group, title).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out_titles_of: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<(String, String)>,
     pub seconds_per_track: f64,
     pub sample_rate: u32,
     pub seed: u64,
@@ -162,7 +173,12 @@ pub fn make(options: &MakeOptions, tick: &(dyn Fn() + Sync)) -> anyhow::Result<M
         (4.0..=600.0).contains(&options.seconds),
         "--seconds must be between 4 and 600"
     );
-    let (labels, jobs, mut skipped) = plan(options)?;
+    let Plan {
+        labels,
+        jobs,
+        mut skipped,
+        left_out,
+    } = plan(options)?;
     let renderer = Renderer::load(&options.soundfont)?;
     refuse_other_options(options, &renderer)?;
     std::fs::create_dir_all(&options.out)
@@ -193,6 +209,11 @@ pub fn make(options: &MakeOptions, tick: &(dyn Fn() + Sync)) -> anyhow::Result<M
         labels,
         tracks,
         skipped,
+        left_out_titles_of: options
+            .leave_out_titles_of
+            .as_ref()
+            .map(|d| d.display().to_string()),
+        left_out,
         seconds_per_track: options.seconds,
         sample_rate: options.sample_rate,
         seed: options.seed,
@@ -277,10 +298,18 @@ fn refuse_other_options(options: &MakeOptions, renderer: &Renderer) -> anyhow::R
 
 /// How many tracks `make` will write (for a progress bar), and the labels.
 pub fn planned(options: &MakeOptions) -> anyhow::Result<usize> {
-    Ok(plan(options)?.1.len())
+    Ok(plan(options)?.jobs.len())
 }
 
-type Plan = (Vec<String>, Vec<Job>, Vec<(String, String)>);
+/// What a set is made of before anything is rendered.
+struct Plan {
+    labels: Vec<String>,
+    jobs: Vec<Job>,
+    /// Sources that cannot be read, with the reason.
+    skipped: Vec<(String, String)>,
+    /// Tunes left out by `--leave-out-titles-of`: (group, title).
+    left_out: Vec<(String, String)>,
+}
 
 fn plan(options: &MakeOptions) -> anyhow::Result<Plan> {
     match options.kind {
@@ -307,11 +336,12 @@ fn arranged(
             });
         }
     }
-    (
-        classes.iter().map(|c| c.to_string()).collect(),
+    Plan {
+        labels: classes.iter().map(|c| c.to_string()).collect(),
         jobs,
-        Vec::new(),
-    )
+        skipped: Vec::new(),
+        left_out: Vec::new(),
+    }
 }
 
 fn plan_dance(options: &MakeOptions) -> anyhow::Result<Plan> {
@@ -337,7 +367,12 @@ fn plan_dance(options: &MakeOptions) -> anyhow::Result<Plan> {
         .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("abc")))
         .collect();
     files.sort();
+    let shared = match &options.leave_out_titles_of {
+        Some(other) => Some(abc::collection_title_keys(other)?),
+        None => None,
+    };
     let mut skipped = Vec::new();
+    let mut left_out = Vec::new();
     let mut by_dance: BTreeMap<&'static str, Vec<abc::AbcTune>> = BTreeMap::new();
     for file in &files {
         match abc::read_tunes(file) {
@@ -365,6 +400,18 @@ fn plan_dance(options: &MakeOptions) -> anyhow::Result<Plan> {
         tunes.shuffle(&mut StdRng::seed_from_u64(options.seed ^ hash(dance)));
         tunes.drain(..options.offset.min(tunes.len()));
         tunes.truncate(options.per_class);
+        if let Some(shared) = &shared {
+            tunes.retain(|tune| {
+                let keep = !tune
+                    .titles
+                    .iter()
+                    .any(|t| shared.contains(&abc::title_key(t)));
+                if !keep {
+                    left_out.push((tune.group(), tune.title.clone()));
+                }
+                keep
+            });
+        }
         if tunes.is_empty() {
             continue;
         }
@@ -393,7 +440,12 @@ fn plan_dance(options: &MakeOptions) -> anyhow::Result<Plan> {
         dir.display(),
         options.min_tunes
     );
-    Ok((labels, jobs, skipped))
+    Ok(Plan {
+        labels,
+        jobs,
+        skipped,
+        left_out,
+    })
 }
 
 /// Where abc2midi hands over `job`'s MIDI: named by the job, which no other job of the set shares
@@ -558,8 +610,9 @@ mod tests {
             shared_meter_tempo: false,
             dotted_hornpipes: false,
             produce: false,
+            leave_out_titles_of: None,
         };
-        let (_, jobs, _) = plan(&options).unwrap();
+        let jobs = plan(&options).unwrap().jobs;
         assert_eq!(jobs.len(), 9);
         let groups: BTreeSet<&str> = jobs.iter().map(|j| j.group.as_str()).collect();
         assert_eq!(groups.len(), 3, "three takes of each tune share its group");

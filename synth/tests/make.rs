@@ -26,6 +26,7 @@ fn options(kind: MakeKind, out: &Path) -> MakeOptions {
         shared_meter_tempo: false,
         dotted_hornpipes: false,
         produce: false,
+        leave_out_titles_of: None,
     }
 }
 
@@ -264,4 +265,73 @@ fn a_tune_book_gives_a_track_per_tune_and_dances_picks_the_classes() {
     opts.dances = vec!["polka".into()];
     let err = format!("{:#}", make::make(&opts, &|| {}).unwrap_err());
     assert!(err.contains("unknown dance \"polka\""), "{err}");
+}
+
+#[test]
+fn tunes_another_collection_shares_a_title_with_are_left_out_and_the_rest_are_unchanged() {
+    // The training collection: one file per tune, titled the way Ryan's Mammoth writes them.
+    let ours = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ours.path().join("LiverpoolHornpipe.abc"),
+        "X:1\nT:Liverpool -- Hornpipe\nR:hornpipe\nM:C\nL:1/8\nK:D\n|:DFAF dFAF:|\n",
+    )
+    .unwrap();
+    // A tune of any rhythm counts, and so does a second title.
+    std::fs::write(
+        ours.path().join("Air.abc"),
+        "X:1\nT:An Air\nT:Morgan Rattler\nM:3/4\nK:C\nCDE|\n",
+    )
+    .unwrap();
+    // The other collection, a tune book: two of its tunes are the training collection's.
+    let book = "X: 1\nT: Liverpool Hornpipe, The\nR:hornpipe\nM:C\nL:1/8\nK:D\n|:DFAF dFAF:|\n\n\
+                X: 2\nT: Kesh\nR:reel\nM:C|\nL:1/8\nK:G\n|:GABc dBGB:|\n\n\
+                X: 3\nT: Short Grass No. 2\nT: Morgan Rattler\nR:reel\nM:C|\nL:1/8\nK:G\n\
+                |:GABc dBGB:|\n\n\
+                X: 4\nT: Fisher's Hornpipe\nR:hornpipe\nM:C\nL:1/8\nK:F\n|:FAcA fAcA:|\n";
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("book.abc"), book).unwrap();
+
+    let whole = tempfile::tempdir().unwrap();
+    let mut opts = options(MakeKind::Dance, whole.path());
+    opts.abc = Some(other.path().to_path_buf());
+    opts.per_class = 2;
+    opts.min_tunes = 1;
+    let all = make::make(&opts, &|| {}).unwrap();
+    assert_eq!(all.tracks.len(), 4);
+    assert!(all.left_out.is_empty());
+
+    let kept_dir = tempfile::tempdir().unwrap();
+    let mut leave = opts_into(&opts, kept_dir.path());
+    leave.leave_out_titles_of = Some(ours.path().to_path_buf());
+    let kept = make::make(&leave, &|| {}).unwrap();
+    let mut left: Vec<&str> = kept.left_out.iter().map(|(g, _)| g.as_str()).collect();
+    left.sort();
+    assert_eq!(left, ["book-x1", "book-x3"], "{:?}", kept.left_out);
+    assert_eq!(
+        kept.left_out_titles_of.as_deref(),
+        Some(ours.path().display().to_string().as_str())
+    );
+    let groups: Vec<&str> = kept.tracks.iter().map(|t| t.group.as_str()).collect();
+    assert_eq!(groups.len(), 2, "{groups:?}");
+    // The tunes kept are rendered exactly as in the set made without leaving any out.
+    for t in &kept.tracks {
+        let same = all.tracks.iter().find(|a| a.group == t.group).unwrap();
+        assert_eq!(
+            read(&kept_dir.path().join(&t.path)),
+            read(&whole.path().join(&same.path))
+        );
+    }
+    let csv = std::fs::read_to_string(kept_dir.path().join("tracks.csv")).unwrap();
+    assert!(
+        !csv.contains("book-x1") && !csv.contains("book-x3"),
+        "{csv}"
+    );
+
+    // A folder that does not exist is an error, not an empty collection.
+    leave.leave_out_titles_of = Some(ours.path().join("missing"));
+    let err = format!("{:#}", make::make(&leave, &|| {}).unwrap_err());
+    assert!(err.contains("cannot read the ABC folder"), "{err}");
+    leave.leave_out_titles_of = Some(whole.path().to_path_buf());
+    let err = format!("{:#}", make::make(&leave, &|| {}).unwrap_err());
+    assert!(err.contains("holds no ABC file"), "{err}");
 }

@@ -550,6 +550,12 @@ pub struct MakeArgs {
     /// same songs come out dry without the flag.
     #[arg(long)]
     pub produce: bool,
+    /// Dance only: leave out the chosen tunes that a tune of this ABC folder shares a title with
+    /// (case, punctuation, "the", the dance's name and "No. 2" aside), so a test of another
+    /// collection holds no tune the training collection has too. The tunes kept are those the
+    /// set has without it, rendered the same.
+    #[arg(long, value_name = "DIR")]
+    pub leave_out_titles_of: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -573,6 +579,7 @@ pub fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
         shared_meter_tempo: args.shared_meter_tempo,
         dotted_hornpipes: args.dotted_hornpipes,
         produce: args.produce,
+        leave_out_titles_of: args.leave_out_titles_of.clone(),
     };
     let total = mcclstm_synth::planned(&options)?;
     let bar = if args.json {
@@ -594,6 +601,16 @@ pub fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
     } else {
         for (source, reason) in &report.skipped {
             eprintln!("skipped {source}: {reason}");
+        }
+        if let Some(other) = &report.left_out_titles_of {
+            println!(
+                "left out {} tunes whose title a tune in {other} has{}",
+                report.left_out.len(),
+                if report.left_out.is_empty() { "" } else { ":" }
+            );
+            for (group, title) in &report.left_out {
+                println!("  {group}: {title}");
+            }
         }
         println!(
             "{} data set in {}: {} tracks of {:.0} s at {} Hz",
