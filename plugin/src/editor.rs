@@ -648,7 +648,6 @@ impl McclstmEditor {
     }
 }
 
-/// Seconds as m:ss (h:mm:ss past an hour).
 /// How `probs` read for the slot of `info`: the text, its colour, and whether it names one class
 /// the model is sure of. Independent tags: every tag present, strongest first, or that none is.
 /// Exclusive classes: the leader, or "unsure" with the two leaders when they nearly tie or none
@@ -688,6 +687,7 @@ fn verdict_text(info: &SlotInfo, probs: &[f32]) -> (String, Color32, bool) {
     }
 }
 
+/// Seconds as m:ss (h:mm:ss past an hour).
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
     if s >= 3600 {
