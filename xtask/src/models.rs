@@ -860,25 +860,14 @@ fn other_collection_section(
             }
         ));
         let args = if ours {
-            let mut args = vec![
-                "dataset".to_string(),
-                "make".into(),
-                "--kind".into(),
-                "dance".into(),
-                "--out".into(),
-                out.display().to_string(),
-                "--abc".into(),
-                abc.display().to_string(),
-                "--per-class".into(),
-                dance.held_out.to_string(),
-                "--offset".into(),
-                dance.held_out_offset.to_string(),
-            ];
-            if let Some(sf) = soundfont {
-                args.extend(["--soundfont".into(), sf.into()]);
-            }
-            args.extend(dance.make_flags.iter().map(|f| f.to_string()));
-            args
+            dance_set_args(
+                &out,
+                abc,
+                dance.held_out,
+                dance.held_out_offset,
+                soundfont,
+                dance,
+            )
         } else {
             oneills_set(&out, abc, ryans, 0, soundfont, dance)
         };
@@ -931,6 +920,27 @@ fn oneills_set(
     soundfont: Option<&str>,
     dance: &Kind,
 ) -> Vec<String> {
+    let mut args = dance_set_args(out, abc, OTHER_COLLECTION_TUNES, offset, soundfont, dance);
+    args.extend([
+        "--dances".into(),
+        OTHER_COLLECTION_DANCES.into(),
+        "--leave-out-titles-of".into(),
+        ours.display().to_string(),
+    ]);
+    args
+}
+
+/// `mcclstm dataset make` arguments for a dance set into `out`: `per_class` tunes of each dance
+/// of the collection `abc` from `offset` in the maker's order, through `soundfont` (FluidR3 when
+/// `None`), played as the dance model's sets are (its make flags).
+fn dance_set_args(
+    out: &Path,
+    abc: &Path,
+    per_class: usize,
+    offset: usize,
+    soundfont: Option<&str>,
+    dance: &Kind,
+) -> Vec<String> {
     let mut args = vec![
         "dataset".to_string(),
         "make".into(),
@@ -941,11 +951,7 @@ fn oneills_set(
         "--abc".into(),
         abc.display().to_string(),
         "--per-class".into(),
-        OTHER_COLLECTION_TUNES.to_string(),
-        "--dances".into(),
-        OTHER_COLLECTION_DANCES.into(),
-        "--leave-out-titles-of".into(),
-        ours.display().to_string(),
+        per_class.to_string(),
     ];
     if offset > 0 {
         args.extend(["--offset".into(), offset.to_string()]);
