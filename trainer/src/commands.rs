@@ -116,6 +116,11 @@ pub struct FitArgs {
     /// never coloured.
     #[arg(long)]
     pub colour: bool,
+    /// Stochastic weight averaging: keep the mean of the weights at the end of every epoch from
+    /// this one (1-based) to the last, not the best epoch's model. Every epoch then runs
+    /// (--patience does not stop the run); validation still reports each epoch
+    #[arg(long, value_name = "EPOCH")]
+    pub average_from: Option<usize>,
     /// Keep each group (artist, tune; from a generic CSV's third column) inside one split part.
     #[arg(long)]
     pub group_split: bool,
@@ -150,6 +155,7 @@ impl FitArgs {
             select: self.select,
             running_targets: self.running_targets,
             colour: self.colour,
+            average_from: self.average_from,
         }
     }
 }

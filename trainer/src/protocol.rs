@@ -311,6 +311,7 @@ pub fn run_train(
             "validation_accuracy": trained.validation_accuracy,
             "best_epoch": trained.best_epoch,
             "epochs": trained.history.len(),
+            "averaged_epochs": trained.averaged,
             "model": &config,
             "training": &job.options,
         }),
@@ -533,27 +534,51 @@ fn model_card(
         }
     );
     section("Model and training", &mut s);
-    let _ = writeln!(
-        s,
-        "- Validation {} {:.2}% at epoch {} of {} (early stopping on {})",
-        if config.multi_label {
-            "agreement (share of chunk-tag pairs on the same side of 0.5 as the target)"
-        } else {
-            "accuracy"
-        },
-        100.0 * trained.validation_accuracy,
-        trained.best_epoch,
-        trained.history.len(),
-        if o.select.by_loss(config) {
-            let loss = trained
-                .history
-                .get(trained.best_epoch.wrapping_sub(1))
-                .map_or(f64::NAN, |r| r.validation_loss);
-            format!("the validation loss, {loss:.4} at that epoch")
-        } else {
-            "validation accuracy".to_string()
-        }
-    );
+    let measure = if config.multi_label {
+        "agreement (share of chunk-tag pairs on the same side of 0.5 as the target)"
+    } else {
+        "accuracy"
+    };
+    if trained.averaged > 0 {
+        let epochs = trained.history.len();
+        let single = trained
+            .history
+            .iter()
+            .rfind(|r| r.best)
+            .map_or(String::new(), |r| {
+                format!(
+                    "; the best single epoch, {}, had {:.2}%",
+                    r.epoch,
+                    100.0 * r.validation_accuracy
+                )
+            });
+        let _ = writeln!(
+            s,
+            "- Validation {measure} {:.2}% of the mean of the weights at the end of epochs {}-{} \
+             (stochastic weight averaging; every one of the {} epochs ran{single})",
+            100.0 * trained.validation_accuracy,
+            epochs + 1 - trained.averaged,
+            epochs,
+            epochs,
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "- Validation {measure} {:.2}% at epoch {} of {} (early stopping on {})",
+            100.0 * trained.validation_accuracy,
+            trained.best_epoch,
+            trained.history.len(),
+            if o.select.by_loss(config) {
+                let loss = trained
+                    .history
+                    .get(trained.best_epoch.wrapping_sub(1))
+                    .map_or(f64::NAN, |r| r.validation_loss);
+                format!("the validation loss, {loss:.4} at that epoch")
+            } else {
+                "validation accuracy".to_string()
+            }
+        );
+    }
     let _ = writeln!(
         s,
         "- Export check: burn vs tract {:.1e}, tract vs ONNX Runtime {:.1e} (bound {:.0e})",

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use burn::module::{ModuleVisitor, Param};
+use burn::module::{ModuleMapper, ModuleVisitor, Param};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
@@ -121,6 +121,14 @@ pub struct TrainOptions {
     /// when off (checkpoint fingerprints).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub colour: bool,
+    /// Stochastic weight averaging from this epoch (1-based) on: every epoch up to
+    /// [`max_epochs`](Self::max_epochs) runs (patience does not stop the run), and the model kept
+    /// is the mean of the weights at the end of each epoch from this one to the last
+    /// ([`Trained::averaged`]), not the best epoch's. A small validation set's best epoch is
+    /// partly chance; the mean of many epochs is not chosen by it. None: the best epoch's model.
+    /// Left out of the serialised options when off (checkpoint fingerprints).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average_from: Option<usize>,
 }
 
 impl Default for TrainOptions {
@@ -138,6 +146,7 @@ impl Default for TrainOptions {
             select: Selection::Accuracy,
             running_targets: false,
             colour: false,
+            average_from: None,
         }
     }
 }
@@ -248,6 +257,10 @@ pub struct Trained {
     pub validation_accuracy: f64,
     /// Epochs this call ran (fewer than the history after a resume).
     pub epochs_run: usize,
+    /// Under [`TrainOptions::average_from`]: how many epochs' weights `net` is the mean of (the
+    /// last ones, ending at `best_epoch`, the last epoch), with `validation_accuracy` its own;
+    /// 0 when `net` is the best epoch's model.
+    pub averaged: usize,
 }
 
 /// The checkpoint directory's index, written last (after the files it names), so a kill at any
@@ -264,6 +277,9 @@ struct CheckpointState {
     standardisation: Standardisation,
     /// Everything that must match for a resume to continue the same run.
     fingerprint: String,
+    /// Epochs in the running mean of the weights (`average.bpk`; [`TrainOptions::average_from`]).
+    #[serde(default)]
+    averaged: usize,
 }
 
 /// Where and whether to checkpoint.
@@ -294,6 +310,13 @@ pub fn fit(
         !(options.running_targets && config.multi_label),
         "running targets are means of class distributions: not for independent tags"
     );
+    if let Some(from) = options.average_from {
+        anyhow::ensure!(
+            (1..=options.max_epochs).contains(&from),
+            "weight averaging from epoch {from}: it must be between 1 and the last epoch, {}",
+            options.max_epochs
+        );
+    }
     // burn's CPU backend keeps one random generator per process (initialisation and dropout draw
     // from it), so two fits at once would interleave their draws and neither would be
     // reproducible. Fits in one process therefore run one at a time; each already uses every core.
@@ -379,9 +402,11 @@ pub fn fit(
         history: Vec::new(),
         standardisation: standardisation.clone(),
         fingerprint: fingerprint.clone(),
+        averaged: 0,
     };
     let mut net = fresh.clone();
     let mut optim: ModuleOptimizer = adam();
+    let mut average = fresh.clone();
     let mut best = fresh;
     if let Some(dir) = &checkpointing.dir {
         std::fs::create_dir_all(dir)
@@ -406,13 +431,19 @@ pub fn fit(
                     .try_load_file(dir.join("best.bpk"))
                     .with_context(|| format!("{}: cannot load the best model", dir.display()))?;
             }
+            if saved.averaged > 0 {
+                average = average
+                    .try_load_file(dir.join(AVERAGE_FILE))
+                    .with_context(|| format!("{}: cannot load the mean weights", dir.display()))?;
+            }
             state = saved;
         }
     }
 
     let mut epochs_run = 0;
     let mut since_best = state.epoch - state.best_epoch.min(state.epoch);
-    while state.epoch < options.max_epochs && since_best < options.patience.max(1) {
+    let averaging = options.average_from.is_some();
+    while state.epoch < options.max_epochs && (averaging || since_best < options.patience.max(1)) {
         if checkpointing.stop_after.is_some_and(|n| epochs_run >= n) {
             break;
         }
@@ -463,6 +494,14 @@ pub fn fit(
             loss_sum += loss_value * tracks.len() as f64;
             progress.batch_done(loss_value);
         }
+        if options.average_from.is_some_and(|from| epoch >= from) {
+            state.averaged += 1;
+            average = if state.averaged == 1 {
+                net.clone()
+            } else {
+                move_toward(average, &net, 1.0 / state.averaged as f32)
+            };
+        }
         let eval = evaluate(&net.valid(), &standardisation, validation);
         // Independent tags: agreement at 0.5 saturates (most targets are far below it), so the
         // loss chooses the epoch; so it does where asked ([`Selection::Loss`]).
@@ -494,8 +533,25 @@ pub fn fit(
         state.epoch = epoch;
         epochs_run += 1;
         if let Some(dir) = &checkpointing.dir {
-            save_checkpoint(dir, &state, &net, &optim, improved.then_some(&best))?;
+            let kept = Kept {
+                best: improved.then_some(&best),
+                average: (state.averaged > 0).then_some(&average),
+            };
+            save_checkpoint(dir, &state, &net, &optim, kept)?;
         }
+    }
+    if state.averaged > 0 {
+        let net = average.valid();
+        let accuracy = evaluate(&net, &standardisation, validation).accuracy;
+        return Ok(Trained {
+            net,
+            standardisation,
+            validation_accuracy: accuracy,
+            best_epoch: state.epoch,
+            history: state.history,
+            epochs_run,
+            averaged: state.averaged,
+        });
     }
     Ok(Trained {
         net: best.valid(),
@@ -504,7 +560,53 @@ pub fn fit(
         best_epoch: state.best_epoch,
         history: state.history,
         epochs_run,
+        averaged: 0,
     })
+}
+
+/// `net` moved toward `other` by `weight`: each float parameter `p` becomes
+/// `p + (q - p) * weight`, `q` being `other`'s same parameter. With `weight` = 1/n it keeps a
+/// running mean of n nets. Parameters pair up in the order a visitor meets them, which is the
+/// nets' shared field order.
+fn move_toward(net: Net, other: &Net, weight: f32) -> Net {
+    struct Collect(Vec<Tensor<1>>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let value = param.val().detach();
+            let n = value.shape().num_elements();
+            self.0.push(value.reshape([n]));
+        }
+    }
+    struct Toward {
+        others: std::vec::IntoIter<Tensor<1>>,
+        weight: f32,
+    }
+    impl ModuleMapper for Toward {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let other = self.others.next();
+            param.map(|p| {
+                let Some(q) = other else { return p };
+                let q = q.reshape(p.shape());
+                (p.clone() + (q - p) * self.weight).detach()
+            })
+        }
+    }
+    let mut others = Collect(Vec::new());
+    other.visit(&mut others);
+    net.map(&mut Toward {
+        others: others.0.into_iter(),
+        weight,
+    })
+}
+
+/// The checkpoint file of the running mean of the weights.
+const AVERAGE_FILE: &str = "average.bpk";
+
+/// The nets a checkpoint keeps besides the current one: the best so far where it just changed,
+/// and the running mean of the weights where there is one.
+struct Kept<'a> {
+    best: Option<&'a Net>,
+    average: Option<&'a Net>,
 }
 
 /// Forces burn's lazily initialised parameters to draw their values now, in field order, so the
@@ -529,7 +631,7 @@ fn save_checkpoint(
     state: &CheckpointState,
     net: &Net,
     optim: &ModuleOptimizer,
-    best: Option<&Net>,
+    kept: Kept,
 ) -> anyhow::Result<()> {
     let ctx = || format!("{}: cannot write the checkpoint", dir.display());
     net.clone()
@@ -538,9 +640,15 @@ fn save_checkpoint(
     optim
         .save(dir.join(optim_file(state.epoch)))
         .with_context(ctx)?;
-    if let Some(best) = best {
+    if let Some(best) = kept.best {
         best.clone()
             .save_file(dir.join("best.bpk"))
+            .with_context(ctx)?;
+    }
+    if let Some(average) = kept.average {
+        average
+            .clone()
+            .save_file(dir.join(AVERAGE_FILE))
             .with_context(ctx)?;
     }
     let json = serde_json::to_vec_pretty(state).context("checkpoint state")?;

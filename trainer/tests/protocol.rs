@@ -431,6 +431,89 @@ fn resume_after_a_kill_gives_the_same_weights_as_an_uninterrupted_run() {
 }
 
 #[test]
+fn weight_averaging_keeps_the_mean_of_the_last_epochs_and_survives_a_kill() {
+    let tracks = synthetic_tracks(16, 3);
+    let train: Vec<&TrackChunks> = tracks[..12].iter().collect();
+    let val: Vec<&TrackChunks> = tracks[12..].iter().collect();
+    let config = tiny_config(Architecture::Mcclstm, 0.2);
+    // Patience 1 would stop a run without averaging; with it every epoch runs.
+    let averaged = |epochs: usize, from: usize| TrainOptions {
+        max_epochs: epochs,
+        patience: 1,
+        batch_size: 4,
+        learning_rate: 3e-3,
+        seed: 5,
+        average_from: Some(from),
+        ..TrainOptions::default()
+    };
+    let run = |options: &TrainOptions| fit_quietly(&config, options, &train, &val).unwrap();
+    // A run's first epochs draw what a longer run's do, so the mean of one epoch is that epoch's
+    // weights: epoch 3 from a 3-epoch run, epoch 4 from a 4-epoch one.
+    let third = run(&averaged(3, 3));
+    let fourth = run(&averaged(4, 4));
+    let both = run(&averaged(4, 3));
+    assert_eq!(
+        both.history.len(),
+        4,
+        "patience does not stop an averaged run"
+    );
+    assert_eq!((third.averaged, fourth.averaged, both.averaged), (1, 1, 2));
+    assert_eq!(
+        both.best_epoch, 4,
+        "the averaged model ends at the last epoch"
+    );
+    let (a, b, mean) = (
+        weights_of(&third.net),
+        weights_of(&fourth.net),
+        weights_of(&both.net),
+    );
+    assert_ne!(a, b, "the two epochs' weights differ");
+    let worst = a
+        .iter()
+        .zip(&b)
+        .zip(&mean)
+        .map(|((x, y), m)| (m - (x + y) / 2.0).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-6,
+        "the averaged weights are off the mean by {worst:e}"
+    );
+    let accuracy = train::evaluate(&both.net, &both.standardisation, &val).accuracy;
+    assert_eq!(
+        both.validation_accuracy, accuracy,
+        "the reported accuracy is the averaged model's"
+    );
+
+    // Killed after the first averaged epoch and resumed: the same mean.
+    let dir = tempfile::tempdir().unwrap();
+    let killed = Checkpointing {
+        dir: Some(dir.path().join("ckpt")),
+        resume: false,
+        stop_after: Some(3),
+    };
+    let options = averaged(4, 3);
+    train::fit(&config, &options, &train, &val, &killed, &mut Quiet).unwrap();
+    let resumed = Checkpointing {
+        resume: true,
+        stop_after: None,
+        ..killed
+    };
+    let rest = train::fit(&config, &options, &train, &val, &resumed, &mut Quiet).unwrap();
+    assert_eq!((rest.epochs_run, rest.averaged), (1, 2));
+    assert_eq!(weights_of(&rest.net), mean, "the resumed mean differs");
+
+    for from in [0, 5] {
+        let err = fit_quietly(&config, &averaged(4, from), &train, &val)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("between 1 and the last epoch"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("gtzan");
@@ -499,6 +582,31 @@ fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
     assert!(!card.contains("Validation accuracy"), "{card}");
     assert!(card.contains("## Cross-validation\n\n| a | b |"), "{card}");
     assert!(card.find("## Data") < card.find("## Cross-validation"));
+
+    // With weight averaging the card says which epochs the kept weights are the mean of.
+    let averaged = dir.path().join("models/genre-averaged.onnx");
+    let run = Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
+        .args(["train", "--dataset", "gtzan", "--root"])
+        .arg(&root)
+        .args(["--filters", "4", "--dense", "32", "--lstm", "16"])
+        .args(["--epochs", "3", "--patience", "1", "--average-from", "2"])
+        .args(["--validation", "0.2", "--cache"])
+        .arg(dir.path().join("cache"))
+        .arg("--out")
+        .arg(&averaged)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let card = std::fs::read_to_string(averaged.with_extension("MODEL_CARD.md")).unwrap();
+    assert!(
+        card.contains("of the mean of the weights at the end of epochs 2-3")
+            && card.contains("every one of the 3 epochs ran"),
+        "{card}"
+    );
 }
 
 /// `--mels` trains on another number of mel bands: the model file carries that frontend (named
