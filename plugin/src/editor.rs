@@ -17,7 +17,7 @@ use crate::analyzer::{Command, CommandSender};
 use crate::models::{self, SLOTS};
 use crate::params::{EDITOR_MIN, McclstmParams};
 use crate::published::{MAX_SLOTS, Published, SlotInfo, Snapshot};
-use crate::timeline::{self, Overall, Timeline};
+use crate::timeline::{self, Overall, Span, Timeline};
 
 /// One colour per class, in label order (cycled past twelve).
 const PALETTE: [Color32; 12] = [
@@ -178,15 +178,21 @@ impl McclstmEditor {
             });
         });
         ui.separator();
-        // Each slot's verdict over its whole history, read under the lock once per repaint.
-        let overall: Vec<Option<Overall>> = match self.params.history.lock() {
+        // Each slot's verdict over its whole history and since the last reset, read under the
+        // lock once per repaint.
+        let overall: Vec<[Option<Overall>; 2]> = match self.params.history.lock() {
             Ok(h) => (0..MAX_SLOTS)
                 .map(|slot| {
                     let info = p.info(slot);
-                    h.slots.get(slot).and_then(|e| timeline::overall(e, &info))
+                    let of = |span| {
+                        h.slots
+                            .get(slot)
+                            .and_then(|e| timeline::overall(e, &info, span))
+                    };
+                    [of(Span::History), of(Span::Segment)]
                 })
                 .collect(),
-            Err(_) => vec![None; MAX_SLOTS],
+            Err(_) => vec![[None, None]; MAX_SLOTS],
         };
         // Active slots side by side when the window is wide enough, so genre and mood read at a
         // glance; stacked otherwise.
@@ -196,12 +202,12 @@ impl McclstmEditor {
         if active.len() >= 2 && ui.available_width() >= 700.0 {
             ui.columns(active.len(), |columns| {
                 for (column, &slot) in columns.iter_mut().zip(&active) {
-                    self.draw_slot(column, slot, &snapshot, overall[slot].as_ref());
+                    self.draw_slot(column, slot, &snapshot, &overall[slot]);
                 }
             });
         } else {
             for &slot in &active {
-                self.draw_slot(ui, slot, &snapshot, overall[slot].as_ref());
+                self.draw_slot(ui, slot, &snapshot, &overall[slot]);
                 ui.separator();
             }
         }
@@ -224,12 +230,30 @@ impl McclstmEditor {
         }
     }
 
+    /// One summary verdict line: its name, the verdict and how it was formed.
+    fn draw_overall(&self, ui: &mut egui::Ui, info: &SlotInfo, name: &str, o: &Overall) {
+        let (text, colour, _) = verdict_text(info, &o.probs);
+        let chunks = match o.chunks {
+            1 => "1 chunk".to_string(),
+            n => format!("{n} chunks"),
+        };
+        let how = match o.rule {
+            Summary::Mean => format!("the mean of {chunks}"),
+            Summary::Last => format!("its last estimate, of {chunks}"),
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(name).weak());
+            ui.label(RichText::new(text).color(colour).strong());
+            ui.label(RichText::new(how).weak());
+        });
+    }
+
     fn draw_slot(
         &mut self,
         ui: &mut egui::Ui,
         slot: usize,
         snapshot: &Snapshot,
-        overall: Option<&Overall>,
+        [overall, segment]: &[Option<Overall>; 2],
     ) {
         let results = &snapshot.slots[slot];
         let info = self.published.info(slot);
@@ -295,18 +319,19 @@ impl McclstmEditor {
         }
 
         // The verdict over the whole history, by the model's summary rule: what `mcclstm analyze`
-        // would say of the audio heard so far, and what the JSON export writes.
-        if let Some(o) = overall.filter(|o| o.probs.len() == info.labels.len() && o.chunks > 0) {
-            let (text, colour, _) = verdict_text(&info, &o.probs);
-            let how = match o.rule {
-                Summary::Mean => format!("the mean of {} chunks", o.chunks),
-                Summary::Last => format!("its last estimate, of {} chunks", o.chunks),
-            };
-            ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new("overall").weak());
-                ui.label(RichText::new(text).color(colour).strong());
-                ui.label(RichText::new(how).weak());
-            });
+        // would say of the audio heard so far, and what the JSON export writes. Under the mean
+        // rule, after a reset (a silence between songs, a transport jump) the whole history mixes
+        // what came before, so the latest segment's own verdict follows; under the last rule the
+        // last estimate is already the latest segment's.
+        let shown = |o: &&Overall| o.probs.len() == info.labels.len() && o.chunks > 0;
+        if let Some(o) = overall.as_ref().filter(shown) {
+            self.draw_overall(ui, &info, "overall", o);
+            if let Some(s) = segment.as_ref().filter(shown)
+                && s.rule == Summary::Mean
+                && s.chunks < o.chunks
+            {
+                self.draw_overall(ui, &info, "since the last reset", s);
+            }
         }
 
         // Compact confidence bars, one per class, in label order and colour; the leader's is
@@ -764,18 +789,24 @@ mod tests {
         snapshot.slots[1] = slot(&[0.9, 0.1], true);
         published.publish(&snapshot);
         {
+            // Genre's history: two metal chunks, a reset (a silence between songs), one rock.
             let mut h = params.history.lock().unwrap();
-            for k in 0..2u64 {
+            for (segment, k, probs, top) in [
+                (0, 0u64, [0.1, 0.8, 0.1], "metal"),
+                (0, 1, [0.1, 0.8, 0.1], "metal"),
+                (1, 0, [0.1, 0.2, 0.7], "rock"),
+            ] {
+                let start_s = (2 * segment + k) as f64 * 3.715;
                 h.push(
                     0,
                     HistoryEntry {
                         task: "genre".into(),
-                        segment: 0,
+                        segment,
                         chunk: k,
-                        start_s: k as f64 * 3.715,
-                        end_s: k as f64 * 3.715 + 3.762,
-                        probs: vec![0.1, 0.8, 0.1],
-                        top: "metal".into(),
+                        start_s,
+                        end_s: start_s + 3.762,
+                        probs: probs.to_vec(),
+                        top: top.into(),
                         transport_s: None,
                         gap_before_s: None,
                     },
@@ -806,10 +837,14 @@ mod tests {
                 "anger  90%",
                 "live estimate (provisional) · heard to 8.2 s",
                 "chunk 2 committed · heard to 8.2 s",
-                // Genre's verdict over its history (two metal chunks), beside the unsure live one.
+                // Genre's verdict over its history (two metal chunks and a rock one), beside the
+                // unsure live one, and since the reset (the rock chunk alone).
                 "overall",
-                "metal  80%",
-                "the mean of 2 chunks",
+                "metal  60%",
+                "the mean of 3 chunks",
+                "since the last reset",
+                "rock  70%",
+                "the mean of 1 chunk",
                 "TIMELINE",
                 "Export JSON",
                 "Export CSV",
@@ -824,6 +859,14 @@ mod tests {
             assert_eq!(texts.iter().filter(|t| *t == "metal").count(), 2, "{all}");
             // Mood has no history yet: one overall verdict, genre's.
             assert_eq!(texts.iter().filter(|t| *t == "overall").count(), 1, "{all}");
+            assert_eq!(
+                texts
+                    .iter()
+                    .filter(|t| *t == "since the last reset")
+                    .count(),
+                1,
+                "{all}"
+            );
         }
     }
 

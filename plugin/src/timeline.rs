@@ -224,13 +224,28 @@ pub struct Overall {
     pub rule: Summary,
 }
 
-/// `entries` (a slot's history) summarised as `mcclstm analyze` summarises a file, by the rule of
-/// the slot's model (`info.track_summary`): the mean of the running estimates over the chunks of
-/// the latest chunk's width, or the latest estimate. `None` for an empty history.
-pub fn overall(entries: &VecDeque<HistoryEntry>, info: &SlotInfo) -> Option<Overall> {
+/// Which chunks of a slot's history an [`Overall`] verdict is formed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Span {
+    /// All of them: what the JSON export's summary says.
+    History,
+    /// Those since the analysis last reset (after a silence, a transport jump, a new rate): the
+    /// latest segment, e.g. the song a DJ plays now after the ones before it.
+    Segment,
+}
+
+/// `entries` (a slot's history, or its latest segment: `span`) summarised as `mcclstm analyze`
+/// summarises a file, by the rule of the slot's model (`info.track_summary`): the mean of the
+/// running estimates over the chunks of the latest chunk's width, or the latest estimate. `None`
+/// for an empty history.
+pub fn overall(entries: &VecDeque<HistoryEntry>, info: &SlotInfo, span: Span) -> Option<Overall> {
     let last = entries.back()?;
     let width = last.probs.len();
-    let same = || entries.iter().filter(|e| e.probs.len() == width);
+    let same = || {
+        entries.iter().filter(|e| {
+            e.probs.len() == width && (span == Span::History || e.segment == last.segment)
+        })
+    };
     let probs = match info.track_summary {
         Summary::Mean => output_mean(same().map(|e| e.probs.as_slice())),
         Summary::Last => last.probs.clone(),
@@ -259,7 +274,9 @@ pub fn to_json(history: &History, infos: &[SlotInfo]) -> serde_json::Value {
                 .map(|i| format!("class {i}"))
                 .collect()
         };
-        let summary = overall(entries, &info).map(|o| o.probs).unwrap_or_default();
+        let summary = overall(entries, &info, Span::History)
+            .map(|o| o.probs)
+            .unwrap_or_default();
         let verdict = Verdict::of(&summary, info.unsure_below);
         let chunks: Vec<serde_json::Value> = entries
             .iter()
@@ -548,7 +565,7 @@ mod tests {
         for k in 0..2 {
             h.slots[0].push_front(entry(0, k, 0.0, &[0.0, 0.0, 0.0, 1.0], "other"));
         }
-        let mean = overall(&h.slots[0], &three).unwrap();
+        let mean = overall(&h.slots[0], &three, Span::History).unwrap();
         assert_eq!((mean.chunks, mean.rule), (6, Summary::Mean));
         let want = [0.7 / 6.0, 2.85 / 6.0, 2.45 / 6.0];
         for (got, want) in mean.probs.iter().zip(want) {
@@ -561,11 +578,24 @@ mod tests {
         assert_eq!(summary, mean.probs);
         let last_rule = SlotInfo {
             track_summary: Summary::Last,
-            ..three
+            ..three.clone()
         };
-        let last = overall(&h.slots[0], &last_rule).unwrap();
+        let last = overall(&h.slots[0], &last_rule, Span::History).unwrap();
         assert_eq!(last.probs, h.slots[0].back().unwrap().probs);
         assert_eq!((last.chunks, last.rule), (6, Summary::Last));
-        assert_eq!(overall(&VecDeque::new(), &last_rule), None);
+        assert_eq!(overall(&VecDeque::new(), &last_rule, Span::History), None);
+        // Since the last reset: the latest segment's one rock chunk alone, by either rule.
+        for rule in [&three, &last_rule] {
+            let segment = overall(&h.slots[0], rule, Span::Segment).unwrap();
+            assert_eq!(segment.chunks, 1);
+            assert_eq!(segment.probs, [0.1, 0.8, 0.1]);
+        }
+        // Within the segment before it (a silence reset ended it): its own chunk only.
+        let mut earlier = h.slots[0].clone();
+        earlier.pop_back();
+        let segment = overall(&earlier, &three, Span::Segment).unwrap();
+        assert_eq!((segment.chunks, segment.probs), (1, vec![0.05, 0.05, 0.9]));
+        let whole = overall(&earlier, &three, Span::History).unwrap();
+        assert_eq!(whole.chunks, 5);
     }
 }
