@@ -1925,7 +1925,30 @@ const DANCE_TRIED: &str = "The model's main error was jig against hornpipe. Each
      runs are within what a retrain of the shipped recipe gives, and the shipped model is a \
      favourable draw of its recipe: its figures are the run's, and a retrain can lose 8.6 points \
      across O'Neill's and 7.6 on its test. `target/models/dance/retrain-seed1/` holds it on the \
-     machine that ran it.";
+     machine that ran it.\n\
+     - **Weight averaging** (not shipped, 2026-12-07): the shipped recipe with `--average-from \
+     61`, keeping the mean of the weights at the end of epochs 61-80 instead of the epoch the \
+     80-track validation split likes best, whose accuracy swings by up to 15 points between \
+     adjacent epochs. Run with seeds 0, 1 and 2 and judged by a rule written before the runs: \
+     each run right on at least 246 of the 327 O'Neill's tunes and 256 on average, the runs \
+     within 14 tunes of each other, and each right on at least 28 of Ryan's 32 held-out tunes. \
+     Each run's summary was chosen on its choice set. Seed 0 (the mean): the test 85 of 105 \
+     (81.0%), the choice 80, the check 79, 244 of 327 (74.6%), Ryan's 27. Seed 1 (the last \
+     estimate): 84 (80.0%), 86, 81, 251 (76.8%), Ryan's 29. Seed 2 (the mean): 80 (76.2%), \
+     71, 70, 221 (67.6%), Ryan's 26. The runs spread over 30 tunes, so averaging did not make \
+     them agree. The trainer is deterministic on one machine, so each run followed the same \
+     path as the same seed without averaging, and the two ways of keeping a model can be \
+     compared on one path. Seed 1's path is the retrain above: averaging gained 19 tunes on \
+     its best epoch's 232. Seed 0's path (not the shipped run's: that was trained on another \
+     machine) kept epoch 80, the last, without averaging (`--average-from 80` keeps exactly \
+     that epoch): the test 91 of 105 (86.7%), the choice 90, the check 83, 264 of 327 \
+     (80.7%), Ryan's 29 of 32; averaging lost 20 tunes there. Seed 2 without averaging would \
+     have stopped at epoch 37, 15 epochs after its best so far (epoch 22). The mean of the \
+     three averaged runs' outputs is right on 245 of the 327: no better than its best member. \
+     So the runs differ in what they learned, and the choice of epoch is not what spreads \
+     them. The shipped recipe's runs measured so far are right on 260 (shipped), 264 and 232 \
+     of the 327. The rule, logs and models are in `target/models/dance/swa/` on the machine \
+     that ran them.";
 const REAL_HEADING: &str = "Real music (held-out packages)";
 /// The dance model's first section: no real dance recordings here, so another collection.
 const OTHER_COLLECTION_HEADING: &str = "Another collection, another set-up (never trained on)";
