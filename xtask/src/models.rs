@@ -1939,8 +1939,8 @@ const DANCE_TRIED: &str = "The model's main error was jig against hornpipe. Each
      them agree. The trainer is deterministic on one machine, so each run followed the same \
      path as the same seed without averaging, and the two ways of keeping a model can be \
      compared on one path. Seed 1's path is the retrain above: averaging gained 19 tunes on \
-     its best epoch's 232. Seed 0's path (not the shipped run's: that was trained on another \
-     machine) kept epoch 80, the last, without averaging (`--average-from 80` keeps exactly \
+     its best epoch's 232. Seed 0's path (not the shipped run's, which was trained on \
+     2026-12-04 from that day's renders; the training set here was made again since) kept epoch 80, the last, without averaging (`--average-from 80` keeps exactly \
      that epoch): the test 91 of 105 (86.7%), the choice 90, the check 83, 264 of 327 \
      (80.7%), Ryan's 29 of 32; averaging lost 20 tunes there. Seed 2 without averaging would \
      have stopped at epoch 37, 15 epochs after its best so far (epoch 22). The mean of the \
