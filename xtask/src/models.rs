@@ -1913,7 +1913,7 @@ const DANCE_TRIED: &str = "The model's main error was jig against hornpipe. Each
      (71.4%), the choice 77, the check 74, through FluidR3 84 (80.0%); Ryan's held-out 22 of \
      32, jigs 2 of 8. Worse on every set than the shipped model, but not than its recipe: \
      the next item. Ryan's jigs hold 22 tunes in 9/8 (slip jigs) and 13 in duple time among \
-     the 220 (21 and 7 among the shipped model's 120), so the added tunes bring no new kind of \
+     the 220 (14 and 7 among the shipped model's 120), so the added tunes bring no new kind of \
      label noise. The runs' rule, logs and models are in \
      `target/models/dance/tried-more-tunes/` on the machine that ran them.\n\
      - **The shipped recipe retrained with `--seed 1`** (another validation split, other \
