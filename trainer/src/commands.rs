@@ -3,6 +3,8 @@
 //! `mcclstm_synth`.
 
 use std::path::PathBuf;
+
+use anyhow::Context as _;
 use std::process::ExitCode;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -341,6 +343,12 @@ pub struct TrainArgs {
     /// Share of each class held out for early stopping.
     #[arg(long, default_value_t = 0.1)]
     pub validation: f64,
+    /// Choose the epoch on this data set (the same layout as --dataset; its labels among the
+    /// training set's, no file in both) instead of holding out --validation of the training set,
+    /// whose every track then trains: a fixed development set, or music closer to what the
+    /// model will hear than the training set is.
+    #[arg(long, value_name = "ROOT", conflicts_with = "validation")]
+    pub validation_set: Option<PathBuf>,
     /// The model file to write (a MODEL_CARD.md is written beside it).
     #[arg(long)]
     pub out: PathBuf,
@@ -348,6 +356,21 @@ pub struct TrainArgs {
 
 pub fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let (dataset, data) = load(&args.data)?;
+    let validation_set = match &args.validation_set {
+        Some(root) => {
+            let mut source = args.data.clone();
+            source.root = root.clone();
+            let (_, validation) =
+                load(&source).with_context(|| format!("--validation-set {}", root.display()))?;
+            Some(protocol::align_validation_set(
+                &data,
+                &validation,
+                root,
+                args.fit.group_split,
+            )?)
+        }
+        None => None,
+    };
     let job = TrainJob {
         source: args.data.source(),
         arch: args.arch,
@@ -356,6 +379,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         task: args.task.clone(),
         data_name: args.data_name.clone(),
         validation_fraction: args.validation,
+        validation_set: args.validation_set.clone(),
         group_split: args.fit.group_split,
         out: args.out.clone(),
         resume: args.fit.resume,
@@ -368,7 +392,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         data.tracks.len(),
         data.labels.len()
     ));
-    let outcome = protocol::run_train(&job, &dataset, &data, &mut bars)?;
+    let outcome = protocol::run_train(&job, &dataset, &data, validation_set.as_deref(), &mut bars)?;
     if args.data.json {
         println!("{}", serde_json::to_string_pretty(&outcome)?);
     } else {

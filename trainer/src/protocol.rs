@@ -217,6 +217,9 @@ pub struct TrainJob {
     /// What to call the data in the model's metadata and card (default: the layout's name).
     pub data_name: Option<String>,
     pub validation_fraction: f64,
+    /// `--validation-set`: the data set the epoch is chosen on instead of a held-out share of the
+    /// training set (whose every track then trains).
+    pub validation_set: Option<PathBuf>,
     pub group_split: bool,
     pub out: PathBuf,
     pub resume: bool,
@@ -243,12 +246,105 @@ pub fn checkpoint_dir(out: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Trains one model on a stratified train/validation split, exports it with the three-way check
-/// and writes its model card beside it.
+/// The tracks of a `--validation-set` with their labels and targets in the training set's class
+/// order. Refused, before any training, when the two sets' outputs differ, when a label is not one
+/// of the training set's (a tag set must have the same tags), when a file is in both sets, or,
+/// with `group_split`, when a group is: a model cannot be chosen on what it trains on.
+pub fn align_validation_set(
+    train: &LoadedDataset,
+    validation: &LoadedDataset,
+    root: &Path,
+    group_split: bool,
+) -> anyhow::Result<Vec<TrackChunks>> {
+    let shown = root.display();
+    anyhow::ensure!(
+        train.outputs == validation.outputs,
+        "--validation-set {shown}: its labels are {}, the training set's are {}",
+        outputs_name(validation.outputs),
+        outputs_name(train.outputs)
+    );
+    let map = validation
+        .labels
+        .iter()
+        .map(|l| {
+            train.labels.iter().position(|t| t == l).with_context(|| {
+                format!(
+                    "--validation-set {shown}: its label `{l}` is not one of the training set's \
+                     ({})",
+                    train.labels.join(", ")
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<usize>>>()?;
+    if train.outputs == Outputs::Independent {
+        // A tag missing from the validation set would read as absent from every chunk.
+        let missing: Vec<&str> = (0..train.labels.len())
+            .filter(|i| !map.contains(i))
+            .map(|i| train.labels[i].as_str())
+            .collect();
+        anyhow::ensure!(
+            missing.is_empty(),
+            "--validation-set {shown}: a tag set must have the training set's tags; it has no {}",
+            missing.join(", ")
+        );
+    }
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let trained: std::collections::HashSet<PathBuf> =
+        train.tracks.iter().map(|t| canonical(&t.path)).collect();
+    let groups: std::collections::HashSet<&str> = train
+        .tracks
+        .iter()
+        .filter_map(|t| t.group.as_deref())
+        .collect();
+    let classes = train.labels.len();
+    validation
+        .tracks
+        .iter()
+        .map(|t| {
+            anyhow::ensure!(
+                !trained.contains(&canonical(&t.path)),
+                "--validation-set {shown}: {} is in the training set too; a model cannot be \
+                 chosen on a track it trains on",
+                t.path.display()
+            );
+            if let Some(group) = t.group.as_deref().filter(|_| group_split) {
+                anyhow::ensure!(
+                    !groups.contains(group),
+                    "--validation-set {shown}: group `{group}` ({}) is in the training set too, \
+                     and --group-split keeps a group on one side",
+                    t.path.display()
+                );
+            }
+            let mut targets = vec![0.0f32; t.len * classes];
+            for k in 0..t.len {
+                for (j, &p) in t.target(k).iter().enumerate() {
+                    targets[k * classes + map[j]] = p;
+                }
+            }
+            Ok(TrackChunks {
+                label: map[t.label],
+                targets,
+                ..t.clone()
+            })
+        })
+        .collect()
+}
+
+fn outputs_name(outputs: Outputs) -> &'static str {
+    match outputs {
+        Outputs::Exclusive => "classes (one per track)",
+        Outputs::Independent => "independent tags",
+    }
+}
+
+/// Trains one model on a stratified train/validation split (or on every track, choosing the
+/// epoch on `validation_set`, the aligned tracks of `job.validation_set`), exports it with the
+/// three-way check and writes its model card beside it.
 pub fn run_train(
     job: &TrainJob,
     dataset: &Dataset,
     data: &LoadedDataset,
+    validation_set: Option<&[TrackChunks]>,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<TrainOutcome> {
     // Independent tags have no class to stratify by (a tag may be no track's strongest): one
@@ -263,26 +359,40 @@ pub fn run_train(
             vec![0; data.tracks.len()],
         ),
     };
-    let groups = groups_of(data, job.group_split);
-    let fractions = Fractions {
-        validation: job.validation_fraction,
-        test: 0.0,
+    let split = match validation_set {
+        // Every track trains; the validation tracks are the other set's.
+        Some(_) => Split {
+            train: (0..data.tracks.len()).collect(),
+            validation: Vec::new(),
+            test: Vec::new(),
+        },
+        None => {
+            let groups = groups_of(data, job.group_split);
+            let fractions = Fractions {
+                validation: job.validation_fraction,
+                test: 0.0,
+            };
+            split::check_counts(&strata, &labels, groups.as_deref(), 1, fractions)?;
+            split::stratified(
+                strata.len(),
+                &labels,
+                groups.as_deref(),
+                fractions,
+                job.options.seed,
+            )
+        }
     };
-    split::check_counts(&strata, &labels, groups.as_deref(), 1, fractions)?;
-    let split = split::stratified(
-        strata.len(),
-        &labels,
-        groups.as_deref(),
-        fractions,
-        job.options.seed,
-    );
+    let validation: Vec<&TrackChunks> = match validation_set {
+        Some(tracks) => tracks.iter().collect(),
+        None => pick(&data.tracks, &split.validation),
+    };
     let config = job.model.config(job.arch, data);
     let checkpoints = checkpoint_dir(&job.out);
     let trained = train::fit(
         &config,
         &job.options,
         &pick(&data.tracks, &split.train),
-        &pick(&data.tracks, &split.validation),
+        &validation,
         &Checkpointing {
             dir: Some(checkpoints.clone()),
             resume: job.resume,
@@ -304,7 +414,8 @@ pub fn run_train(
             "root": shown_path(&dataset.root),
             "tracks": data.tracks.len(),
             "train_tracks": split.train.len(),
-            "validation_tracks": split.validation.len(),
+            "validation_tracks": validation.len(),
+            "validation_set": job.validation_set.as_deref().map(shown_path),
             "classes": counts,
         }),
         metrics: serde_json::json!({
@@ -321,15 +432,19 @@ pub fn run_train(
             Outputs::Exclusive
         },
     };
-    let probe = probe_chunks(
-        &pick(&data.tracks, &split.validation),
-        data.frontend.chunk_len(),
-        job.options.seed,
-    );
+    let probe = probe_chunks(&validation, data.frontend.chunk_len(), job.options.seed);
     let exported = export_trained(&trained, &meta, &job.out, &probe)?;
     let card = model_card_path(&job.out);
     model_card(
-        job, dataset, data, &split, &config, &trained, &exported, &task,
+        job,
+        dataset,
+        data,
+        &split,
+        validation.len(),
+        &config,
+        &trained,
+        &exported,
+        &task,
     )
     .write(&job.out)?;
     // The run is complete and its outputs are written; the checkpoints are no longer needed.
@@ -341,7 +456,7 @@ pub fn run_train(
         best_epoch: trained.best_epoch,
         epochs: trained.history.len(),
         train_tracks: split.train.len(),
-        validation_tracks: split.validation.len(),
+        validation_tracks: validation.len(),
         skipped: data.skipped.clone(),
     })
 }
@@ -379,6 +494,7 @@ fn model_card(
     dataset: &Dataset,
     data: &LoadedDataset,
     split: &Split,
+    validation_tracks: usize,
     config: &ModelConfig,
     trained: &Trained,
     exported: &Exported,
@@ -436,23 +552,38 @@ fn model_card(
         data.tracks.iter().map(|t| t.seconds).sum::<f64>() / 60.0,
         data.skipped.len()
     );
-    let _ = writeln!(
-        s,
-        "- Split (seed {}): {} train, {} validation, {}{}",
-        job.options.seed,
-        split.train.len(),
-        split.validation.len(),
-        if config.multi_label {
-            "at random (independent tags have no class to stratify by)"
-        } else {
-            "stratified"
-        },
-        if job.group_split {
-            ", groups kept together"
-        } else {
-            ""
+    match &job.validation_set {
+        Some(root) => {
+            let _ = writeln!(
+                s,
+                "- Split: every one of the {} usable tracks trains; the epoch is chosen on the {} \
+                 tracks of another data set, `{}` (`--validation-set`; no file{} in both)",
+                split.train.len(),
+                validation_tracks,
+                shown_path(root),
+                if job.group_split { " or group" } else { "" }
+            );
         }
-    );
+        None => {
+            let _ = writeln!(
+                s,
+                "- Split (seed {}): {} train, {} validation, {}{}",
+                job.options.seed,
+                split.train.len(),
+                split.validation.len(),
+                if config.multi_label {
+                    "at random (independent tags have no class to stratify by)"
+                } else {
+                    "stratified"
+                },
+                if job.group_split {
+                    ", groups kept together"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
     if config.multi_label {
         // Each tag's mean target over the taught chunks, and the tracks where it is strongest.
         let _ = writeln!(

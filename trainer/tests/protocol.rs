@@ -609,6 +609,123 @@ fn train_command_exports_a_model_that_passes_the_contract_with_a_card() {
     );
 }
 
+/// Writes `per_class` timbre tracks of each of `classes` (timbre index, label) into `root` with a
+/// `labels.csv` naming each a group `{prefix}{i}`; seeds from `seed`.
+fn timbre_csv(root: &Path, classes: &[(usize, &str)], per_class: usize, seed: u64, prefix: &str) {
+    let mut rows = String::from("path,label,group\n");
+    for &(kind, label) in classes {
+        for i in 0..per_class {
+            let name = format!("{label}/{i}.wav");
+            let audio = timbre_track(kind, SECONDS, RATE, seed + i as u64);
+            write_wav(&root.join(&name), &audio, RATE);
+            rows.push_str(&format!("{name},{label},{prefix}{label}{i}\n"));
+        }
+    }
+    std::fs::write(root.join("labels.csv"), rows).unwrap();
+}
+
+/// `--validation-set` chooses the epoch on another data set: every training track trains, the
+/// card and the model's metadata name that set and its size, and a set with a label the training
+/// set lacks, a file or (with `--group-split`) a group of the training set's is refused before
+/// any training.
+#[test]
+fn a_validation_set_chooses_the_epoch_and_is_refused_where_it_overlaps_or_has_other_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("train");
+    timbre_csv(&train, &[(0, "sine"), (1, "saw"), (2, "noise")], 4, 0, "t");
+    // Two of the three classes, other tracks and groups: labels in another order than training's.
+    let valid = dir.path().join("valid");
+    timbre_csv(&valid, &[(2, "noise"), (0, "sine")], 3, 500, "v");
+    let cache = dir.path().join("cache");
+    let run = |validation_set: &Path, out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
+            .args(["train", "--dataset", "generic", "--root"])
+            .arg(train.join("labels.csv"))
+            .arg("--validation-set")
+            .arg(validation_set)
+            .args(["--filters", "4", "--dense", "32", "--lstm", "16"])
+            .args(["--epochs", "12", "--patience", "12", "--lr", "0.003"])
+            .args(["--group-split", "--json", "--cache"])
+            .arg(&cache)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let out = dir.path().join("models/timbre.onnx");
+    let ran = run(&valid.join("labels.csv"), &out);
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        ran.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let outcome: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(outcome["train_tracks"], 12, "every training track trains");
+    assert_eq!(outcome["validation_tracks"], 6);
+    // Scored on the other set in the training set's class order: timbre is easy, so the chosen
+    // epoch tells its noise from its sine (a mapping that swapped them would score 0%).
+    let accuracy = outcome["validation_accuracy"].as_f64().unwrap();
+    assert!(accuracy >= 5.0 / 6.0, "validation accuracy {accuracy}");
+    let model = Model::from_file(&out).unwrap();
+    assert_eq!(model.description().labels, ["noise", "saw", "sine"]);
+    let meta = String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned();
+    assert!(
+        meta.contains("validation_set"),
+        "the metadata names the set"
+    );
+    let card = std::fs::read_to_string(out.with_extension("MODEL_CARD.md")).unwrap();
+    assert!(
+        card.contains("every one of the 12 usable tracks trains; the epoch is chosen on the 6")
+            && card.contains("valid/labels.csv")
+            && card.contains("--validation-set"),
+        "{card}"
+    );
+
+    // A label the training set does not have.
+    let other = dir.path().join("other");
+    timbre_csv(&other, &[(0, "sine"), (1, "square")], 2, 900, "o");
+    // A file of the training set's (by another path to it) and a group of the training set's.
+    let shared = dir.path().join("shared.csv");
+    std::fs::write(
+        &shared,
+        format!(
+            "path,label,group\n{},sine,x1\n{},noise,x2\n",
+            train.join("sine/../sine/0.wav").display(),
+            valid.join("noise/1.wav").display()
+        ),
+    )
+    .unwrap();
+    let group = dir.path().join("group.csv");
+    std::fs::write(
+        &group,
+        format!(
+            "path,label,group\n{},noise,tsaw1\n{},sine,x3\n",
+            valid.join("noise/0.wav").display(),
+            valid.join("sine/0.wav").display()
+        ),
+    )
+    .unwrap();
+    for (set, expected) in [
+        (
+            other.join("labels.csv"),
+            "its label `square` is not one of the training set's (noise, saw, sine)",
+        ),
+        (shared, "is in the training set too"),
+        (group, "group `tsaw1`"),
+    ] {
+        let refused_out = dir.path().join("models/refused.onnx");
+        let ran = run(&set, &refused_out);
+        let stderr = String::from_utf8_lossy(&ran.stderr);
+        assert!(!ran.status.success(), "{}", set.display());
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(
+            !refused_out.exists() && !protocol::checkpoint_dir(&refused_out).exists(),
+            "refused before training"
+        );
+    }
+}
+
 /// `--mels` trains on another number of mel bands: the model file carries that frontend (named
 /// so), runs on audio with it, and a band count the frontend cannot build is refused up front.
 #[test]
