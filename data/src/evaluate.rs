@@ -31,20 +31,23 @@ pub struct Evaluation {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
+/// For each label of `from`, its index in `into` (matched by name, so the order may differ), or
+/// the first label `into` does not have.
+pub fn indices_by_name<'a>(from: &'a [String], into: &[String]) -> Result<Vec<usize>, &'a str> {
+    from.iter()
+        .map(|label| into.iter().position(|l| l == label).ok_or(label.as_str()))
+        .collect()
+}
+
 /// For each of the data set's labels, its index among the model's `labels` (matched by name, so
 /// the order may differ); an error names a label the model does not have.
 pub fn model_indices(dataset: &Dataset, labels: &[String]) -> anyhow::Result<Vec<usize>> {
-    dataset
-        .labels
-        .iter()
-        .map(|label| match labels.iter().position(|l| l == label) {
-            Some(i) => Ok(i),
-            None => bail!(
-                "the data set's label {label:?} is not one of the model's labels ({})",
-                labels.join(", ")
-            ),
-        })
-        .collect()
+    indices_by_name(&dataset.labels, labels).or_else(|label| {
+        bail!(
+            "the data set's label {label:?} is not one of the model's labels ({})",
+            labels.join(", ")
+        )
+    })
 }
 
 /// One file through the analyser's model on the engine's path (decoded a packet at a time into

@@ -3,9 +3,9 @@
 //! `mcclstm_synth`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
-use std::process::ExitCode;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use mcclstm_engine::{Architecture, Preset};

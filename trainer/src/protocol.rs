@@ -263,19 +263,14 @@ pub fn align_validation_set(
         outputs_name(validation.outputs),
         outputs_name(train.outputs)
     );
-    let map = validation
-        .labels
-        .iter()
-        .map(|l| {
-            train.labels.iter().position(|t| t == l).with_context(|| {
-                format!(
-                    "--validation-set {shown}: its label `{l}` is not one of the training set's \
-                     ({})",
-                    train.labels.join(", ")
-                )
-            })
-        })
-        .collect::<anyhow::Result<Vec<usize>>>()?;
+    let map = mcclstm_data::evaluate::indices_by_name(&validation.labels, &train.labels).or_else(
+        |l| {
+            anyhow::bail!(
+                "--validation-set {shown}: its label `{l}` is not one of the training set's ({})",
+                train.labels.join(", ")
+            )
+        },
+    )?;
     if train.outputs == Outputs::Independent {
         // A tag missing from the validation set would read as absent from every chunk.
         let missing: Vec<&str> = (0..train.labels.len())

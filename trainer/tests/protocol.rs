@@ -686,26 +686,29 @@ fn a_validation_set_chooses_the_epoch_and_is_refused_where_it_overlaps_or_has_ot
     let other = dir.path().join("other");
     timbre_csv(&other, &[(0, "sine"), (1, "square")], 2, 900, "o");
     // A file of the training set's (by another path to it) and a group of the training set's.
-    let shared = dir.path().join("shared.csv");
-    std::fs::write(
-        &shared,
-        format!(
-            "path,label,group\n{},sine,x1\n{},noise,x2\n",
-            train.join("sine/../sine/0.wav").display(),
-            valid.join("noise/1.wav").display()
-        ),
-    )
-    .unwrap();
-    let group = dir.path().join("group.csv");
-    std::fs::write(
-        &group,
-        format!(
-            "path,label,group\n{},noise,tsaw1\n{},sine,x3\n",
-            valid.join("noise/0.wav").display(),
-            valid.join("sine/0.wav").display()
-        ),
-    )
-    .unwrap();
+    let csv = |name: &str, rows: [(PathBuf, &str, &str); 2]| {
+        let path = dir.path().join(name);
+        let mut text = String::from("path,label,group\n");
+        for (file, label, group) in rows {
+            text.push_str(&format!("{},{label},{group}\n", file.display()));
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let shared = csv(
+        "shared.csv",
+        [
+            (train.join("sine/../sine/0.wav"), "sine", "x1"),
+            (valid.join("noise/1.wav"), "noise", "x2"),
+        ],
+    );
+    let group = csv(
+        "group.csv",
+        [
+            (valid.join("noise/0.wav"), "noise", "tsaw1"),
+            (valid.join("sine/0.wav"), "sine", "x3"),
+        ],
+    );
     for (set, expected) in [
         (
             other.join("labels.csv"),
