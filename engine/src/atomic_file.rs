@@ -1,17 +1,26 @@
 //! Writing a file so that a kill or a crash never leaves a half-written file under its real name:
-//! the bytes go to `NAME.tmp` beside it, are flushed to the disk (`fsync`), and the temporary file
-//! is renamed over the real one (atomic on the same file system). Every output of the project
-//! that a later run reads back (model files, checkpoints, the feature cache, reports, audio the
-//! data makers write) goes through here.
+//! the bytes go to a temporary file beside it, are flushed to the disk (`fsync`), and the
+//! temporary file is renamed over the real one (atomic on the same file system). Every output of
+//! the project that a later run reads back (model files, checkpoints, the feature cache, reports,
+//! audio the data makers write) goes through here.
+//!
+//! Each write has its own temporary name (`NAME.<process>-<count>.tmp`), so writers of the same
+//! file never share one: two trainings filling one feature cache, or two threads meeting on one
+//! entry because a data set holds the same audio twice, each finish their own file and the last
+//! rename wins, whole.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// `path` with `.tmp` appended: where [`write_with`] writes before the rename.
+/// A temporary name beside `path` (`path` with `.<process>-<count>.tmp` appended) that no other
+/// call in any process gets: where [`write_with`] writes before the rename.
 pub fn temp_path(path: &Path) -> PathBuf {
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let count = COUNT.fetch_add(1, Ordering::Relaxed);
     let mut name = path.as_os_str().to_owned();
-    name.push(".tmp");
+    name.push(format!(".{}-{count}.tmp", std::process::id()));
     PathBuf::from(name)
 }
 
@@ -56,8 +65,43 @@ mod tests {
         });
         assert!(failed.is_err());
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
-        assert!(!temp_path(&path).exists());
+        assert_eq!(files_in(dir.path()), ["out.bin"]);
         write(&path, b"second").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
+    }
+
+    /// Writers of one file at once (two trainings on one feature cache) each succeed, and the
+    /// file is always one writer's bytes, whole.
+    #[test]
+    fn writers_of_the_same_file_at_once_all_succeed_and_leave_one_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("entry.mcf");
+        let len = 1 << 16;
+        std::thread::scope(|scope| {
+            for writer in 0..8u8 {
+                let path = &path;
+                scope.spawn(move || {
+                    for _ in 0..40 {
+                        write(path, &vec![writer; len]).expect("every write succeeds");
+                        let now = std::fs::read(path).unwrap();
+                        assert_eq!(now.len(), len);
+                        assert!(
+                            now.iter().all(|&b| b == now[0]),
+                            "bytes of two writers mixed"
+                        );
+                    }
+                });
+            }
+        });
+        assert_eq!(files_in(dir.path()), ["entry.mcf"]);
+    }
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
     }
 }
