@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use mcclstm_data::dataset::DatasetKind;
-use mcclstm_data::evaluate::{TagComparison, TagEvaluation};
+use mcclstm_data::evaluate::{TagComparison, TagEvaluation, TrackOutcome};
 use mcclstm_data::metrics::Interval;
 
 /// `mcclstm evaluate`.
@@ -25,9 +25,13 @@ pub struct EvaluateArgs {
     /// over tracks.
     #[arg(long, value_name = "MODEL")]
     pub against: Option<PathBuf>,
-    /// Print JSON.
+    /// Print JSON (with every track's outcome under `per_track`).
     #[arg(long)]
     pub json: bool,
+    /// Also list each track the model gets wrong: its path, its label, what the model called it
+    /// and with what probability (exclusive classes).
+    #[arg(long)]
+    pub list_wrong: bool,
 }
 
 /// `--against`'s report: the other model's own figures and the paired difference.
@@ -70,6 +74,12 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
         )
     };
     if model.description().outputs == mcclstm_engine::Outputs::Independent {
+        anyhow::ensure!(
+            !args.list_wrong,
+            "--list-wrong lists tracks of exclusive classes; {} is a multi-label (tag) model, \
+             whose figures are per tag",
+            args.model.display()
+        );
         let other = match &args.against {
             Some(path) => {
                 let other = mcclstm_engine::Model::from_file(path)
@@ -175,7 +185,26 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
             evaluation.tracks
         );
         print!("{}", evaluation.confusion.to_text());
+        if args.list_wrong {
+            list_wrong(&evaluation.per_track);
+        }
     })
+}
+
+/// The tracks a model got wrong, one line each, in the data set's order.
+fn list_wrong(outcomes: &[TrackOutcome]) {
+    let wrong: Vec<&TrackOutcome> = outcomes.iter().filter(|t| !t.correct()).collect();
+    println!("{} of {} tracks wrong:", wrong.len(), outcomes.len());
+    for t in wrong {
+        let p = t.summary.iter().copied().fold(0.0f32, f32::max);
+        println!(
+            "  {}: {} called {} ({:.0}%)",
+            t.path.display(),
+            t.label,
+            t.predicted,
+            100.0 * p
+        );
+    }
 }
 
 /// Prints an evaluation: JSON with `--json`, else the skipped files on stderr and `text`.

@@ -486,8 +486,9 @@ fn analyze_walks_folders_and_keeps_input_order_with_several_jobs() {
 
 /// `mcclstm evaluate` on a tag data set: per-tag ROC-AUC with the tracks it rests on and a 95%
 /// interval from a bootstrap over tracks; `--against` pairs two models on the same chunks (a
-/// model against itself differs by exactly nothing); an accuracy gets Wilson's interval; and
-/// `--against` refuses a model of exclusive classes.
+/// model against itself differs by exactly nothing); an accuracy gets Wilson's interval, every
+/// track's outcome (`per_track`, `--list-wrong`, refused for a tag model); and `--against`
+/// refuses a model of exclusive classes.
 #[test]
 fn evaluate_gives_intervals_and_compares_two_tag_models_on_the_same_chunks() {
     let f = fixture();
@@ -585,6 +586,67 @@ fn evaluate_gives_intervals_and_compares_two_tag_models_on_the_same_chunks() {
         stdout.contains("of 6 tracks correct (95% interval "),
         "{stdout}"
     );
+    // Every track's outcome, and the wrong ones listed: the same tracks the confusion counts.
+    let out = mcclstm(&[&exclusive[..], &[s(&class_csv), "--json"]].concat());
+    assert!(out.status.success(), "{}", text(&out).1);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let per_track = json["per_track"].as_array().unwrap();
+    assert_eq!(per_track.len(), 6);
+    let labels = json["labels"].as_array().unwrap();
+    let counts = json["confusion"]["counts"].as_array().unwrap();
+    let mut wrong = Vec::new();
+    for (k, t) in per_track.iter().enumerate() {
+        assert!(
+            t["path"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("tagged-{k}.wav")),
+            "{t}"
+        );
+        assert_eq!(t["label"], ["blues", "rock"][k % 2]);
+        let summary: Vec<f64> = t["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_f64().unwrap())
+            .collect();
+        assert_eq!(summary.len(), labels.len());
+        let top = (0..summary.len()).fold(
+            0,
+            |best, i| if summary[i] > summary[best] { i } else { best },
+        );
+        assert_eq!(t["predicted"], labels[top], "{t}");
+        let truth = labels.iter().position(|l| *l == t["label"]).unwrap();
+        assert!(counts[truth][top].as_u64().unwrap() > 0);
+        if t["predicted"] != t["label"] {
+            wrong.push(format!(
+                "tagged-{k}.wav: {} called {}",
+                t["label"].as_str().unwrap(),
+                labels[top].as_str().unwrap()
+            ));
+        }
+    }
+    let correct: u64 = (0..labels.len())
+        .map(|i| counts[i][i].as_u64().unwrap())
+        .sum();
+    assert_eq!(wrong.len() as u64, 6 - correct);
+    let out = mcclstm(&[&exclusive[..], &[s(&class_csv), "--list-wrong"]].concat());
+    let stdout = text(&out).0;
+    assert!(
+        stdout.contains(&format!("{} of 6 tracks wrong:", wrong.len())),
+        "{stdout}"
+    );
+    for line in &wrong {
+        assert!(stdout.contains(line.as_str()), "{line} not in {stdout}");
+    }
+    assert_eq!(stdout.matches(" called ").count(), wrong.len(), "{stdout}");
+    let out = mcclstm(&[&args[..], &[s(&tag_csv), "--list-wrong"]].concat());
+    let stderr = text(&out).1;
+    assert!(
+        !out.status.success() && stderr.contains("--list-wrong lists tracks of exclusive classes"),
+        "{stderr}"
+    );
+
     let out = mcclstm(&[&exclusive[..], &[s(&class_csv), "--against", style]].concat());
     let stderr = text(&out).1;
     assert!(

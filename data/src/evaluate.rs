@@ -27,8 +27,28 @@ pub struct Evaluation {
     /// Wilson's 95% interval of the accuracy over this many tracks.
     pub accuracy_interval: Option<Interval>,
     pub confusion: Confusion,
+    /// Every analysed track's outcome, in the data set's order: which tracks the model gets
+    /// wrong, and what it called them.
+    pub per_track: Vec<TrackOutcome>,
     /// Tracks that could not be analysed, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// One track's outcome in an [`Evaluation`].
+#[derive(Debug, Serialize)]
+pub struct TrackOutcome {
+    pub path: PathBuf,
+    pub label: String,
+    /// The model's top class of the track's summary.
+    pub predicted: String,
+    /// The track's summary by the model's rule: one probability per model label.
+    pub summary: Vec<f32>,
+}
+
+impl TrackOutcome {
+    pub fn correct(&self) -> bool {
+        self.label == self.predicted
+    }
 }
 
 /// For each label of `from`, its index in `into` (matched by name, so the order may differ), or
@@ -76,22 +96,32 @@ pub fn evaluate(
 ) -> anyhow::Result<Evaluation> {
     let labels = model.description().labels.clone();
     let to_model = model_indices(dataset, &labels)?;
-    let outcomes: Vec<Result<(usize, usize), (PathBuf, String)>> = dataset
+    let outcomes: Vec<Result<(usize, TrackAnalysis), (PathBuf, String)>> = dataset
         .tracks
         .par_iter()
         .map_init(worker(model), |analyzer, track| {
             let result = analyze_track(analyzer, &track.path)
-                .map(|analysis| (to_model[track.label], analysis.top()))
+                .map(|analysis| (to_model[track.label], analysis))
                 .map_err(|reason| (track.path.clone(), reason));
             tick();
             result
         })
         .collect();
     let mut confusion = Confusion::new(&labels);
+    let mut per_track = Vec::new();
     let mut skipped = Vec::new();
-    for outcome in outcomes {
+    for (track, outcome) in dataset.tracks.iter().zip(outcomes) {
         match outcome {
-            Ok((truth, predicted)) => confusion.add(truth, predicted),
+            Ok((truth, analysis)) => {
+                let predicted = analysis.top();
+                confusion.add(truth, predicted);
+                per_track.push(TrackOutcome {
+                    path: track.path.clone(),
+                    label: labels[truth].clone(),
+                    predicted: labels[predicted].clone(),
+                    summary: analysis.summary,
+                });
+            }
             Err(s) => skipped.push(s),
         }
     }
@@ -103,6 +133,7 @@ pub fn evaluate(
         accuracy: confusion.accuracy(),
         accuracy_interval: wilson_interval(confusion.correct() as usize, tracks),
         confusion,
+        per_track,
         skipped,
     })
 }
