@@ -640,6 +640,34 @@ fn evaluate_gives_intervals_and_compares_two_tag_models_on_the_same_chunks() {
         assert!(stdout.contains(line.as_str()), "{line} not in {stdout}");
     }
     assert_eq!(stdout.matches(" called ").count(), wrong.len(), "{stdout}");
+    // Relabelled so that the first three are right and the last three wrong, whatever this
+    // random model hears: exactly the last three are listed.
+    let mut relabelled = String::from("path,label\n");
+    for (k, t) in per_track.iter().enumerate() {
+        let predicted = labels.iter().position(|l| *l == t["predicted"]).unwrap();
+        let label = if k < 3 {
+            predicted
+        } else {
+            (predicted + 1) % labels.len()
+        };
+        relabelled.push_str(&format!(
+            "{},{}\n",
+            t["path"].as_str().unwrap(),
+            labels[label].as_str().unwrap()
+        ));
+    }
+    let relabelled_csv = dir.join("relabelled.csv");
+    std::fs::write(&relabelled_csv, relabelled).unwrap();
+    let out = mcclstm(&[&exclusive[..], &[s(&relabelled_csv), "--list-wrong"]].concat());
+    let stdout = text(&out).0;
+    assert!(stdout.contains("3 of 6 tracks wrong:"), "{stdout}");
+    for k in 0..6 {
+        assert_eq!(
+            stdout.contains(&format!("tagged-{k}.wav: ")),
+            k >= 3,
+            "{stdout}"
+        );
+    }
     let out = mcclstm(&[&args[..], &[s(&tag_csv), "--list-wrong"]].concat());
     let stderr = text(&out).1;
     assert!(
