@@ -18,11 +18,15 @@
 //! `free(): invalid next size`, about one run in ten). Neither is used by the tests. The heap
 //! still breaks now and then without them (glibc aborts in a later `malloc`, e.g. in
 //! `Session::save_state`, with only Ardour's threads and ours running), so a run that crashes is
-//! run once more ([`Ardour::run_retrying_a_crash`]). See `docs/upstream.md`.
+//! run once more ([`Ardour::run_retrying_a_crash`]). The broken heap can deadlock instead of
+//! crashing (the engine thread waiting forever on glibc's arena lock in a `free` as the export
+//! finishes), so a script still running after [`hang_limit`] is killed and counts as a crash.
+//! See `docs/upstream.md`.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, bail};
 use base64::Engine as _;
@@ -36,10 +40,21 @@ const FLOAT_FORMAT_ID: &str = "20b4ab09-6452-4cb3-bd66-b921cdbd2942";
 const ARDOUR_LIBS: &str = "/usr/lib/ardour7";
 const ARDOUR_DATA: &str = "/usr/share/ardour7";
 
+/// How long one script may run before the session tool is taken to have hung: 300 s (a test's
+/// script takes seconds to a minute), or `MCCLSTM_ARDOUR_HANG_SECONDS`.
+pub fn hang_limit() -> Duration {
+    let seconds = std::env::var("MCCLSTM_ARDOUR_HANG_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    Duration::from_secs(seconds)
+}
+
 /// A work folder set up for Ardour with the bundle scanned.
 pub struct Ardour {
     work: PathBuf,
     lua: PathBuf,
+    hang_limit: Duration,
 }
 
 impl Ardour {
@@ -53,6 +68,7 @@ impl Ardour {
         let ardour = Self {
             work: work.to_path_buf(),
             lua,
+            hang_limit: hang_limit(),
         };
         ardour.mirror_data()?;
         let plugins = ardour.plugins_dir();
@@ -163,6 +179,14 @@ impl Ardour {
         command
     }
 
+    /// The same, with scripts taken to have hung after `limit` instead of [`hang_limit`].
+    pub fn with_hang_limit(self, limit: Duration) -> Self {
+        Self {
+            hang_limit: limit,
+            ..self
+        }
+    }
+
     /// Runs a Lua script in Ardour's session tool and returns what it printed. A script that
     /// fails (an `assert`, a Lua error) or a tool that crashes is an error that shows the output.
     /// The tool is `luasession` run with the environment Debian's `ardour7-lua` wrapper gives it,
@@ -172,8 +196,9 @@ impl Ardour {
         self.run_once(name, script).map_err(|(_, e)| e)
     }
 
-    /// [`Ardour::run`], but a tool killed by a signal (SIGSEGV, SIGABRT) runs the script once
-    /// more after `reset` (which undoes what the first run left: a half-made session, an export).
+    /// [`Ardour::run`], but a tool killed by a signal (SIGSEGV, SIGABRT, or ours after
+    /// [`hang_limit`]) runs the script once more after `reset` (which undoes what the first run
+    /// left: a half-made session, an export).
     /// Ardour 7.3 corrupts its heap now and then on its own (see the module's documentation and
     /// `docs/upstream.md`); a crash in both runs is an error that shows both outputs, and the
     /// first crash is printed either way.
@@ -224,9 +249,12 @@ impl Ardour {
         } else {
             self.command(&self.lua)
         };
-        let out = command
+        let mut child = command
             .arg(&path)
-            .output()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .with_context(|| {
                 format!(
                     "{}: cannot run Ardour's Lua session tool (install Debian's `ardour`; \
@@ -235,16 +263,41 @@ impl Ardour {
                 )
             })
             .map_err(failed)?;
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        // luasession prints Lua errors as "Error: ..." and still exits 0.
-        if !out.status.success() || stdout.contains("Error:") || stderr.contains("Error:") {
+        let stdout = read_to_end_aside(child.stdout.take());
+        let stderr = read_to_end_aside(child.stderr.take());
+        let limit = self.hang_limit;
+        let started = Instant::now();
+        let status = loop {
+            match child
+                .try_wait()
+                .map_err(anyhow::Error::from)
+                .map_err(failed)?
+            {
+                Some(status) => break Some(status),
+                None if started.elapsed() >= limit => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+                None => std::thread::sleep(Duration::from_millis(50)),
+            }
+        };
+        let stdout = String::from_utf8_lossy(&collect(stdout)).into_owned();
+        let stderr = String::from_utf8_lossy(&collect(stderr)).into_owned();
+        let Some(status) = status else {
             return Err((
-                out.status.signal().is_some(),
+                true,
                 anyhow::anyhow!(
-                    "ardour7-lua {name}.lua failed ({}):\n{stdout}\n{stderr}",
-                    out.status
+                    "ardour7-lua {name}.lua hung: killed after {} s:\n{stdout}\n{stderr}",
+                    limit.as_secs()
                 ),
+            ));
+        };
+        // luasession prints Lua errors as "Error: ..." and still exits 0.
+        if !status.success() || stdout.contains("Error:") || stderr.contains("Error:") {
+            return Err((
+                status.signal().is_some(),
+                anyhow::anyhow!("ardour7-lua {name}.lua failed ({status}):\n{stdout}\n{stderr}"),
             ));
         }
         Ok(stdout)
@@ -253,6 +306,33 @@ impl Ardour {
     /// The work folder (sessions are made below it).
     pub fn work(&self) -> &Path {
         &self.work
+    }
+}
+
+/// Reads a child's pipe to its end on a thread of its own, so the child never blocks on a full
+/// pipe while it is waited for.
+fn read_to_end_aside(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+/// What [`read_to_end_aside`] read, once the child has ended. A pipe that a process the tool
+/// started still holds open is given up after 10 s (its output so far is lost), so a test never
+/// waits on it.
+fn collect(reader: std::thread::JoinHandle<Vec<u8>>) -> Vec<u8> {
+    let given_up = Instant::now() + Duration::from_secs(10);
+    while !reader.is_finished() && Instant::now() < given_up {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if reader.is_finished() {
+        reader.join().unwrap_or_default()
+    } else {
+        b"(the output could not be read: a pipe stayed open)".to_vec()
     }
 }
 

@@ -332,3 +332,37 @@ fn ardour_runs_32_instances_at_real_time_pace() {
         (rss_with - rss_without) / 1024.0 / CROWD as f64,
     );
 }
+
+/// Ardour 7.3's broken heap can deadlock instead of crashing (`docs/upstream.md`): a script still
+/// running after the hang limit is killed, counts as a crash (undone and run once more), and two
+/// hangs fail with both outputs, instead of the test waiting forever.
+#[test]
+fn a_hung_script_is_killed_and_run_once_more() {
+    let _alone = one_ardour();
+    let work = tempfile::tempdir().unwrap();
+    let ardour = Ardour::new(work.path(), &Format::Vst3.bundle_path().unwrap())
+        .unwrap()
+        .with_hang_limit(std::time::Duration::from_secs(3));
+    let resets = std::cell::Cell::new(0);
+    let started = std::time::Instant::now();
+    let err = ardour
+        .run_retrying_a_crash("hang", "print(\"spinning\")\nwhile true do end\n", || {
+            resets.set(resets.get() + 1);
+            Ok(())
+        })
+        .unwrap_err();
+    let message = format!("{err:#}");
+    assert_eq!(resets.get(), 1, "{message}");
+    assert_eq!(
+        message.matches("hang.lua hung: killed after 3 s").count(),
+        2,
+        "{message}"
+    );
+    assert!(
+        message.contains("The first run crashed as well"),
+        "{message}"
+    );
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    let quick = ardour.run("quick", "print(\"done\")\n").unwrap();
+    assert!(quick.contains("done"), "{quick}");
+}
