@@ -84,6 +84,11 @@ pub struct MakeOptions {
     pub shared_meter_tempo: bool,
     /// Dance only: hornpipes played dotted, whatever the notation (as players do).
     pub dotted_hornpipes: bool,
+    /// Dance only: the part of each melody note that sounds, drawn per performance from
+    /// `lo..hi` (or `lo` where they are equal); [`dance::ARTICULATION`] where `None`. Drawn from
+    /// a stream of its own, so every other draw, and so the performance but for its notes'
+    /// lengths, is that of the set made without it.
+    pub articulation: Option<(f64, f64)>,
     /// A seeded production chain on every render ([`produce::Chain`]): EQ, compression,
     /// saturation, a room, a noise floor and a lossy-codec round trip, drawn per track.
     pub produce: bool,
@@ -128,6 +133,10 @@ pub struct MakeReport {
     pub shared_meter_tempo: bool,
     /// Dance: hornpipes' even pairs were played long-short.
     pub dotted_hornpipes: bool,
+    /// Dance: the range each performance's articulation was drawn from, where one was asked
+    /// for (the part of each melody note that sounds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub articulation: Option<(f64, f64)>,
     /// Every render went through a drawn production chain.
     pub produce: bool,
     pub soundfont: String,
@@ -222,6 +231,7 @@ pub fn make(options: &MakeOptions, tick: &(dyn Fn() + Sync)) -> anyhow::Result<M
         speed: options.speed,
         shared_meter_tempo: options.shared_meter_tempo,
         dotted_hornpipes: options.dotted_hornpipes,
+        articulation: options.articulation,
         produce: options.produce,
         soundfont: renderer.path.display().to_string(),
     };
@@ -281,6 +291,13 @@ fn refuse_other_options(options: &MakeOptions, renderer: &Renderer) -> anyhow::R
         if flag(key) != now {
             differ.push(name.to_string());
         }
+    }
+    let articulation = |v: &serde_json::Value| {
+        let pair = v.get("articulation")?.as_array()?;
+        Some((pair.first()?.as_f64()?, pair.get(1)?.as_f64()?))
+    };
+    if articulation(&old) != options.articulation {
+        differ.push("--articulation".to_string());
     }
     if old.get("soundfont").and_then(|v| v.as_str()) != Some(&renderer.path.display().to_string()) {
         differ.push("--soundfont".to_string());
@@ -488,8 +505,20 @@ fn make_track(
                 tune,
                 &melody,
                 music_seconds,
-                options.shared_meter_tempo,
-                options.dotted_hornpipes,
+                dance::Playing {
+                    shared_meter_tempo: options.shared_meter_tempo,
+                    dotted_hornpipes: options.dotted_hornpipes,
+                    articulation: options.articulation.map(|(lo, hi)| {
+                        if lo < hi {
+                            let mut own = StdRng::seed_from_u64(
+                                options.seed ^ hash(&job.name) ^ ARTICULATION_SALT,
+                            );
+                            rand::Rng::random_range(&mut own, lo..hi)
+                        } else {
+                            lo
+                        }
+                    }),
+                },
                 &mut rng,
             )
             .map_err(anyhow::Error::msg)?;
@@ -568,6 +597,8 @@ fn file_safe(name: &str) -> String {
 
 /// Mixed into a track's seed for its production chain's generator.
 const PRODUCE_SALT: u64 = 0x7072_6f64_7563_6564;
+/// Mixed into a track's seed for its drawn articulation's generator.
+const ARTICULATION_SALT: u64 = 0x6172_7469_6375_6c61;
 
 /// A stable 64-bit hash (FNV-1a) for seeds; std's hasher may change between releases.
 fn hash(text: &str) -> u64 {
@@ -609,6 +640,7 @@ mod tests {
             dances: Vec::new(),
             shared_meter_tempo: false,
             dotted_hornpipes: false,
+            articulation: None,
             produce: false,
             leave_out_titles_of: None,
         };

@@ -23,6 +23,21 @@ pub struct Note {
 /// The melody of a Standard MIDI File: the notes of its busiest non-percussion channel, sorted by
 /// start. abc2midi puts the tune there; accompaniment it may add from chord symbols is dropped.
 pub fn melody_notes(bytes: &[u8]) -> Result<Vec<Note>, String> {
+    let melody = channel_notes(bytes)?
+        .into_iter()
+        .enumerate()
+        .filter(|(ch, _)| *ch != usize::from(DRUM_CHANNEL))
+        .map(|(_, notes)| notes)
+        .max_by_key(Vec::len)
+        .unwrap_or_default();
+    if melody.is_empty() {
+        return Err("the MIDI file has no notes".into());
+    }
+    Ok(melody)
+}
+
+/// The notes of a Standard MIDI File, per channel (16), each channel's sorted by start.
+pub fn channel_notes(bytes: &[u8]) -> Result<Vec<Vec<Note>>, String> {
     let smf = Smf::parse(bytes).map_err(|e| format!("not a MIDI file: {e}"))?;
     let Timing::Metrical(tpq) = smf.header.timing else {
         return Err("MIDI file uses timecode timing".into());
@@ -60,18 +75,10 @@ pub fn melody_notes(bytes: &[u8]) -> Result<Vec<Note>, String> {
             }
         }
     }
-    let mut melody = per_channel
-        .into_iter()
-        .enumerate()
-        .filter(|(ch, _)| *ch != usize::from(DRUM_CHANNEL))
-        .map(|(_, notes)| notes)
-        .max_by_key(Vec::len)
-        .unwrap_or_default();
-    if melody.is_empty() {
-        return Err("the MIDI file has no notes".into());
+    for notes in &mut per_channel {
+        notes.sort_by(|a, b| a.start.total_cmp(&b.start));
     }
-    melody.sort_by(|a, b| a.start.total_cmp(&b.start));
-    Ok(melody)
+    Ok(per_channel)
 }
 
 /// A channel's sound: General MIDI program and mixer settings.

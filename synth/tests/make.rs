@@ -25,6 +25,7 @@ fn options(kind: MakeKind, out: &Path) -> MakeOptions {
         dances: Vec::new(),
         shared_meter_tempo: false,
         dotted_hornpipes: false,
+        articulation: None,
         produce: false,
         leave_out_titles_of: None,
     }
@@ -334,4 +335,104 @@ fn tunes_another_collection_shares_a_title_with_are_left_out_and_the_rest_are_un
     leave.leave_out_titles_of = Some(whole.path().to_path_buf());
     let err = format!("{:#}", make::make(&leave, &|| {}).unwrap_err());
     assert!(err.contains("holds no ABC file"), "{err}");
+}
+
+/// The plain set's summary with the articulation a track's notes were played at.
+fn articulation_of(summary: &str, plain: &str) -> f64 {
+    let rest = summary
+        .strip_prefix(plain)
+        .and_then(|r| r.strip_prefix(", notes sound "))
+        .and_then(|r| r.strip_suffix(" of their length"))
+        .unwrap_or_else(|| panic!("{summary:?} is not {plain:?} with an articulation"));
+    rest.parse().unwrap()
+}
+
+#[test]
+fn articulation_changes_only_how_long_the_melody_notes_sound() {
+    let abc = tempfile::tempdir().unwrap();
+    write_tunes(abc.path(), 2);
+    let plain_dir = tempfile::tempdir().unwrap();
+    let mut opts = options(MakeKind::Dance, plain_dir.path());
+    opts.abc = Some(abc.path().to_path_buf());
+    opts.per_class = 2;
+    opts.renders = 2;
+    let plain = make::make(&opts, &|| {}).unwrap();
+    assert_eq!(plain.articulation, None);
+
+    // The lead plays the melody on channel 0.
+    let melody = |dir: &Path, track: &str| {
+        let mid = Path::new(track).with_extension("mid");
+        let mut channels = make::midi::channel_notes(&read(&dir.join(mid))).unwrap();
+        std::mem::take(&mut channels[0])
+    };
+    // One articulation for every performance, then one drawn per performance.
+    for (range, name) in [((0.46, 0.46), "fixed"), ((0.5, 1.0), "drawn")] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut played = opts_into(&opts, dir.path());
+        played.articulation = Some(range);
+        let report = make::make(&played, &|| {}).unwrap();
+        assert_eq!(report.articulation, Some(range));
+        assert_eq!(report.tracks.len(), plain.tracks.len());
+        let mut drawn = Vec::new();
+        for (t, p) in report.tracks.iter().zip(&plain.tracks) {
+            assert_eq!(t.path, p.path);
+            // The same performance (every other draw is the plain set's), its notes shorter
+            // or longer by the articulation against the usual 0.92.
+            let a = articulation_of(&t.summary, &p.summary);
+            assert!((range.0..=range.1).contains(&a), "{name}: {a}");
+            drawn.push(a);
+            let (ours, usual) = (
+                melody(dir.path(), &t.path),
+                melody(plain_dir.path(), &p.path),
+            );
+            assert!(ours.len() > 16, "{}", t.path);
+            assert_eq!(ours.len(), usual.len());
+            let mut compared = 0;
+            for (i, (o, u)) in ours.iter().zip(&usual).enumerate() {
+                assert_eq!((o.key, o.start), (u.key, u.start), "{name}: {}", t.path);
+                // Articulated, a note ends before the next one of its key starts, so none is cut
+                // to nothing (the tunes' notes are eighths, half a quarter).
+                assert!(o.length > 0.1, "{name}: {} note {i}: {o:?}", t.path);
+                // Where the timing jitter runs a note into the next one of its key in the plain
+                // set, MIDI's one voice per key cuts one of them short there.
+                let previous = usual[..i].iter().rev().find(|n| n.key == u.key);
+                let next = usual[i + 1..].iter().find(|n| n.key == u.key);
+                if previous.is_some_and(|n| n.start + n.length >= u.start - 1e-9)
+                    || next.is_some_and(|n| n.start <= u.start + u.length + 1e-9)
+                {
+                    continue;
+                }
+                compared += 1;
+                let ratio = o.length / u.length;
+                assert!(
+                    (ratio - a / 0.92).abs() < 0.02,
+                    "{name}: {} sounds {ratio} of the usual length, not {a} / 0.92",
+                    t.path
+                );
+            }
+            assert!(
+                compared * 10 > ours.len() * 9,
+                "{name}: {compared} of {}",
+                ours.len()
+            );
+            assert_ne!(
+                read(&dir.path().join(&t.path)),
+                read(&plain_dir.path().join(&p.path))
+            );
+        }
+        drawn.sort_by(f64::total_cmp);
+        drawn.dedup();
+        // Drawn per performance: the takes of a tune are played differently too.
+        let one = name == "fixed";
+        assert_eq!(drawn.len() == 1, one, "{name}: {drawn:?}");
+    }
+
+    // Made again into the plain set's folder, an articulated set is refused and the plain
+    // tracks are left as they were.
+    let before = read(&plain_dir.path().join(&plain.tracks[0].path));
+    let mut again = opts.clone();
+    again.articulation = Some((0.5, 1.0));
+    let err = make::make(&again, &|| {}).unwrap_err();
+    assert!(err.to_string().contains("--articulation"), "{err}");
+    assert_eq!(read(&plain_dir.path().join(&plain.tracks[0].path)), before);
 }

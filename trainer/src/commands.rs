@@ -574,6 +574,11 @@ pub struct MakeArgs {
     /// (about 3:2 to 2:1). Pairs written broken (`a>b`) keep abc2midi's 2:1.
     #[arg(long)]
     pub dotted_hornpipes: bool,
+    /// Dance only: the part of each melody note that sounds, the rest a gap before the next
+    /// note: `LO:HI` draws it per performance, `X` plays every performance so (0.92 without
+    /// the option). Between 0.1 and 1.
+    #[arg(long, value_name = "LO:HI", value_parser = parse_articulation)]
+    pub articulation: Option<(f64, f64)>,
     /// Put every render through a seeded production chain, drawn per track: EQ (two shelves
     /// and a bell), compression, tanh saturation, a room reverb, a pink noise floor and an Ogg
     /// Vorbis round trip, each step present or not by chance. Other draws are unchanged, so the
@@ -589,6 +594,34 @@ pub struct MakeArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--articulation`: `X` or `LO:HI`, each between 0.1 and 1, `LO` at most `HI`.
+fn parse_articulation(text: &str) -> Result<(f64, f64), String> {
+    let number = |t: &str| -> Result<f64, String> {
+        let v: f64 = t
+            .trim()
+            .parse()
+            .map_err(|_| format!("{t:?} is not a number"))?;
+        if (0.1..=1.0).contains(&v) {
+            Ok(v)
+        } else {
+            Err(format!(
+                "{v} is not between 0.1 and 1 (the part of a note that sounds)"
+            ))
+        }
+    };
+    let (lo, hi) = match text.split_once(':') {
+        Some((lo, hi)) => (number(lo)?, number(hi)?),
+        None => {
+            let v = number(text)?;
+            (v, v)
+        }
+    };
+    if lo > hi {
+        return Err(format!("{lo} is above {hi}: write the range LO:HI"));
+    }
+    Ok((lo, hi))
 }
 
 pub fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
@@ -608,6 +641,7 @@ pub fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
         dances: args.dances.clone(),
         shared_meter_tempo: args.shared_meter_tempo,
         dotted_hornpipes: args.dotted_hornpipes,
+        articulation: args.articulation,
         produce: args.produce,
         leave_out_titles_of: args.leave_out_titles_of.clone(),
     };
