@@ -694,3 +694,24 @@ pub fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_articulation;
+
+    #[test]
+    fn articulation_is_one_part_or_a_range_of_parts_between_a_tenth_and_one() {
+        assert_eq!(parse_articulation("0.8"), Ok((0.8, 0.8)));
+        assert_eq!(parse_articulation("0.6:1"), Ok((0.6, 1.0)));
+        for (bad, says) in [
+            ("1.5", "not between 0.1 and 1"),
+            ("0:0.9", "not between 0.1 and 1"),
+            ("0.9:0.6", "is above"),
+            ("short", "is not a number"),
+            ("NaN", "not between 0.1 and 1"),
+        ] {
+            let err = parse_articulation(bad).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+}
