@@ -176,6 +176,14 @@ fn dance_model_has_dances_of_the_collection() {
             && card.contains("(a check, measured after the choice)"),
         "the dance card does not say how its summary was chosen"
     );
+    // And how it does when the same performances are played detached and legato.
+    assert!(
+        card.contains("## Articulation")
+            && card.contains("| 0.6, detached | 327 |")
+            && card.contains("| 0.92, as the sets are made | 327 |")
+            && card.contains("| 1.0, legato | 327 |"),
+        "the dance card does not measure the model across articulation"
+    );
 }
 
 /// The multi-label style model: independent tags (format 2), learned from the teacher on the

@@ -687,6 +687,18 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
         )?),
         _ => None,
     };
+    let articulation = if name == "dance" {
+        Some(articulation_section(
+            &tool,
+            mcclstm,
+            &model,
+            &data,
+            abc,
+            other_collection,
+        )?)
+    } else {
+        None
+    };
     let real_music = if kind.real {
         Some(real_music_section(mcclstm, &model, &previous, &real, name)?)
     } else if name == "dance" {
@@ -727,6 +739,7 @@ fn build_model(setup: &Setup<'_>, kind: &Kind) -> anyhow::Result<()> {
             real_music,
             selection,
             summary_choice,
+            articulation,
             confidence,
         },
         cv_epochs,
@@ -743,6 +756,8 @@ struct Figures {
     selection: Option<String>,
     /// How the whole-track summary rule was chosen, where it is not the default (dance).
     summary_choice: Option<String>,
+    /// The model on its other collection played detached and legato (dance).
+    articulation: Option<String>,
     /// The calibration section (models taught on the corpus).
     confidence: Option<String>,
 }
@@ -928,6 +943,85 @@ fn oneills_set(
         ours.display().to_string(),
     ]);
     args
+}
+
+/// The articulations the dance card measures O'Neill's tunes at, besides the sets as made
+/// (`None`: each note sounds 0.92 of its length, the maker's default).
+const ARTICULATIONS: [(Option<&str>, &str); 3] = [
+    (Some("0.6"), "0.6, detached"),
+    (None, "0.92, as the sets are made"),
+    (Some("1.0"), "1.0, legato"),
+];
+const ARTICULATION_HEADING: &str = "Articulation";
+
+/// The dance model on O'Neill's three sets ([`SUMMARY_SETS`]) played at each of
+/// [`ARTICULATIONS`]: the same performances, only how long each note sounds changed
+/// (`dataset make --articulation`), so it shows what the model hears the rhythm by.
+fn articulation_section(
+    tool: &dyn Fn(&str, &[&str]) -> anyhow::Result<()>,
+    mcclstm: &Path,
+    model: &Path,
+    data: &Path,
+    ours: &Path,
+    oneills: &Path,
+) -> anyhow::Result<String> {
+    let dance = KINDS
+        .iter()
+        .find(|k| k.name == "dance")
+        .context("no dance kind")?;
+    let mut rows = String::new();
+    for (articulation, words) in ARTICULATIONS {
+        let (mut tunes, mut right) = (0u64, 0u64);
+        // Per dance, in the order the sets first name them: (label, tunes, right).
+        let mut per_dance: Vec<(String, u64, u64)> = Vec::new();
+        for (set, offset, _) in SUMMARY_SETS {
+            let out = match articulation {
+                Some(a) => data.join(format!("{set}-oneills-musescore-articulation-{a}")),
+                None => data.join(format!("{set}-oneills-musescore")),
+            };
+            let mut args = oneills_set(&out, oneills, ours, offset, Some(OTHER_SOUNDFONT.0), dance);
+            if let Some(a) = articulation {
+                args.extend(["--articulation".into(), a.into()]);
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            tool(&format!("make {}", out.display()), &args)?;
+            let e = evaluate(mcclstm, model, &out.join("tracks.csv"))?;
+            tunes += e.tracks;
+            for (label, n, r) in e.per_class {
+                right += r;
+                match per_dance.iter_mut().find(|(l, _, _)| *l == label) {
+                    Some((_, total, ok)) => {
+                        *total += n;
+                        *ok += r;
+                    }
+                    None => per_dance.push((label, n, r)),
+                }
+            }
+        }
+        let per_dance = per_dance
+            .iter()
+            .map(|(label, n, r)| format!("{label} {r}/{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        rows.push_str(&format!(
+            "| {words} | {tunes} | {right} | {:.1}% | {per_dance} |\n",
+            100.0 * right as f64 / tunes.max(1) as f64
+        ));
+    }
+    Ok(format!(
+        "The maker plays each melody note for 0.92 of its written length, the rest a gap before \
+         the next. O'Neill's three sets of the section above (the test, the choice and the \
+         check, {tunes} tunes of each dance before the shared titles are left out, through \
+         MuseScore's General) made again with `mcclstm dataset make --articulation A`: the same \
+         performances (tempo, key, instruments, timing), only how long each note sounds \
+         changed; scored with `mcclstm evaluate` (the model's own summary). Where a model does \
+         better with shorter notes and worse with legato ones, it hears the running notes by \
+         their onsets, which a wind's slow attack blurs when the notes join (\"Tried and \
+         measured\" has what was tried about it).\n\n\
+         | articulation (part of each note that sounds) | tunes | right | accuracy | right per dance |\n\
+         |---|---|---|---|---|\n{rows}",
+        tunes = 3 * OTHER_COLLECTION_TUNES,
+    ))
 }
 
 /// `mcclstm dataset make` arguments for a dance set into `out`: `per_class` tunes of each dance
@@ -2042,28 +2136,28 @@ const DANCE_TRIED: &str = "The model's main error was jig against hornpipe. Each
      - **Articulation** (a diagnosis, then a candidate not shipped, 2026-12-07). The maker plays \
      each melody note for 0.92 of its written length. The three O'Neill's sets made again with \
      `dataset make --articulation 0.6` (the same performances, shorter notes) and \
-     `--articulation 1.0` (legato): over the 327 the shipped model is right on 270 and 251 \
-     (260 as made); jigs 93 and 74 (79), the woodwind jigs 34 and 23 of 42 (24), reels 105 and 96 \
-     (99), hornpipes 72 and 81 (82). So it hears a jig's running notes by their onsets, which a \
-     legato wind blurs. Found on the way: the timing jitter could run a note into the next note \
-     of its key, and MIDI's one voice per key then cut that next note to nothing (melody notes \
-     shorter than a twentieth of a quarter in the test: 50 of 20,969 at 0.92 and 575 at 1.0, \
-     against 10 at 0.6); an articulated set ends such a note where \
-     the next one starts, and sets made without `--articulation` keep their notes, so the \
-     card's sets are the ones measured. The candidate, by the second SoundFont's rule written \
-     before the runs: the shipped training set with each performance's articulation drawn from \
-     0.6-1.0 (`--articulation 0.6:1.0`, drawn on a stream of its own, so every other draw is the \
+     `--articulation 1.0` (legato), as the \"Articulation\" section above: over the 327 the \
+     shipped model is right on 270 and 254 (260 as made); jigs 93 and 74 (79), the woodwind jigs \
+     34 and 23 of 42 (24), reels 105 and 97 (99), hornpipes 72 and 83 (82). So it hears a jig's \
+     running notes by their onsets, which a legato wind blurs. Found on the way: the timing \
+     jitter could run a note into the next note of its key, and MIDI's one voice per key then \
+     cut that next note to nothing. Melody notes shorter than a twentieth of a quarter in the \
+     test: 50 of 20,969 as made, 575 played legato, 10 at 0.6 (grace notes). An articulated set \
+     now ends such a note where the next one starts (legato, the shipped model was right on 251 \
+     before that fix), and sets made without `--articulation` keep their notes, so the card's \
+     sets are the ones measured. The candidate, by the second SoundFont's rule written before \
+     the runs: the shipped training set with each performance's articulation drawn from 0.6-1.0 \
+     (`--articulation 0.6:1.0`, drawn on a stream of its own, so every other draw is the \
      shipped set's), every epoch run, seeds 0, 1 and 2, the summary chosen on the choice set \
      (last 86 against mean 80; mean 78 against last 77; last 74 against mean 70). Seed 0 (best \
      epoch 80): the test 83 of 105, the choice 86, the check 79, 248 of 327, through FluidR3 81, \
      Ryan's 30. Seed 1 (best 62): 91 (86.7%), 78, 79, 248, FluidR3 94, Ryan's 27. Seed 2 (best \
      79): 74, 74, 72, 220, FluidR3 86, Ryan's 27. Not kept: seed 2 is under 246 and the mean \
      (238.7) is under the recipe's (248.0). Nor did hearing every articulation make the runs \
-     steadier across it: on the 327 played at 0.6 and at 1.0 they get 260 and 249, 270 and 245, \
-     228 and 216 (the recipe's seed-0 and seed-2 runs: 270 and 251, 257 and 251), so legato \
-     renders are harder for any run, and the woodwind jigs as made did not catch up (23, 22 and \
-     14 of 42). The rule, logs and models are in `target/models/dance/artic/` on the machine \
-     that ran them.";
+     steadier across it: on the 327 played at 0.6 and at 1.0 they get 260 and 247, 270 and 249, \
+     228 and 218 (the recipe's seed-0 and seed-2 runs: 270 and 254, 257 and 252), and the \
+     woodwind jigs as made did not catch up (23, 22 and 14 of 42). The rule, logs and models \
+     are in `target/models/dance/artic/` on the machine that ran them.";
 const REAL_HEADING: &str = "Real music (held-out packages)";
 /// The dance model's first section: no real dance recordings here, so another collection.
 const OTHER_COLLECTION_HEADING: &str = "Another collection, another set-up (never trained on)";
@@ -2120,6 +2214,7 @@ fn write_card(
         real_music,
         selection,
         summary_choice,
+        articulation,
         confidence,
     } = figures;
     let name = kind.name;
@@ -2318,6 +2413,10 @@ fn write_card(
     if let Some(body) = summary_choice.as_deref() {
         sections.push(serde_json::json!({ "heading": SUMMARY_HEADING, "body": body }));
         first.push(SUMMARY_HEADING);
+    }
+    if let Some(body) = articulation.as_deref() {
+        sections.push(serde_json::json!({ "heading": ARTICULATION_HEADING, "body": body }));
+        first.push(ARTICULATION_HEADING);
     }
     if let Some(body) = confidence.as_deref() {
         sections.push(serde_json::json!({ "heading": CONFIDENCE_HEADING, "body": body }));
