@@ -329,11 +329,42 @@ struct Plan {
 }
 
 fn plan(options: &MakeOptions) -> anyhow::Result<Plan> {
+    if options.kind != MakeKind::Dance {
+        refuse_dance_options(options)?;
+    }
     match options.kind {
         MakeKind::Genre => Ok(arranged(options, &arranger::GENRES, Source::Genre)),
         MakeKind::Mood => Ok(arranged(options, &arranger::MOODS, Source::Mood)),
         MakeKind::Dance => plan_dance(options),
     }
+}
+
+/// The options that only the dance maker reads, refused for the arranger's kinds: a set made
+/// without what was asked for, under a manifest that says it was asked for, would mislead.
+fn refuse_dance_options(options: &MakeOptions) -> anyhow::Result<()> {
+    let given: Vec<&str> = [
+        (options.abc.is_some(), "--abc"),
+        (options.renders > 1, "--renders"),
+        (!options.dances.is_empty(), "--dances"),
+        (options.shared_meter_tempo, "--shared-meter-tempo"),
+        (options.dotted_hornpipes, "--dotted-hornpipes"),
+        (options.articulation.is_some(), "--articulation"),
+        (
+            options.leave_out_titles_of.is_some(),
+            "--leave-out-titles-of",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(asked, name)| asked.then_some(name))
+    .collect();
+    anyhow::ensure!(
+        given.is_empty(),
+        "{} {} for dance sets (--kind dance) only: the {} maker arranges songs and plays no tunes",
+        given.join(", "),
+        if given.len() == 1 { "is" } else { "are" },
+        options.kind.name()
+    );
+    Ok(())
 }
 
 fn arranged(

@@ -436,3 +436,41 @@ fn articulation_changes_only_how_long_the_melody_notes_sound() {
     assert!(err.to_string().contains("--articulation"), "{err}");
     assert_eq!(read(&plain_dir.path().join(&plain.tracks[0].path)), before);
 }
+
+#[test]
+fn dance_options_on_an_arranged_set_are_refused_before_anything_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("set");
+    let plain = options(MakeKind::Mood, &out);
+    let cases: [(&str, fn(&mut MakeOptions)); 7] = [
+        ("--abc", |o| o.abc = Some(PathBuf::from("tunes"))),
+        ("--renders", |o| o.renders = 2),
+        ("--dances", |o| o.dances = vec!["reel".into()]),
+        ("--shared-meter-tempo", |o| o.shared_meter_tempo = true),
+        ("--dotted-hornpipes", |o| o.dotted_hornpipes = true),
+        ("--articulation", |o| o.articulation = Some((0.6, 1.0))),
+        ("--leave-out-titles-of", |o| {
+            o.leave_out_titles_of = Some(PathBuf::from("tunes"))
+        }),
+    ];
+    for (flag, set) in cases {
+        let mut asked = plain.clone();
+        set(&mut asked);
+        let err = make::planned(&asked).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("{flag} is for dance sets")) && err.contains("mood maker"),
+            "{err}"
+        );
+        assert!(make::make(&asked, &|| {}).is_err());
+        assert!(!out.exists(), "{flag}: something was made");
+    }
+    // Two at once are named together.
+    let mut asked = plain.clone();
+    asked.dotted_hornpipes = true;
+    asked.articulation = Some((0.9, 0.9));
+    let err = make::planned(&asked).unwrap_err().to_string();
+    assert!(
+        err.starts_with("--dotted-hornpipes, --articulation are for dance sets"),
+        "{err}"
+    );
+}
