@@ -442,7 +442,8 @@ fn dance_options_on_an_arranged_set_are_refused_before_anything_is_made() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("set");
     let plain = options(MakeKind::Mood, &out);
-    let cases: [(&str, fn(&mut MakeOptions)); 7] = [
+    type Ask = fn(&mut MakeOptions);
+    let cases: [(&str, Ask); 7] = [
         ("--abc", |o| o.abc = Some(PathBuf::from("tunes"))),
         ("--renders", |o| o.renders = 2),
         ("--dances", |o| o.dances = vec!["reel".into()]),
