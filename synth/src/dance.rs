@@ -190,7 +190,6 @@ pub fn perform(
     if let Some(ratio) = dot {
         parts.push(format!("dotted {ratio:.2}:1"));
     }
-
     let tonic = (i32::from(tune.tonic) + shift).rem_euclid(12) as u8;
     if rng.random_bool(0.7) {
         let program = *COMPING.choose(rng).unwrap_or(&0);

@@ -539,16 +539,7 @@ fn make_track(
                 dance::Playing {
                     shared_meter_tempo: options.shared_meter_tempo,
                     dotted_hornpipes: options.dotted_hornpipes,
-                    articulation: options.articulation.map(|(lo, hi)| {
-                        if lo < hi {
-                            let mut own = StdRng::seed_from_u64(
-                                options.seed ^ hash(&job.name) ^ ARTICULATION_SALT,
-                            );
-                            rand::Rng::random_range(&mut own, lo..hi)
-                        } else {
-                            lo
-                        }
-                    }),
+                    articulation: articulation(options, job),
                 },
                 &mut rng,
             )
@@ -624,6 +615,18 @@ fn file_safe(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The part of each note a dance performance sounds, where the set asks for one: drawn from the
+/// range on a generator of its own, so every other draw is the set's without it.
+fn articulation(options: &MakeOptions, job: &Job) -> Option<f64> {
+    let (lo, hi) = options.articulation?;
+    if lo < hi {
+        let mut own = StdRng::seed_from_u64(options.seed ^ hash(&job.name) ^ ARTICULATION_SALT);
+        Some(rand::Rng::random_range(&mut own, lo..hi))
+    } else {
+        Some(lo)
+    }
 }
 
 /// Mixed into a track's seed for its production chain's generator.
