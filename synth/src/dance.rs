@@ -228,7 +228,8 @@ pub fn perform(
 
 /// Ends each note that would still sound when the next note of its key starts (the timing
 /// jitter can push a note past it, and a long articulation often does) where that note starts:
-/// MIDI has one voice per key, so the overlap would cut the next note to nothing instead. Sets
+/// MIDI has one voice per key, so the overlap would cut the next note to nothing instead (the
+/// arranger's songs get the same treatment from `arranger::mix::tidy`, on its tick notes). Sets
 /// made without `--articulation` keep their notes as they were made (a few in a thousand
 /// overlap at the usual 0.92), so their audio stays what the shipped models were measured on.
 fn end_before_the_next_of_its_key(notes: &mut [Note]) {

@@ -836,10 +836,7 @@ fn other_collection_section(
     oneills: &Path,
 ) -> anyhow::Result<String> {
     crate::install_debian(&[OTHER_SOUNDFONT], "the dance model's test set-up")?;
-    let dance = KINDS
-        .iter()
-        .find(|k| k.name == "dance")
-        .context("no dance kind")?;
+    let dance = dance_kind()?;
     let mut rows = String::new();
     let mut shared = 0;
     let sets = [
@@ -965,27 +962,14 @@ fn articulation_section(
     ours: &Path,
     oneills: &Path,
 ) -> anyhow::Result<String> {
-    let dance = KINDS
-        .iter()
-        .find(|k| k.name == "dance")
-        .context("no dance kind")?;
     let mut rows = String::new();
     for (articulation, words) in ARTICULATIONS {
         let (mut tunes, mut right) = (0u64, 0u64);
         // Per dance, in the order the sets first name them: (label, tunes, right).
         let mut per_dance: Vec<(String, u64, u64)> = Vec::new();
         for (set, offset, _) in SUMMARY_SETS {
-            let out = match articulation {
-                Some(a) => data.join(format!("{set}-oneills-musescore-articulation-{a}")),
-                None => data.join(format!("{set}-oneills-musescore")),
-            };
-            let mut args = oneills_set(&out, oneills, ours, offset, Some(OTHER_SOUNDFONT.0), dance);
-            if let Some(a) = articulation {
-                args.extend(["--articulation".into(), a.into()]);
-            }
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            tool(&format!("make {}", out.display()), &args)?;
-            let e = evaluate(mcclstm, model, &out.join("tracks.csv"))?;
+            let csv = musescore_set(tool, data, oneills, ours, set, offset, articulation)?;
+            let e = evaluate(mcclstm, model, &csv)?;
             tunes += e.tracks;
             for (label, n, r) in e.per_class {
                 right += r;
@@ -1089,6 +1073,48 @@ const SUMMARY_SETS: [(&str, usize, &str); 3] = [
     ),
 ];
 
+/// The dance recipe.
+fn dance_kind() -> anyhow::Result<&'static Kind> {
+    KINDS
+        .iter()
+        .find(|k| k.name == "dance")
+        .context("no dance kind")
+}
+
+/// Makes O'Neill's `set` (its tunes from `offset` in the maker's order) through MuseScore's
+/// General, played as the dance model's sets are and, where given, at `articulation`, into
+/// `DATA/SET-oneills-musescore[-articulation-A]`; returns its `tracks.csv`.
+fn musescore_set(
+    tool: &dyn Fn(&str, &[&str]) -> anyhow::Result<()>,
+    data: &Path,
+    oneills: &Path,
+    ours: &Path,
+    set: &str,
+    offset: usize,
+    articulation: Option<&str>,
+) -> anyhow::Result<PathBuf> {
+    // On a fresh machine the first O'Neill's set to be made needs it.
+    crate::install_debian(&[OTHER_SOUNDFONT], "the dance model's test set-up")?;
+    let out = match articulation {
+        Some(a) => data.join(format!("{set}-oneills-musescore-articulation-{a}")),
+        None => data.join(format!("{set}-oneills-musescore")),
+    };
+    let mut args = oneills_set(
+        &out,
+        oneills,
+        ours,
+        offset,
+        Some(OTHER_SOUNDFONT.0),
+        dance_kind()?,
+    );
+    if let Some(a) = articulation {
+        args.extend(["--articulation".into(), a.into()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    tool(&format!("make {}", out.display()), &args)?;
+    Ok(out.join("tracks.csv"))
+}
+
 /// The card section that says how the dance model's whole-track summary (`rule`) was chosen:
 /// the model under each rule on O'Neill's tunes the test does not use ([`SUMMARY_SETS`]).
 fn summary_section(
@@ -1100,13 +1126,6 @@ fn summary_section(
     oneills: &Path,
     rule: &str,
 ) -> anyhow::Result<String> {
-    let dance = KINDS
-        .iter()
-        .find(|k| k.name == "dance")
-        .context("no dance kind")?;
-    // The choice sets are played through the test's SoundFont: on a fresh machine this section
-    // is the first to need it.
-    crate::install_debian(&[OTHER_SOUNDFONT], "the dance model's test set-up")?;
     let mut rows = String::new();
     // Right under (mean, last), and tunes: on the choice set, and on the choice and check sets.
     let mut choice = [0u64; 2];
@@ -1116,11 +1135,7 @@ fn summary_section(
     let mut all = [0u64; 2];
     let mut all_tunes = 0;
     for (set, offset, role) in SUMMARY_SETS {
-        let out = data.join(format!("{set}-oneills-musescore"));
-        let args = oneills_set(&out, oneills, ours, offset, Some(OTHER_SOUNDFONT.0), dance);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        tool(&format!("make {}", out.display()), &args)?;
-        let csv = out.join("tracks.csv");
+        let csv = musescore_set(tool, data, oneills, ours, set, offset, None)?;
         for (k, candidate) in ["mean", "last"].into_iter().enumerate() {
             let copy = data.join(format!("summary-{candidate}.onnx"));
             let (model_s, copy_s) = (model.display().to_string(), copy.display().to_string());
