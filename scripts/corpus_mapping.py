@@ -244,7 +244,7 @@ def targets(args, tracks, tags, chunks):
     genre_score = scorer(tags, GENRE)
     music = [t for t in tracks if t["kind"] == "music" and t["sha256"] in chunks]
     if args.targets == "style":
-        style_targets(args, music, hold_out, scorer(tags, STYLE_MODEL), chunks)
+        style_targets(args, music, hold_out, scorer(tags, STYLE_MODEL), chunks, tags)
         return
     _, lifts = mood_lifts(args, tags, music, chunks)
     if args.targets == "genre":
@@ -375,26 +375,35 @@ def renders_report(args, tracks, tags, chunks):
           f"chunks of the renders it has tags for.")
 
 
-def style_targets(args, music, hold_out, style_score, chunks):
+def style_targets(args, music, hold_out, style_score, chunks, tags):
     """Writes OUT/train.csv and OUT/test.csv, tag CSVs (mcclstm's `tags` reader: independent
     probabilities, not normalised) of every chunk of every music track outside, and inside, the
-    held-out packages."""
+    held-out packages. With `--auxiliary PREFIX`, train.csv also has the teacher's own
+    probability of each of its tags named PREFIX..., as columns `aux:TAG` after the style tags:
+    `mcclstm train` learns them and does not export them (an auxiliary head). test.csv never has
+    them: only the style tags are scored."""
     os.makedirs(args.out, exist_ok=True)
     audio = os.path.abspath(args.audio)
     labels = list(STYLE_MODEL)
+    aux = [i for i, t in enumerate(tags) if args.auxiliary and t.startswith(args.auxiliary)]
+    if args.auxiliary and not aux:
+        raise SystemExit(f"--auxiliary {args.auxiliary}: no teacher tag starts with it")
     counts = {"train": 0, "test": 0}
     files = {name: open(os.path.join(args.out, f"{name}.csv"), "w", newline="")
              for name in counts}
     writers = {name: csv.writer(f, lineterminator="\n") for name, f in files.items()}
-    for w in writers.values():
-        w.writerow(["path", "group", "chunk"] + labels)
+    writers["train"].writerow(["path", "group", "chunk"] + labels + [f"aux:{tags[i]}" for i in aux])
+    writers["test"].writerow(["path", "group", "chunk"] + labels)
     for t in music:
         name = "test" if t["package"] in hold_out else "train"
         path = os.path.join(audio, t["file"])
         group = f"{t['package']}/{t['sha256'][:12]}"
         for k, p in enumerate(chunks[t["sha256"]]):
             scores = style_score(p)
-            writers[name].writerow([path, group, k] + [f"{scores[lab]:.4f}" for lab in labels])
+            row = [path, group, k] + [f"{scores[lab]:.4f}" for lab in labels]
+            if name == "train":
+                row += [f"{p[i]:.4f}" for i in aux]
+            writers[name].writerow(row)
             counts[name] += 1
     for f in files.values():
         f.close()
@@ -426,6 +435,9 @@ def main():
                     "found in this folder (corpus/synthetic/tracks.csv's `file` column)")
     ap.add_argument("--lifts-from", help="the corpus whose music chunks give the mood lifts' "
                     "divisors (default: --corpus); the selection set uses the training corpus's")
+    ap.add_argument("--auxiliary", metavar="PREFIX",
+                    help="style: add the teacher's own tags named PREFIX... (e.g. MTT:) to "
+                    "train.csv as auxiliary columns `aux:TAG`, learned and not exported")
     ap.add_argument("--renders-report", action="store_true",
                     help="print how the teacher hears the synthetic mood renders, and stop")
     args = ap.parse_args()

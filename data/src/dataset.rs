@@ -22,6 +22,11 @@
 //! each tag (each in 0..=1, not normalised): the targets of a multi-label model (independent
 //! outputs, [`mcclstm_engine::Outputs::Independent`]). A row whose tags are all 0 carries no loss,
 //! like a chunk without a row. A file's "label" (for splits only) is its strongest tag.
+//!
+//! A tag CSV may end with **auxiliary tags**: columns named `aux:TAG` ([`AUXILIARY_PREFIX`]),
+//! after every other tag. `mcclstm train` learns them with the others (more of the teacher's
+//! opinion for the shared layers to learn from) and leaves them out of the model file, whose
+//! outputs are the other tags ([`exported_labels`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -56,6 +61,18 @@ pub const BALLROOM_STYLES: [&str; 8] = [
     "VienneseWaltz",
     "Waltz",
 ];
+
+/// The name prefix of a tag CSV's auxiliary columns: learned, not exported (module docs).
+pub const AUXILIARY_PREFIX: &str = "aux:";
+
+/// The labels a model trained on `labels` exports: all but the auxiliary tags, which come last.
+pub fn exported_labels(labels: &[String]) -> &[String] {
+    let n = labels
+        .iter()
+        .position(|l| l.starts_with(AUXILIARY_PREFIX))
+        .unwrap_or(labels.len());
+    &labels[..n]
+}
 
 /// The soundtrack set's five discrete emotions in the paper's order (Section 3.2).
 pub const SOUNDTRACK_EMOTIONS: [&str; 5] = ["anger", "fear", "sadness", "happiness", "tenderness"];
@@ -386,6 +403,7 @@ fn soft_csv(
             csv.display()
         );
     }
+    check_auxiliary(csv, &labels, outputs)?;
     let mut order: Vec<PathBuf> = Vec::new();
     let mut files: BTreeMap<PathBuf, (Option<String>, SoftTargets)> = BTreeMap::new();
     for (line, row) in rows.iter().enumerate().skip(1) {
@@ -454,6 +472,42 @@ fn soft_csv(
         })
         .collect();
     Ok(Dataset::from_csv(csv, labels, tracks))
+}
+
+/// Auxiliary columns (`aux:TAG`) are tags of a tag CSV, after every exported tag, of which there
+/// is at least one.
+fn check_auxiliary(csv: &Path, labels: &[String], outputs: Outputs) -> anyhow::Result<()> {
+    let exported = exported_labels(labels).len();
+    if exported == labels.len() {
+        return Ok(());
+    }
+    let shown = || labels[exported..].join(", ");
+    if outputs == Outputs::Exclusive {
+        bail!(
+            "{}:1: auxiliary columns ({}) are for a tag CSV (`--dataset tags`): a soft-target \
+             CSV's classes share one distribution",
+            csv.display(),
+            shown()
+        );
+    }
+    if exported == 0 {
+        bail!(
+            "{}:1: every tag is auxiliary ({}): a model needs a tag to export",
+            csv.display(),
+            shown()
+        );
+    }
+    if let Some(after) = labels[exported..]
+        .iter()
+        .find(|l| !l.starts_with(AUXILIARY_PREFIX))
+    {
+        bail!(
+            "{}:1: `{after}` follows an auxiliary column: the auxiliary columns \
+             ({AUXILIARY_PREFIX}...) come after every other tag",
+            csv.display()
+        );
+    }
+    Ok(())
 }
 
 /// The Eerola-Vuoskoski soundtrack set (Eerola & Vuoskoski 2011): a ratings CSV (export the
@@ -742,6 +796,52 @@ mod tests {
         let ds = open(DatasetKind::Generic, &csv).unwrap();
         let row = ds.tracks[0].soft.as_ref().unwrap().row(0).unwrap().to_vec();
         assert!((row[0] - 0.75).abs() < 1e-6 && (row[1] - 0.25).abs() < 1e-6);
+    }
+
+    #[test]
+    fn auxiliary_tags_end_a_tag_csv_and_are_not_exported() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("tags.csv");
+        let read = |kind: DatasetKind, text: &str| {
+            std::fs::write(&csv, text).unwrap();
+            open(kind, &csv).map_err(|e| format!("{e:#}"))
+        };
+        let ds = read(
+            DatasetKind::Tags,
+            "path,group,chunk,rock,piano,aux:MTT:guitar,aux:MTT:drums\nx.ogg,pkg,0,0.2,0.1,0.9,0.3\n",
+        )
+        .unwrap();
+        assert_eq!(ds.labels.len(), 4, "the reader keeps every column");
+        assert_eq!(exported_labels(&ds.labels), ["rock", "piano"]);
+        let row = ds.tracks[0].soft.as_ref().unwrap().row(0).unwrap().to_vec();
+        assert_eq!(row, [0.2, 0.1, 0.9, 0.3]);
+        let plain: Vec<String> = ["a", "b"].map(String::from).to_vec();
+        assert_eq!(exported_labels(&plain), plain);
+        // After every other tag, in a tag CSV, and with a tag left to export.
+        let err = read(
+            DatasetKind::Tags,
+            "path,group,chunk,rock,aux:MTT:guitar,piano\nx.ogg,pkg,0,0.2,0.9,0.1\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("`piano` follows an auxiliary column"), "{err}");
+        let err = read(
+            DatasetKind::Tags,
+            "path,group,chunk,aux:a,aux:b\nx.ogg,pkg,0,0.2,0.9\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("every tag is auxiliary (aux:a, aux:b)"),
+            "{err}"
+        );
+        let err = read(
+            DatasetKind::Generic,
+            "path,group,chunk,rock,piano,aux:c\nx.ogg,pkg,0,0.2,0.1,0.7\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("auxiliary columns (aux:c) are for a tag CSV"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -170,7 +170,8 @@ pub fn export_trained(
 ) -> anyhow::Result<Exported> {
     let config = trained.net.config();
     let s = &trained.standardisation;
-    let weights = trained.net.to_weights(&s.mean, &s.std)?;
+    let mut weights = trained.net.to_weights(&s.mean, &s.std)?;
+    keep_outputs(&mut weights.output, meta.labels.len())?;
     let report = parity::check_export(&config.arch, &weights, meta, probe)
         .context("export check (tract vs ONNX Runtime)")?;
     let bytes = export::model_bytes(&config.arch, &weights, meta)?;
@@ -204,6 +205,25 @@ pub fn export_trained(
         parity: report,
         burn_vs_tract,
     })
+}
+
+/// Cuts a trained output layer (`[out, in]` weight, `[out]` bias) to its first `n` outputs: the
+/// exported tags, without the auxiliary ones ([`dataset::exported_labels`]) after them. The outputs
+/// are independent, so the kept ones are what the whole layer gives them.
+fn keep_outputs(layer: &mut export::Linear, n: usize) -> anyhow::Result<()> {
+    let (out, inputs) = match layer.weight.shape[..] {
+        [out, inputs] => (out, inputs),
+        _ => anyhow::bail!("the output layer's weight is not a matrix"),
+    };
+    anyhow::ensure!(
+        n <= out && layer.bias.data.len() == out,
+        "the model has {out} outputs; {n} cannot be exported"
+    );
+    layer.weight.data.truncate(n * inputs);
+    layer.weight.shape = vec![n, inputs];
+    layer.bias.data.truncate(n);
+    layer.bias.shape = vec![n];
+    Ok(())
 }
 
 /// Everything `mcclstm train` needs.
@@ -402,7 +422,7 @@ pub fn run_train(
     let counts = data_counts(data);
     let meta = ExportMeta {
         task: task.clone(),
-        labels: data.labels.clone(),
+        labels: dataset::exported_labels(&data.labels).to_vec(),
         frontend: data.frontend.clone(),
         trained_on: serde_json::json!({
             "dataset": job.data_name.clone().unwrap_or_else(|| dataset.kind.to_string()),
@@ -472,15 +492,42 @@ pub fn model_card_path(model: &Path) -> PathBuf {
     ModelCard::markdown_path(model)
 }
 
+/// The tracks of each exported label: whose label it is ([`exported_track_labels`]).
 fn data_counts(data: &LoadedDataset) -> serde_json::Value {
     let mut map = serde_json::Map::new();
-    for (i, l) in data.labels.iter().enumerate() {
+    let labels = exported_track_labels(data);
+    for (i, l) in dataset::exported_labels(&data.labels).iter().enumerate() {
         map.insert(
             l.clone(),
-            serde_json::json!(data.tracks.iter().filter(|t| t.label == i).count()),
+            serde_json::json!(labels.iter().filter(|&&label| label == i).count()),
         );
     }
     serde_json::Value::Object(map)
+}
+
+/// Each track's label among the exported labels: its own label, or where the data set has
+/// auxiliary tags, the strongest exported tag over its taught chunks (an auxiliary tag has no say
+/// in what a track is).
+fn exported_track_labels(data: &LoadedDataset) -> Vec<usize> {
+    let n = dataset::exported_labels(&data.labels).len();
+    if n == data.labels.len() {
+        return data.tracks.iter().map(|t| t.label).collect();
+    }
+    let strongest = |t: &TrackChunks| {
+        let mut sum = vec![0.0f64; n];
+        for k in (0..t.len).filter(|&k| t.taught(k)) {
+            for (s, &p) in sum.iter_mut().zip(t.target(k)) {
+                *s += f64::from(p);
+            }
+        }
+        sum.iter()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |best, (i, &s)| {
+                if s > best.1 { (i, s) } else { best }
+            })
+            .0
+    };
+    data.tracks.iter().map(strongest).collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -502,6 +549,8 @@ fn model_card(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let title = format!("Model card: `{file}`");
+    let exported_labels = dataset::exported_labels(&data.labels);
+    let auxiliary = &data.labels[exported_labels.len()..];
     let summary = format!(
         "{} ({}) {} **{task}** {} {}: {}.",
         config.arch.architecture.name(),
@@ -517,11 +566,11 @@ fn model_card(
             "into"
         },
         if config.multi_label {
-            format!("{} tags", data.labels.len())
+            format!("{} tags", exported_labels.len())
         } else {
-            format!("{} classes", data.labels.len())
+            format!("{} classes", exported_labels.len())
         },
-        data.labels.join(", ")
+        exported_labels.join(", ")
     );
     let mut sections = Vec::new();
     let mut section = |heading: &str, body: &mut String| {
@@ -585,7 +634,8 @@ fn model_card(
             s,
             "\n| tag | mean target over the chunks | tracks where it is the strongest |\n|---|---|---|"
         );
-        for (i, l) in data.labels.iter().enumerate() {
+        let track_labels = exported_track_labels(data);
+        for (i, l) in exported_labels.iter().enumerate() {
             let (mut sum, mut n) = (0.0f64, 0usize);
             for t in &data.tracks {
                 for k in (0..t.len).filter(|&k| t.taught(k)) {
@@ -597,7 +647,16 @@ fn model_card(
                 s,
                 "| {l} | {:.3} | {} |",
                 sum / n.max(1) as f64,
-                data.tracks.iter().filter(|t| t.label == i).count()
+                track_labels.iter().filter(|&&label| label == i).count()
+            );
+        }
+        if !auxiliary.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n{} auxiliary tags, learned with the others and not in the model file (the \
+                 tag CSV's `aux:` columns): {}",
+                auxiliary.len(),
+                auxiliary.join(", ")
             );
         }
     } else {
@@ -1012,6 +1071,22 @@ mod tests {
             seconds: len as f64 * 3.7,
             targets: vec![1.0; len],
         }
+    }
+
+    #[test]
+    fn an_output_layer_keeps_its_first_outputs() {
+        // Three outputs of two inputs: rows are outputs.
+        let mut layer = export::Linear {
+            weight: export::Tensor::new(vec![3, 2], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+            bias: export::Tensor::new(vec![3], vec![0.1, 0.2, 0.3]),
+        };
+        keep_outputs(&mut layer, 2).unwrap();
+        assert_eq!(layer.weight.shape, [2, 2]);
+        assert_eq!(layer.weight.data, [1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(layer.bias.shape, [2]);
+        assert_eq!(layer.bias.data, [0.1, 0.2]);
+        let err = keep_outputs(&mut layer, 3).unwrap_err().to_string();
+        assert!(err.contains("has 2 outputs; 3 cannot be exported"), "{err}");
     }
 
     #[test]

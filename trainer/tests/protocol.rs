@@ -1235,3 +1235,57 @@ fn train_command_on_a_tag_csv_exports_a_format_2_model_with_independent_outputs(
     let step = runner.step(&chunk).unwrap();
     assert!(step.chunk.iter().all(|p| (0.0..=1.0).contains(p)));
 }
+
+#[test]
+fn auxiliary_tags_are_learned_and_left_out_of_the_model_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("gtzan");
+    gtzan_tempo(&root, 4);
+    let mut csv = String::from("path,group,chunk,slow,fast,aux:blues,aux:clicks\n");
+    for (class, genre) in ["blues", "classical", "country"].iter().enumerate() {
+        for i in 0..4 {
+            let slow = if class == 0 { 0.9 } else { 0.1 };
+            let fast = if class == 2 { 0.9 } else { 0.1 };
+            let blues = if class == 0 { 1.0 } else { 0.0 };
+            csv.push_str(&format!(
+                "gtzan/genres/{genre}/{genre}.{i:05}.au,{genre}{i},*,{slow},{fast},{blues},0.8\n"
+            ));
+        }
+    }
+    let tags = dir.path().join("tags.csv");
+    std::fs::write(&tags, csv).unwrap();
+    let out = dir.path().join("style-aux.onnx");
+    let run = Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
+        .args(["train", "--dataset", "tags", "--root"])
+        .arg(&tags)
+        .args(["--task", "style", "--arch", "MCCLSTM", "--filters", "4"])
+        .args(["--dense", "32", "--lstm", "16", "--loss", "every-step"])
+        .args(["--epochs", "2", "--validation", "0.25", "--cache"])
+        .arg(dir.path().join("cache"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    // The export check compared burn's first two outputs with the file's, step by step.
+    assert!(run.status.success(), "{stderr}");
+    let model = Model::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(model.description().labels, ["slow", "fast"]);
+    let mut runner = model.runner();
+    let step = runner.step(&vec![-30.0f32; model.chunk_len()]).unwrap();
+    assert_eq!(step.chunk.len(), 2);
+    let card = std::fs::read_to_string(dir.path().join("style-aux.MODEL_CARD.md")).unwrap();
+    assert!(
+        card.contains("with independent probabilities of 2 tags: slow, fast."),
+        "{card}"
+    );
+    assert!(
+        card.contains("2 auxiliary tags, learned with the others and not in the model file"),
+        "{card}"
+    );
+    assert!(card.contains("aux:blues, aux:clicks"), "{card}");
+    assert!(
+        !card.contains("| aux:"),
+        "the data table lists the exported tags only: {card}"
+    );
+}
