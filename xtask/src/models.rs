@@ -2744,6 +2744,80 @@ mod tests {
         );
     }
 
+    /// `--targets style --auxiliary MTT:`: the training table has the teacher's own MTT tags after
+    /// the style tags, as it gives them; the held-out table has the style tags only.
+    #[test]
+    fn the_style_training_table_ends_with_the_teachers_own_tags_as_auxiliary_columns() {
+        let repo = crate::workspace_root().unwrap();
+        let text = std::fs::read_to_string(repo.join("corpus/teacher/tags.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let tags: Vec<String> = json["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect();
+        let root = tempfile::tempdir().unwrap();
+        let root = root.path();
+        fake_corpus(
+            &root.join("corpus"),
+            &tags,
+            &[
+                ("a", &[("MTT:synth", 204), ("MTT:techno", 51)]),
+                ("b", &[("MTT:piano", 102)]),
+            ],
+        );
+        let map = |auxiliary: &str| {
+            std::process::Command::new(crate::python().unwrap())
+                .arg(repo.join("scripts/corpus_mapping.py"))
+                .arg("--corpus")
+                .arg(root.join("corpus"))
+                .args(["--targets", "style", "--hold-out", "pkg-b", "--audio"])
+                .arg(root)
+                .arg("--out")
+                .arg(root.join("out"))
+                .args(["--auxiliary", auxiliary])
+                .output()
+                .unwrap()
+        };
+        let run = map("MTT:");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let read = |name: &str| -> Vec<Vec<String>> {
+            std::fs::read_to_string(root.join("out").join(name))
+                .unwrap()
+                .lines()
+                .map(|l| l.split(',').map(str::to_string).collect())
+                .collect()
+        };
+        let mtt: Vec<&String> = tags.iter().filter(|t| t.starts_with("MTT:")).collect();
+        let train = read("train.csv");
+        let header = &train[0];
+        assert_eq!(header[3], "electronic");
+        assert_eq!(header.len(), 3 + 13 + mtt.len(), "{header:?}");
+        for (column, tag) in header[16..].iter().zip(&mtt) {
+            assert_eq!(*column, format!("aux:{tag}"));
+        }
+        // Track a: synth (the style tag, max of its teacher tags) and the auxiliary columns.
+        assert_eq!(train.len(), 2);
+        let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+        assert!(train[1][0].ends_with("a.ogg"));
+        assert_eq!(train[1][at("synth")], "0.8000");
+        assert_eq!(train[1][at("aux:MTT:synth")], "0.8000");
+        assert_eq!(train[1][at("aux:MTT:techno")], "0.2000");
+        assert_eq!(train[1][at("aux:MTT:piano")], "0.0000");
+        let test = read("test.csv");
+        assert_eq!(test[0].len(), 3 + 13, "{:?}", test[0]);
+        assert!(test[1][0].ends_with("b.ogg"));
+        let run = map("NONE:");
+        assert!(!run.status.success());
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains("no teacher tag starts with it"), "{stderr}");
+    }
+
     #[test]
     fn a_truth_table_reads_quoted_paths_and_writes_them_back() {
         let text = "path,label\n\
