@@ -157,13 +157,19 @@ impl SoftTargets {
                 *s += f64::from(p);
             }
         }
-        sum.iter()
-            .enumerate()
-            .fold((0, f64::NEG_INFINITY), |best, (i, &s)| {
-                if s > best.1 { (i, s) } else { best }
-            })
-            .0
+        strongest(&sum)
     }
+}
+
+/// The index of the largest of `sums`, the first on ties (0 when empty): a track's label from its
+/// summed targets.
+pub fn strongest(sums: &[f64]) -> usize {
+    sums.iter()
+        .enumerate()
+        .fold((0, f64::NEG_INFINITY), |best, (i, &s)| {
+            if s > best.1 { (i, s) } else { best }
+        })
+        .0
 }
 
 /// A file the reader saw but cannot use, and why.

@@ -520,12 +520,7 @@ fn exported_track_labels(data: &LoadedDataset) -> Vec<usize> {
                 *s += f64::from(p);
             }
         }
-        sum.iter()
-            .enumerate()
-            .fold((0, f64::NEG_INFINITY), |best, (i, &s)| {
-                if s > best.1 { (i, s) } else { best }
-            })
-            .0
+        dataset::strongest(&sum)
     };
     data.tracks.iter().map(strongest).collect()
 }
