@@ -390,15 +390,21 @@ synth 0.798 -> 0.755 (-0.043, -0.084 to +0.003), fast 0.980 -> 0.967, slow 0.937
 decision, the held-out packages (the first section) agree: mean 0.894 -> 0.861 (-0.033, -0.046 \
 to -0.021), piano 0.804 -> 0.671 (-0.134, -0.204 to -0.069), synth 0.746 -> 0.662 (-0.084, \
 -0.126 to -0.036), guitar 0.844 -> 0.771 (-0.072, -0.117 to -0.034), electronic 0.790 -> 0.769, \
-8 of 13 tags at 0.85 or more (shipped: 9). A reading, not tested: the 13 tags are a fifth of the \
-loss here, and the validation loss that stops the run is mostly the auxiliary tags', so the run \
-ends before the 13 tags have learned what the shipped run's did; a weight on the auxiliary part \
-was not tried. The trainer keeps the option (`aux:` columns of a tag CSV are learned and not \
-exported): the same run through it, resumed from the run's last checkpoint, gave a 13-output \
-file whose figures on the selection packages equal the run's to the last digit (`mcclstm \
-evaluate ... --against`: +0.000 on every tag). Run on 2026-12-07 (45 min); the run's table, \
-models, cards, log and evaluations are in `target/models/style/tried-aux/` on the machine that \
-ran it.";
+8 of 13 tags at 0.85 or more (shipped: 9). The 13 tags are a fifth of the loss here, and the \
+validation loss that stops the run is mostly the auxiliary tags', so a second run weighed them \
+up (a measurement, not a candidate, with its own note written before it, \
+target/models/style/tried-aux-dup/RULE.md: the same run with four copies of the 13 tags' columns \
+as more auxiliary columns, so 65 of the 115 outputs learn the 13 tags' targets). It was worse: \
+early stopping ended it at epoch 12 (best 8), selection mean 0.825 (-0.090), held-out mean 0.838 \
+(-0.056, -0.071 to -0.044; piano 0.645, synth 0.615, guitar 0.739, electronic 0.728). So the \
+weighting is not what holds the auxiliary head back; a reading, not tested: with more outputs \
+the validation loss stops falling sooner (epochs 20 and 8 against 30), before the shared layers \
+have learned what the shipped run's did. The auxiliary head is not pursued further. The trainer \
+keeps the option (`aux:` columns of a tag CSV are learned and not exported): the same run \
+through it, resumed from the run's last checkpoint, gave a 13-output file whose figures on the \
+selection packages equal the run's to the last digit (`mcclstm evaluate ... --against`: +0.000 \
+on every tag). Run on 2026-12-07 (45 min); the run's table, models, cards, log and evaluations \
+are in `target/models/style/tried-aux/` on the machine that ran it.";
 
 const CANNOT_KNOW: &str = "- It learned one teacher's opinion of game soundtracks, not listeners' \
 tags: where musicnn is wrong on this music (it hears much orchestral music as ambient), so is \
