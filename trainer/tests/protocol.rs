@@ -1180,38 +1180,58 @@ fn balanced_tags_weigh_a_rare_tag_and_still_output_the_targets() {
     }
 }
 
-#[test]
-fn train_command_on_a_tag_csv_exports_a_format_2_model_with_independent_outputs() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("gtzan");
-    gtzan_tempo(&root, 4);
-    // Tags of every chunk (`*`): "slow" on blues, "fast" on country, "clicks" on everything.
-    let mut csv = String::from("path,group,chunk,slow,fast,clicks\n");
+/// `mcclstm-train train --dataset tags` on four GTZAN-layout tracks of blues, classical and
+/// country under `dir`, for `epochs`, into `out`; it must succeed. Every chunk's (`*`) tags:
+/// "slow" (0.9 on blues, else 0.1), "fast" (0.9 on country, else 0.1), then `more(class, genre)`
+/// for the columns after them in `tags`.
+fn train_on_tags(
+    dir: &Path,
+    tags: &str,
+    epochs: usize,
+    out: &Path,
+    more: impl Fn(usize, &str) -> String,
+) {
+    gtzan_tempo(&dir.join("gtzan"), 4);
+    let mut csv = format!("path,group,chunk,{tags}\n");
     for (class, genre) in ["blues", "classical", "country"].iter().enumerate() {
         for i in 0..4 {
             let slow = if class == 0 { 0.9 } else { 0.1 };
             let fast = if class == 2 { 0.9 } else { 0.1 };
+            let rest = more(class, genre);
             csv.push_str(&format!(
-                "gtzan/genres/{genre}/{genre}.{i:05}.au,{genre}{i},*,{slow},{fast},0.8\n"
+                "gtzan/genres/{genre}/{genre}.{i:05}.au,{genre}{i},*,{slow},{fast},{rest}\n"
             ));
         }
     }
-    let tags = dir.path().join("tags.csv");
-    std::fs::write(&tags, csv).unwrap();
-    let out = dir.path().join("models/style-test.onnx");
+    let table = dir.join("tags.csv");
+    std::fs::write(&table, csv).unwrap();
     let run = Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
         .args(["train", "--dataset", "tags", "--root"])
-        .arg(&tags)
+        .arg(&table)
         .args(["--task", "style", "--arch", "MCCLSTM", "--filters", "4"])
         .args(["--dense", "32", "--lstm", "16", "--loss", "every-step"])
-        .args(["--epochs", "3", "--validation", "0.25", "--cache"])
-        .arg(dir.path().join("cache"))
+        .args([
+            "--epochs",
+            &epochs.to_string(),
+            "--validation",
+            "0.25",
+            "--cache",
+        ])
+        .arg(dir.join("cache"))
         .arg("--out")
-        .arg(&out)
+        .arg(out)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
+}
+
+#[test]
+fn train_command_on_a_tag_csv_exports_a_format_2_model_with_independent_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    // Tags of every chunk (`*`): "slow" on blues, "fast" on country, "clicks" on everything.
+    let out = dir.path().join("models/style-test.onnx");
+    train_on_tags(dir.path(), "slow,fast,clicks", 3, &out, |_, _| "0.8".into());
     let bytes = std::fs::read(&out).unwrap();
     let checked = mcclstm_engine::contract::check(&bytes).unwrap();
     let format = checked
@@ -1239,36 +1259,15 @@ fn train_command_on_a_tag_csv_exports_a_format_2_model_with_independent_outputs(
 #[test]
 fn auxiliary_tags_are_learned_and_left_out_of_the_model_file() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("gtzan");
-    gtzan_tempo(&root, 4);
-    let mut csv = String::from("path,group,chunk,slow,fast,aux:blues,aux:clicks\n");
-    for (class, genre) in ["blues", "classical", "country"].iter().enumerate() {
-        for i in 0..4 {
-            let slow = if class == 0 { 0.9 } else { 0.1 };
-            let fast = if class == 2 { 0.9 } else { 0.1 };
-            let blues = if class == 0 { 1.0 } else { 0.0 };
-            csv.push_str(&format!(
-                "gtzan/genres/{genre}/{genre}.{i:05}.au,{genre}{i},*,{slow},{fast},{blues},0.8\n"
-            ));
-        }
-    }
-    let tags = dir.path().join("tags.csv");
-    std::fs::write(&tags, csv).unwrap();
     let out = dir.path().join("style-aux.onnx");
-    let run = Command::new(env!("CARGO_BIN_EXE_mcclstm-train"))
-        .args(["train", "--dataset", "tags", "--root"])
-        .arg(&tags)
-        .args(["--task", "style", "--arch", "MCCLSTM", "--filters", "4"])
-        .args(["--dense", "32", "--lstm", "16", "--loss", "every-step"])
-        .args(["--epochs", "2", "--validation", "0.25", "--cache"])
-        .arg(dir.path().join("cache"))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
     // The export check compared burn's first two outputs with the file's, step by step.
-    assert!(run.status.success(), "{stderr}");
+    train_on_tags(
+        dir.path(),
+        "slow,fast,aux:blues,aux:clicks",
+        2,
+        &out,
+        |class, _| format!("{},0.8", if class == 0 { 1.0 } else { 0.0 }),
+    );
     let model = Model::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(model.description().labels, ["slow", "fast"]);
     let mut runner = model.runner();

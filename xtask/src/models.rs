@@ -2687,6 +2687,18 @@ mod tests {
         std::fs::write(dir.join("tracks.csv"), table).unwrap();
     }
 
+    /// The teacher's tag names, in the committed tables' order (`corpus/teacher/tags.json`).
+    fn teacher_tags(repo: &Path) -> Vec<String> {
+        let text = std::fs::read_to_string(repo.join("corpus/teacher/tags.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        json["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// A selection track's mood is mapped with the training corpus's lift divisors. Here the
     /// selection set is quieter than the training corpus: by its own divisors its mildly loud,
     /// slightly sad track would be anger (lift 2.0 against sadness's 1.56); by the corpus's it is
@@ -2694,14 +2706,7 @@ mod tests {
     #[test]
     fn the_selection_sets_mood_uses_the_training_corpus_lifts() {
         let repo = crate::workspace_root().unwrap();
-        let text = std::fs::read_to_string(repo.join("corpus/teacher/tags.json")).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let tags: Vec<String> = json["tags"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap().to_string())
-            .collect();
+        let tags = teacher_tags(&repo);
         let root = tempfile::tempdir().unwrap();
         let root = root.path();
         std::fs::create_dir_all(root.join("scripts")).unwrap();
@@ -2749,14 +2754,7 @@ mod tests {
     #[test]
     fn the_style_training_table_ends_with_the_teachers_own_tags_as_auxiliary_columns() {
         let repo = crate::workspace_root().unwrap();
-        let text = std::fs::read_to_string(repo.join("corpus/teacher/tags.json")).unwrap();
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let tags: Vec<String> = json["tags"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap().to_string())
-            .collect();
+        let tags = teacher_tags(&repo);
         let root = tempfile::tempdir().unwrap();
         let root = root.path();
         fake_corpus(
